@@ -1,0 +1,206 @@
+"""One simulated JSM Ops site as an ASGI application.
+
+``Simulator(config)`` is the whole thing: store, processor, traffic layer, API
+routes under ``/jsm/ops/api/{cloudId}`` and admin routes under ``/_admin``.
+Serve it with any ASGI server; :mod:`console.simulator.server` runs it with
+uvicorn in the foreground or on a background thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import logging
+import random
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.types import Receive, Scope, Send
+
+from console.simulator.config import API_PREFIX, Faults, KnobError, SimulatorConfig
+from console.simulator.demo import build_directory, generate_alerts
+from console.simulator.demo_live import LiveScenario
+from console.simulator.processor import Processor
+from console.simulator.routes import SiteRoutes
+from console.simulator.store import AlertStore
+from console.simulator.traffic import Traffic, TrafficMiddleware, error_body
+
+log = logging.getLogger(__name__)
+
+
+class Simulator:
+    def __init__(self, config: SimulatorConfig) -> None:
+        self.config = config
+        self.store = AlertStore()
+        self.processor = Processor(
+            self.store,
+            delay_ms=config.processing_delay_ms,
+            jitter_ms=config.processing_jitter_ms,
+            retention=config.request_retention,
+            retention_s=config.request_retention_s,
+            rng=random.Random(config.seed),
+        )
+        self.traffic = Traffic(
+            config.faults, config.rate_limits, random.Random(config.seed + 1), API_PREFIX
+        )
+        self.site = SiteRoutes(config, self.store, self.processor)
+        self.live: LiveScenario | None = None
+        if config.state_file is not None and config.state_file.exists():
+            self.store.restore(config.state_file)
+        else:
+            self.populate(config.alerts, config.seed)
+        if config.live:
+            self.live = LiveScenario(config.seed, list(self.store.directory.values()))
+        starlette = Starlette(
+            routes=[
+                Mount(f"{API_PREFIX}/{{cloudId}}", routes=self.site.routes()),
+                Route("/_admin/faults", self.admin_faults, methods=["GET", "POST"]),
+                Route("/_admin/reset", self.admin_reset, methods=["POST"]),
+                Route("/_admin/stats", self.admin_stats, methods=["GET", "DELETE"]),
+                Route("/_admin/processing", self.admin_processing, methods=["GET", "POST"]),
+                Route("/_admin/rate-limit", self.admin_rate_limit, methods=["POST"]),
+            ],
+            exception_handlers={HTTPException: self._http_error},
+            lifespan=self._lifespan,
+        )
+        self.app = TrafficMiddleware(starlette, self.traffic)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+    def populate(self, count: int, seed: int) -> None:
+        """Fresh demo data: ``count`` alerts, deterministic for ``seed`` and the current time."""
+        directory = build_directory(seed)
+        self.store.load(generate_alerts(count, seed, self.store.clock(), directory), directory)
+        self.processor.clear()
+        self.processor.watch_snoozes()
+
+    @contextlib.asynccontextmanager
+    async def _lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        self.processor.watch_snoozes()
+        self.processor.start(
+            live=self.live,
+            live_interval_s=self.config.live_interval_s,
+            state_file=self.config.state_file,
+        )
+        try:
+            yield
+        finally:
+            await self.processor.stop()
+            if self.config.state_file is not None:
+                self.store.save(self.config.state_file)
+
+    async def _http_error(self, request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        if exc.status_code == 404:
+            message = f"No handler found for {request.method} {request.url.path}"
+            code = "NotFound"
+        elif exc.status_code == 405:
+            message = f"Request method '{request.method}' is not supported"
+            code = "MethodNotAllowed"
+        else:
+            message, code = str(exc.detail), "Error"
+        return JSONResponse(
+            error_body(exc.status_code, message, code),
+            status_code=exc.status_code,
+            headers=exc.headers,
+        )
+
+    # ------------------------------------------------------------ admin
+
+    async def admin_faults(self, request: Request) -> Response:
+        """GET shows the faults in force; POST changes the keys it is given (as ``--faults``)."""
+        if request.method == "POST":
+            changes = await _json_object(request)
+            if isinstance(changes, Response):
+                return changes
+            try:
+                self.traffic.faults = Faults.from_mapping(changes, self.traffic.faults)
+            except KnobError as error:
+                return JSONResponse({"message": str(error)}, status_code=422)
+        return JSONResponse(self.traffic.faults.to_json())
+
+    async def admin_reset(self, request: Request) -> Response:
+        """Start again from demo data: ``{"alerts": N, "seed": S}``, both optional."""
+        body = await _json_object(request)
+        if isinstance(body, Response):
+            return body
+        count = int(body.get("alerts", self.config.alerts))
+        seed = int(body.get("seed", self.config.seed))
+        self.populate(count, seed)
+        # Everything else back to how the simulator started, too.
+        config = self.config
+        self.traffic.counts.clear()
+        self.traffic.faults = config.faults
+        self.traffic.set_limits(config.rate_limits)
+        self.processor.delay_ms = config.processing_delay_ms
+        self.processor.jitter_ms = config.processing_jitter_ms
+        self.processor.resume()
+        return JSONResponse({"alerts": len(self.store.alerts), "seed": seed})
+
+    async def admin_stats(self, request: Request) -> Response:
+        """Requests served, by kind; DELETE sets the counters back to zero."""
+        if request.method == "DELETE":
+            self.traffic.counts.clear()
+        return JSONResponse(
+            {
+                **self.traffic.stats(),
+                "alerts": len(self.store.alerts),
+                "pending": self.processor.pending_count,
+            }
+        )
+
+    async def admin_processing(self, request: Request) -> Response:
+        """Change the processing delay and jitter, or pause the processor (``paused``)."""
+        processor = self.processor
+        if request.method == "POST":
+            body = await _json_object(request)
+            if isinstance(body, Response):
+                return body
+            if "delay_ms" in body:
+                processor.delay_ms = max(0, int(body["delay_ms"]))
+            if "jitter_ms" in body:
+                processor.jitter_ms = max(0, int(body["jitter_ms"]))
+            if "paused" in body:
+                if body["paused"]:
+                    processor.paused = True
+                else:
+                    processor.resume()
+        return JSONResponse(
+            {
+                "delay_ms": processor.delay_ms,
+                "jitter_ms": processor.jitter_ms,
+                "paused": processor.paused,
+                "pending": processor.pending_count,
+            }
+        )
+
+    async def admin_rate_limit(self, request: Request) -> Response:
+        """Replace the limits: ``{"reads": 600, "writes": 120}``; a kind left out is unlimited."""
+        body = await _json_object(request)
+        if isinstance(body, Response):
+            return body
+        limits = dataclasses.replace(
+            self.config.rate_limits, reads=body.get("reads"), writes=body.get("writes")
+        )
+        self.traffic.set_limits(limits)
+        return JSONResponse({"reads": limits.reads, "writes": limits.writes})
+
+
+async def _json_object(request: Request) -> dict[str, Any] | Response:
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except json.JSONDecodeError:
+        return JSONResponse({"message": "Invalid JSON body"}, status_code=400)
+    if not isinstance(body, dict):
+        return JSONResponse({"message": "Body must be a JSON object"}, status_code=422)
+    return body

@@ -1,0 +1,39 @@
+"""Shared fixtures: a real simulator on an ephemeral loopback port, and HTTP clients for it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from console.simulator.config import SimulatorConfig
+from console.simulator.server import BackgroundSimulator
+
+# Fast enough for tests, slow enough that "pending" is observable.
+TEST_CONFIG = SimulatorConfig(
+    port=0, alerts=40, seed=7, processing_delay_ms=30, processing_jitter_ms=10
+)
+ACCOUNT = ("demo@example.com", "demo-token")
+VIEWER = ("viewer@example.com", "viewer-token")
+
+
+@pytest.fixture(scope="module")
+def simulator_server() -> Iterator[BackgroundSimulator]:
+    """One simulator per test module, started once."""
+    with BackgroundSimulator(TEST_CONFIG) as server:
+        yield server
+
+
+@pytest.fixture
+def sim(simulator_server: BackgroundSimulator) -> BackgroundSimulator:
+    """The module's simulator, back to its starting state (data, faults, limits, processing)."""
+    simulator_server.reset()
+    return simulator_server
+
+
+@pytest.fixture
+def api(sim: BackgroundSimulator) -> Iterator[httpx.Client]:
+    """Plain httpx with the account's credentials: the simulator's tests need nothing of ours."""
+    with httpx.Client(base_url=sim.base_url, auth=ACCOUNT, timeout=10) as client:
+        yield client

@@ -1,0 +1,71 @@
+"""Small helpers for tests that talk to the simulator with plain httpx."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import httpx
+
+T = TypeVar("T")
+
+
+def eventually(probe: Callable[[], T | None], timeout: float = 5.0, interval: float = 0.01) -> T:
+    """Poll ``probe`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = probe()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(interval)
+
+
+def processed(client: httpx.Client, request_id: str, timeout: float = 5.0) -> dict[str, Any]:
+    """The request-status record once the simulator has processed ``request_id``."""
+
+    def probe() -> dict[str, Any] | None:
+        response = client.get(f"/v1/alerts/requests/{request_id}")
+        if response.status_code == 404:
+            assert response.headers.get("X-Opsgenie-Errortype") == "RequestNotProcessed", (
+                response.text
+            )
+            return None
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    return eventually(probe, timeout)
+
+
+def write(
+    client: httpx.Client,
+    method: str,
+    path: str,
+    body: dict[str, Any] | None = None,
+    expect: int = 202,
+) -> dict[str, Any]:
+    """Send a write, check its receipt, and return the processed request status."""
+    response = client.request(method, path, json=body)
+    assert response.status_code == expect, response.text
+    receipt = response.json()
+    assert receipt["result"] == "Request will be processed"
+    return processed(client, receipt["requestId"])
+
+
+def create(client: httpx.Client, **fields: Any) -> dict[str, Any]:
+    """Create an alert and return it as GET answers it."""
+    body = {"message": "test alert", **fields}
+    status = write(client, "POST", "/v1/alerts", body, expect=200)
+    assert status["isSuccess"], status
+    alert: dict[str, Any] = client.get(f"/v1/alerts/{status['alertId']}").json()
+    return alert
+
+
+def get(client: httpx.Client, alert_id: str) -> dict[str, Any]:
+    response = client.get(f"/v1/alerts/{alert_id}")
+    assert response.status_code == 200, response.text
+    alert: dict[str, Any] = response.json()
+    return alert

@@ -1,0 +1,139 @@
+"""Starting the simulator: the command line, the state file, live mode, determinism."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from console.simulator.server import BackgroundSimulator
+from tests.conftest import ACCOUNT
+from tests.helpers import create, eventually, write
+
+
+def test_the_state_file_keeps_alerts_across_restarts(tmp_path: Path) -> None:
+    state = tmp_path / "sim-state.json"
+    with (
+        BackgroundSimulator(alerts=5, state_file=state, processing_delay_ms=10) as sim,
+        httpx.Client(base_url=sim.base_url, auth=ACCOUNT) as api,
+    ):
+        alert = create(api, message="survives a restart", alias="keep-me", tags=["kept"])
+        write(api, "POST", f"/v1/alerts/{alert['id']}/acknowledge")
+        api.post(f"/v1/alerts/{alert['id']}/notes", json={"note": "remember me"})
+    assert state.exists()
+    with (
+        BackgroundSimulator(alerts=5, state_file=state, processing_delay_ms=10) as sim,
+        httpx.Client(base_url=sim.base_url, auth=ACCOUNT) as api,
+    ):
+        again = api.get(f"/v1/alerts/{alert['id']}").json()
+        assert again["message"] == "survives a restart"
+        assert again["acknowledged"] is True and again["tags"] == ["kept"]
+        assert api.get("/v1/alerts").json()["count"] == 6
+        assert (
+            api.get(f"/v1/alerts/{alert['id']}/notes").json()["values"][0]["note"] == "remember me"
+        )
+        # Dedup and tiny ids carry on where they were.
+        newer = create(api, message="after restart")
+        assert int(newer["tinyId"]) > int(again["tinyId"])
+        status = write(
+            api, "POST", "/v1/alerts", {"message": "again", "alias": "keep-me"}, expect=200
+        )
+        assert status["alertId"] == alert["id"]
+
+
+def test_the_same_seed_gives_the_same_site() -> None:
+    def snapshot(seed: int) -> list[tuple[str, str, str]]:
+        with (
+            BackgroundSimulator(alerts=30, seed=seed) as sim,
+            httpx.Client(base_url=sim.base_url, auth=ACCOUNT) as api,
+        ):
+            values = api.get("/v1/alerts", params={"size": 100}).json()["values"]
+            return [(a["tinyId"], a["message"], a["priority"]) for a in values]
+
+    assert snapshot(11) == snapshot(11)
+    assert snapshot(11) != snapshot(12)
+
+
+def test_live_mode_makes_the_site_move() -> None:
+    with (
+        BackgroundSimulator(alerts=30, live=True, live_interval_s=0.05) as sim,
+        httpx.Client(base_url=sim.base_url, auth=ACCOUNT) as api,
+    ):
+        first = {
+            a["id"]: (a["count"], a["status"])
+            for a in api.get("/v1/alerts", params={"size": 100}).json()["values"]
+        }
+
+        def moved() -> bool:
+            page = api.get("/v1/alerts", params={"size": 100}).json()
+            now = {a["id"]: (a["count"], a["status"]) for a in page["values"]}
+            return page["count"] > 30 or any(now.get(k, v) != v for k, v in first.items())
+
+        assert eventually(moved, timeout=10, interval=0.1)
+
+
+def _start(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "console", "simulate", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+
+
+def test_simulate_prints_its_url_and_credentials_and_serves() -> None:
+    process = _start("--alerts", "12", "--seed", "4", "--cloud-id", "site-1", "--token", "s3cret")
+    try:
+        assert process.stdout is not None
+        lines = [process.stdout.readline() for _ in range(7)]
+        origin = lines[0].rsplit(" ", 1)[1].strip()
+        assert origin.startswith("http://127.0.0.1:")
+        text = "".join(lines)
+        assert f"{origin}/jsm/ops/api/site-1/v1/alerts" in text
+        assert "demo@example.com / s3cret" in text
+        assert "viewer@example.com / viewer-token" in text
+        response = httpx.get(
+            f"{origin}/jsm/ops/api/site-1/v1/alerts", auth=("demo@example.com", "s3cret")
+        )
+        assert response.status_code == 200 and response.json()["count"] == 12
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=10)
+    assert process.returncode == 0
+
+
+def test_bad_command_line_input_is_one_clear_sentence() -> None:
+    for args, words in [
+        (["--faults", "error_rate=2"], "error_rate must be between 0 and 1"),
+        (["--faults", "chaos=1"], "unknown fault 'chaos'"),
+        (["--rate-limit", "reads"], "--rate-limit takes key=value pairs"),
+        (["--alerts", "-1"], "--alerts must be between"),
+    ]:
+        result = subprocess.run(
+            [sys.executable, "-m", "console", "simulate", *args],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert result.returncode == 2, result
+        assert result.stderr.startswith("alert-console: ")
+        assert words in result.stderr
+        assert "Traceback" not in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_port_in_use_is_one_clear_sentence() -> None:
+    with BackgroundSimulator(alerts=1) as sim:
+        result = subprocess.run(
+            [sys.executable, "-m", "console", "simulate", "--port", str(sim.port)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    assert result.returncode == 2
+    assert "cannot serve on 127.0.0.1" in result.stderr and "Traceback" not in result.stderr
