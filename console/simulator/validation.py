@@ -256,4 +256,3 @@ def check_note(body: dict[str, Any], errors: list[FieldError]) -> None:
 
 def check_nothing(body: dict[str, Any], errors: list[FieldError]) -> None:
     """Acknowledge, unacknowledge, close and delete take no body."""
-
