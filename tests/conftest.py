@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
 
+from console.api import BasicCredentials, JsmClient, RetryPolicy
 from console.simulator.config import SimulatorConfig
 from console.simulator.server import BackgroundSimulator
 
@@ -37,3 +38,19 @@ def api(sim: BackgroundSimulator) -> Iterator[httpx.Client]:
     """Plain httpx with the account's credentials: the simulator's tests need nothing of ours."""
     with httpx.Client(base_url=sim.base_url, auth=ACCOUNT, timeout=10) as client:
         yield client
+
+
+# Quick retries, so that tests of retry behaviour take milliseconds, not seconds.
+FAST_RETRY = RetryPolicy(attempts=6, base_s=0.01, cap_s=0.1, budget_s=10.0)
+
+
+@pytest.fixture
+async def client(sim: BackgroundSimulator) -> AsyncIterator[JsmClient]:
+    """Our own API client, talking to the simulator over loopback HTTP."""
+    async with JsmClient(
+        origin=sim.origin,
+        cloud_id=sim.config.cloud_id,
+        credentials=BasicCredentials(*ACCOUNT),
+        retry=FAST_RETRY,
+    ) as api_client:
+        yield api_client

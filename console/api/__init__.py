@@ -1,0 +1,27 @@
+"""The contract with JSM Ops: pydantic models, the async client, typed errors. No Textual here."""
+
+from console.api.client import (
+    DEFAULT_ORIGIN,
+    WRITES,
+    BasicCredentials,
+    BearerToken,
+    Credentials,
+    JsmClient,
+    Listing,
+    RetryPolicy,
+)
+from console.api.errors import ApiError, InputError, ReadOnlyError
+
+__all__ = [
+    "DEFAULT_ORIGIN",
+    "WRITES",
+    "ApiError",
+    "BasicCredentials",
+    "BearerToken",
+    "Credentials",
+    "InputError",
+    "JsmClient",
+    "Listing",
+    "ReadOnlyError",
+    "RetryPolicy",
+]

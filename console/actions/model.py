@@ -1,0 +1,121 @@
+"""What the tracker follows: actions, their states, the events it reports, and batch summaries."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class State(StrEnum):
+    QUEUED = "queued"  # accepted by the tracker, not sent yet
+    SENT = "sent"  # the service answered with a request id; outcome not known yet
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    UNKNOWN = "unknown"  # past the deadline with no outcome: still pending, still followed
+
+
+FINAL = frozenset({State.SUCCEEDED, State.FAILED})
+SETTLED = FINAL | {State.UNKNOWN}  # a batch is summarised once every action is here
+
+
+@dataclass(frozen=True)
+class OpLabel:
+    title: str  # "Acknowledge"
+    done: str  # "acknowledged", for "9 acknowledged"
+
+
+# Every write the console can make; notes are synchronous, the rest asynchronous.
+OPS: dict[str, OpLabel] = {
+    "create": OpLabel("Create", "created"),
+    "delete": OpLabel("Delete", "deleted"),
+    "acknowledge": OpLabel("Acknowledge", "acknowledged"),
+    "unacknowledge": OpLabel("Unacknowledge", "unacknowledged"),
+    "close": OpLabel("Close", "closed"),
+    "assign": OpLabel("Assign", "assigned"),
+    "add_responder": OpLabel("Add responder", "given a responder"),
+    "escalate": OpLabel("Escalate", "escalated"),
+    "snooze": OpLabel("Snooze", "snoozed"),
+    "custom_action": OpLabel("Run action", "actioned"),
+    "add_tags": OpLabel("Add tags", "tagged"),
+    "remove_tags": OpLabel("Remove tags", "untagged"),
+    "add_extra_properties": OpLabel("Add extra properties", "given extra properties"),
+    "remove_extra_properties": OpLabel("Remove extra properties", "stripped of extra properties"),
+    "update_message": OpLabel("Update message", "renamed"),
+    "update_description": OpLabel("Update description", "described"),
+    "update_priority": OpLabel("Update priority", "reprioritised"),
+    "add_note": OpLabel("Add note", "noted"),
+}
+SYNCHRONOUS = frozenset({"add_note"})
+
+
+@dataclass
+class Action:
+    """One write to one alert (or one create), from the moment it is asked for to its outcome."""
+
+    id: str
+    batch_id: str
+    op: str
+    alert_id: str | None
+    label: str  # how the UI names the alert: "#123" or the message
+    summary: str  # what the write does, in a few words ("tags: prod, db")
+    state: State = State.QUEUED
+    request_id: str | None = None
+    reason: str | None = None  # why it failed, or why the outcome is unknown
+    result_alert_id: str | None = None  # the alert the service says it acted on (creates)
+    created_at: float = 0.0  # epoch seconds
+    sent_at: float | None = None  # monotonic, for following
+    finished_at: float | None = None
+    polls: int = 0
+    followed_since: float | None = None  # monotonic; deadlines count from here
+    seq: int = 0  # send order; the follower polls older requests first
+
+    @property
+    def title(self) -> str:
+        return OPS[self.op].title if self.op in OPS else self.op
+
+
+@dataclass(frozen=True)
+class ActionEvent:
+    """An action moved to a new state. ``text`` is what a person should read."""
+
+    action: Action
+    state: State
+    text: str
+
+
+@dataclass(frozen=True)
+class BatchFinished:
+    """Every action of a batch has an outcome (or is past its deadline)."""
+
+    batch_id: str
+    op: str
+    counts: dict[State, int]
+    summary: str
+    failures: dict[str, int] = field(default_factory=dict)
+
+
+TrackerEvent = ActionEvent | BatchFinished
+Listener = Callable[[TrackerEvent], None]
+
+
+def summarise(op: str, actions: Iterable[Action]) -> tuple[str, dict[State, int], dict[str, int]]:
+    """ "9 acknowledged, 1 failed: Alert does not exist" and the counts behind it."""
+    items = list(actions)
+    counts = Counter(a.state for a in items)
+    failures = Counter(a.reason or "no reason given" for a in items if a.state is State.FAILED)
+    parts: list[str] = []
+    done = OPS[op].done if op in OPS else op
+    if counts[State.SUCCEEDED] or not items:
+        parts.append(f"{counts[State.SUCCEEDED]} {done}")
+    if failures:
+        if len(failures) == 1:
+            reason = next(iter(failures))
+            parts.append(f"{counts[State.FAILED]} failed: {reason}")
+        else:
+            listed = "; ".join(f"{n} × {reason}" for reason, n in failures.most_common())
+            parts.append(f"{counts[State.FAILED]} failed ({listed})")
+    if counts[State.UNKNOWN]:
+        parts.append(f"{counts[State.UNKNOWN]} unknown (still pending)")
+    return ", ".join(parts), dict(counts), dict(failures)

@@ -1,0 +1,437 @@
+"""The action tracker: sends every write and follows it to its outcome.
+
+In JSM a write's 202 only means "accepted". The tracker sends each action
+(bounded concurrency, so a bulk action does not trip the rate limit; the
+client's shared gate backs everyone off on a 429), then follows its request id
+with ``GET /v1/alerts/requests/{id}`` until the service says it succeeded or
+failed. Past a deadline the outcome is *unknown*: it stays visible and is still
+followed, more slowly, for a while. Every change is journaled and reported to
+listeners as an :class:`ActionEvent`; a batch ends with one :class:`BatchFinished`
+summary. Nothing is dropped silently.
+
+Polling is batch-aware: the service processes writes roughly in arrival order,
+so while an older request is still pending the newer ones are not asked about.
+A bulk action then costs about two requests per alert (the write and one poll).
+
+In read-only mode no write can leave the process: :meth:`submit` refuses, and
+the client itself refuses any request that is not a read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from console.actions.journal import Journal
+from console.actions.model import (
+    FINAL,
+    OPS,
+    SETTLED,
+    SYNCHRONOUS,
+    Action,
+    ActionEvent,
+    BatchFinished,
+    Listener,
+    State,
+    TrackerEvent,
+    summarise,
+)
+from console.api import errors
+from console.api.client import WRITES, JsmClient, build
+from console.api.models import NoteText, RequestStatus
+
+log = logging.getLogger(__name__)
+
+REQUEST_RETENTION_S = 24 * 3600  # older request ids are not worth asking about
+
+
+class ActionTracker:
+    def __init__(
+        self,
+        client: JsmClient,
+        *,
+        journal: Journal | None = None,
+        read_only: bool = False,
+        concurrency: int = 4,
+        deadline_s: float = 30.0,
+        follow_for_s: float = 900.0,
+        first_poll_s: float = 0.1,
+        max_poll_s: float = 3.0,
+        slow_poll_s: float = 15.0,
+    ) -> None:
+        self.client = client
+        self.journal = journal
+        self.read_only = read_only or client.read_only
+        self.concurrency = concurrency
+        self.deadline_s = deadline_s
+        self.follow_for_s = follow_for_s
+        self.first_poll_s = first_poll_s
+        self.max_poll_s = max_poll_s
+        self.slow_poll_s = slow_poll_s
+        self.actions: dict[str, Action] = {}
+        self._batches: dict[str, list[Action]] = {}
+        self._batch_done: dict[str, asyncio.Event] = {}
+        self._listeners: list[Listener] = []
+        self._following: dict[str, Action] = {}
+        self._next_poll: dict[str, float] = {}
+        self._poll_delay: dict[str, float] = {}
+        self._typical_s = first_poll_s  # how long the service usually takes to process a write
+        self._seq = 0
+        self._slots: asyncio.Semaphore | None = None
+        self._wake: asyncio.Event | None = None
+        self._moved: asyncio.Event | None = None  # set on every change of state
+        self._follower: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # ------------------------------------------------------------------ listening
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener`` with every event; returns the function that stops it."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def _emit(self, event: TrackerEvent) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:  # a broken listener must not lose the action
+                log.exception("action listener failed")
+
+    # ------------------------------------------------------------------ submitting
+
+    def submit(
+        self,
+        op: str,
+        targets: Sequence[tuple[str | None, str]],
+        data: Mapping[str, Any] | None = None,
+        *,
+        summary: str = "",
+    ) -> str:
+        """Start ``op`` on each ``(alert_id, label)``; returns the batch id.
+
+        Raises ReadOnlyError (read-only: nothing is sent) or InputError (the data
+        breaks a limit of the service: nothing is sent) before anything else.
+        """
+        if op not in OPS:
+            raise ValueError(f"unknown action {op!r}")
+        if self.read_only:
+            raise errors.ReadOnlyError(f"read-only: {OPS[op].title} was not sent")
+        if not targets:
+            raise ValueError("no alert to act on")
+        body = self._prepare(op, data)
+        batch_id = str(uuid.uuid4())
+        actions = [
+            Action(
+                id=str(uuid.uuid4()),
+                batch_id=batch_id,
+                op=op,
+                alert_id=alert_id,
+                label=label,
+                summary=summary,
+                created_at=time.time(),
+            )
+            for alert_id, label in targets
+        ]
+        self._register(batch_id, actions)
+        for action in actions:
+            self._move(action, State.QUEUED, f"{action.title} queued for {action.label}")
+        self._spawn(self._send_all(actions, body))
+        return batch_id
+
+    def _prepare(self, op: str, data: Mapping[str, Any] | None) -> dict[str, Any] | None:
+        if op in SYNCHRONOUS:
+            return build(NoteText, data or {}).to_json()
+        return self.client.prepare(op, data)
+
+    def _register(self, batch_id: str, actions: list[Action]) -> None:
+        self._batches[batch_id] = actions
+        self._batch_done[batch_id] = asyncio.Event()
+        for action in actions:
+            self.actions[action.id] = action
+
+    def _spawn(self, coroutine: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _send_all(self, actions: list[Action], body: dict[str, Any] | None) -> None:
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.concurrency)
+        await asyncio.gather(*(self._send(action, body) for action in actions))
+
+    async def _send(self, action: Action, body: dict[str, Any] | None) -> None:
+        assert self._slots is not None
+        async with self._slots:
+            try:
+                if action.op in SYNCHRONOUS:
+                    assert body is not None
+                    await self.client.add_note(action.alert_id or "", body["note"])
+                    self._move(action, State.SUCCEEDED, f"{action.title} done for {action.label}")
+                    return
+                receipt = await self.client.write(action.op, action.alert_id, body)
+            except errors.ApiError as error:
+                self._send_failed(action, error)
+                return
+            except errors.ReadOnlyError as error:
+                action.reason = str(error)
+                self._move(action, State.FAILED, f"{action.title} not sent: read-only")
+                return
+        action.request_id = receipt.request_id
+        action.sent_at = action.followed_since = time.monotonic()
+        self._move(
+            action,
+            State.SENT,
+            f"{action.title} sent for {action.label} (request {receipt.request_id})",
+        )
+        self._follow(action)
+
+    def _send_failed(self, action: Action, error: errors.ApiError) -> None:
+        unsafe = action.op in SYNCHRONOUS or WRITES[action.op].retry == "unsafe"
+        if isinstance(error, errors.TransportError) and error.reached_server and unsafe:
+            action.reason = f"{error.message}; it may or may not have taken effect"
+            self._move(action, State.UNKNOWN, f"{action.title} for {action.label}: outcome unknown")
+            return
+        action.reason = _reason(error)
+        self._move(
+            action, State.FAILED, f"{action.title} failed for {action.label}: {action.reason}"
+        )
+
+    # ------------------------------------------------------------------ following
+
+    def _follow(self, action: Action) -> None:
+        self._seq += 1
+        action.seq = self._seq
+        self._following[action.id] = action
+        delay = max(self.first_poll_s, min(self._typical_s * 0.8, 2.0))
+        self._poll_delay[action.id] = delay
+        self._next_poll[action.id] = time.monotonic() + delay
+        if self._wake is None:
+            self._wake = asyncio.Event()
+        self._wake.set()
+        if self._follower is None or self._follower.done():
+            self._follower = asyncio.get_running_loop().create_task(self._run_follower())
+
+    def _unfollow(self, action: Action) -> None:
+        self._following.pop(action.id, None)
+        self._next_poll.pop(action.id, None)
+        self._poll_delay.pop(action.id, None)
+
+    async def _run_follower(self) -> None:
+        assert self._wake is not None
+        while True:
+            self._wake.clear()
+            if not self._following:
+                await self._wake.wait()
+                continue
+            now = time.monotonic()
+            due = sorted(
+                (a for a in self._following.values() if self._next_poll[a.id] <= now),
+                key=lambda a: a.seq,
+            )
+            if not due:
+                wait = min(self._next_poll.values()) - now
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), wait)
+                continue
+            for start in range(0, len(due), self.concurrency):
+                chunk = due[start : start + self.concurrency]
+                outcomes = await asyncio.gather(*(self._poll(a) for a in chunk))
+                pending = [a for a, done in zip(chunk, outcomes, strict=True) if not done]
+                if pending:
+                    # Writes are processed roughly in arrival order: while an older one is
+                    # pending, asking about newer ones would only waste requests.
+                    oldest = min(pending, key=lambda a: a.seq)
+                    hold = self._next_poll[oldest.id]
+                    for other in self._following.values():
+                        if other.seq > oldest.seq and self._next_poll[other.id] < hold:
+                            self._next_poll[other.id] = hold
+                    break
+
+    async def _poll(self, action: Action) -> bool:
+        """Ask once; True when the action left the follower (outcome known, or given up)."""
+        assert action.request_id is not None and action.followed_since is not None
+        action.polls += 1
+        try:
+            status = await self.client.request_status(action.request_id)
+        except errors.ApiError as error:
+            status = None
+            action.reason = f"cannot read its outcome: {_reason(error)}"
+        except Exception as error:  # never let one poll kill the follower
+            log.exception("following %s failed", action.request_id)
+            status = None
+            action.reason = f"cannot read its outcome: {error}"
+        now = time.monotonic()
+        if status is not None:
+            self._finish(action, status, now)
+            return True
+        age = now - action.followed_since
+        if age >= self.follow_for_s:
+            self._unfollow(action)
+            action.reason = f"no outcome after {self.follow_for_s / 60:.0f} min; no longer followed"
+            self._move(action, State.UNKNOWN, f"{action.title} for {action.label}: {action.reason}")
+            return True
+        if age >= self.deadline_s and action.state is State.SENT:
+            action.reason = (
+                action.reason or f"no outcome after {self.deadline_s:.0f} s; still pending"
+            )
+            self._move(
+                action,
+                State.UNKNOWN,
+                f"{action.title} for {action.label}: outcome unknown, still pending",
+            )
+        ceiling = self.slow_poll_s if action.state is State.UNKNOWN else self.max_poll_s
+        delay = min(self._poll_delay[action.id] * 2, ceiling)
+        self._poll_delay[action.id] = delay
+        self._next_poll[action.id] = now + delay
+        return False
+
+    def _finish(self, action: Action, status: RequestStatus, now: float) -> None:
+        self._unfollow(action)
+        if action.sent_at is not None and action.state is State.SENT:
+            self._typical_s = 0.8 * self._typical_s + 0.2 * (now - action.sent_at)
+        action.result_alert_id = status.alert_id or None
+        late = " (late)" if action.state is State.UNKNOWN else ""
+        if status.is_success:
+            action.reason = None
+            text = f"{action.title} done for {action.label}{late}"
+            if status.status:
+                text += f": {status.status}"
+            self._move(action, State.SUCCEEDED, text)
+        else:
+            action.reason = status.status or "the service reported a failure"
+            self._move(
+                action,
+                State.FAILED,
+                f"{action.title} failed for {action.label}{late}: {action.reason}",
+            )
+
+    # ------------------------------------------------------------------ states
+
+    def _move(self, action: Action, state: State, text: str) -> None:
+        was_settled = action.state in SETTLED
+        action.state = state
+        if state in FINAL:
+            action.finished_at = time.time()
+        if self.journal is not None:
+            self.journal.record(self.client.site, action)
+        if self._moved is not None:
+            self._moved.set()
+        self._emit(ActionEvent(action, state, text))
+        if state in SETTLED and not was_settled:
+            self._maybe_finish_batch(action.batch_id)
+
+    def _maybe_finish_batch(self, batch_id: str) -> None:
+        actions = self._batches.get(batch_id, [])
+        done = self._batch_done.get(batch_id)
+        if done is None or done.is_set() or any(a.state not in SETTLED for a in actions):
+            return
+        done.set()
+        op = actions[0].op
+        text, counts, failures = summarise(op, actions)
+        self._emit(BatchFinished(batch_id, op, counts, text, failures))
+
+    # ------------------------------------------------------------------ waiting and stopping
+
+    async def wait_batch(self, batch_id: str) -> list[Action]:
+        """Until every action of the batch has an outcome (or is past its deadline)."""
+        await self._batch_done[batch_id].wait()
+        return list(self._batches[batch_id])
+
+    async def wait_final(self, batch_id: str) -> list[Action]:
+        """Until every action of the batch has succeeded or failed (or is no longer followed)."""
+        actions = self._batches[batch_id]
+        while any(a.id in self._following or a.state is State.QUEUED for a in actions):
+            progress = self._progress()
+            progress.clear()
+            await progress.wait()
+        return list(actions)
+
+    def _progress(self) -> asyncio.Event:
+        if self._moved is None:
+            self._moved = asyncio.Event()
+        return self._moved
+
+    @property
+    def pending(self) -> list[Action]:
+        return [
+            a for a in self.actions.values() if a.state in (State.QUEUED, State.SENT, State.UNKNOWN)
+        ]
+
+    async def aclose(self) -> None:
+        """Stop sending and following. What is pending stays in the journal for the next start."""
+        tasks = [*self._tasks, *([self._follower] if self._follower else [])]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        self._follower = None
+
+    # ------------------------------------------------------------------ resuming
+
+    def resume(self) -> list[str]:
+        """Follow up on what the journal says was still pending when the console last stopped.
+
+        Returns the batch ids resumed; each ends with its own BatchFinished summary.
+        """
+        if self.journal is None:
+            return []
+        by_batch: dict[str, list[Action]] = {}
+        cutoff = time.time() - REQUEST_RETENTION_S
+        for entry in self.journal.latest(self.client.site).values():
+            if entry.state in FINAL or entry.action_id in self.actions:
+                continue
+            if entry.state is State.UNKNOWN and not entry.request_id:
+                continue  # already reported as unknown, with nothing left to ask
+            action = Action(
+                id=entry.action_id,
+                batch_id=entry.batch_id,
+                op=entry.op,
+                alert_id=entry.alert_id,
+                label=entry.label,
+                summary=entry.summary,
+                state=State.UNKNOWN if entry.state is State.UNKNOWN else State.SENT,
+                request_id=entry.request_id,
+                created_at=entry.at.timestamp(),
+            )
+            by_batch.setdefault(entry.batch_id, []).append(action)
+        for batch_id, actions in by_batch.items():
+            self._register(batch_id, actions)
+            for action in actions:
+                if action.request_id is None:
+                    action.reason = (
+                        "the console stopped before the service confirmed it; check the alert"
+                    )
+                    self._move(
+                        action, State.UNKNOWN, f"{action.title} for {action.label}: {action.reason}"
+                    )
+                elif action.created_at < cutoff:
+                    action.reason = (
+                        "too old to follow: the service keeps request outcomes for a day"
+                    )
+                    self._move(
+                        action, State.UNKNOWN, f"{action.title} for {action.label}: {action.reason}"
+                    )
+                else:
+                    action.sent_at = action.followed_since = time.monotonic()
+                    self._emit(
+                        ActionEvent(
+                            action,
+                            action.state,
+                            f"{action.title} for {action.label}: following up after a restart",
+                        )
+                    )
+                    self._follow(action)
+        return list(by_batch)
+
+
+def _reason(error: errors.ApiError) -> str:
+    if isinstance(error, errors.RateLimited):
+        return "rate limited by the service; gave up retrying"
+    return str(error)

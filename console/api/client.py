@@ -1,0 +1,696 @@
+"""The async client of the JSM Ops alerts API.
+
+One :class:`JsmClient` holds one ``httpx.AsyncClient`` (pooled keep-alive
+connections) for one site: an origin (``https://api.atlassian.com`` by default,
+or a simulator's ``http://127.0.0.1:PORT``) and a cloud id. It authenticates
+with HTTP Basic (email and API token) or a Bearer access token.
+
+Retries follow what is safe. Reads, and writes that cannot duplicate
+(idempotent ones, and creates, which always carry an alias), are retried on
+connection errors, timeouts, 5xx but 501, and 429. Other writes are retried
+only when they surely never reached the service: a refused connection, or a
+429. Every retry waits a capped exponential backoff with jitter, at least the
+Retry-After the service asked for, within an overall time budget; a 429 pauses
+every request of the client, not just the one that got it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import random
+import time
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, TypeVar
+from urllib.parse import quote
+
+import httpx
+import pydantic
+
+from console import __version__
+from console.api import errors
+from console.api.models import (
+    AddExtraProperties,
+    AddResponder,
+    Alert,
+    AlertPage,
+    AssignAlert,
+    CreateAlert,
+    CustomAction,
+    DeleteExtraProperties,
+    ErrorBody,
+    Escalate,
+    LogsPage,
+    Note,
+    NotesPage,
+    NoteText,
+    Outgoing,
+    Receipt,
+    RequestStatus,
+    Snooze,
+    Tags,
+    UpdateDescription,
+    UpdateMessage,
+    UpdatePriority,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_ORIGIN = "https://api.atlassian.com"
+LIST_WINDOW = 20_000
+SORT_FIELDS: tuple[str, ...] = ("createdAt", "insertedAt", "lastOccurredAt", "priority")
+Model = TypeVar("Model", bound=pydantic.BaseModel)
+Retry = Literal["safe", "unsafe"]
+
+
+@dataclass(frozen=True)
+class BasicCredentials:
+    """Email and API token for HTTP Basic. The token never shows in a repr."""
+
+    email: str
+    token: str = field(repr=False)
+
+    @property
+    def secret(self) -> str:
+        return self.token
+
+    @property
+    def who(self) -> str:
+        return self.email
+
+    def auth(self) -> httpx.Auth:
+        return httpx.BasicAuth(self.email, self.token)
+
+
+@dataclass(frozen=True)
+class BearerToken:
+    """An OAuth 2.0 access token. Never shown in a repr."""
+
+    token: str = field(repr=False)
+
+    @property
+    def secret(self) -> str:
+        return self.token
+
+    @property
+    def who(self) -> str:
+        return "the access token"
+
+    def auth(self) -> httpx.Auth:
+        return _Bearer(self.token)
+
+
+Credentials = BasicCredentials | BearerToken
+
+
+class _Bearer(httpx.Auth):
+    def __init__(self, token: str) -> None:
+        self._header = f"Bearer {token}"
+
+    def auth_flow(self, request: httpx.Request) -> Any:
+        request.headers["Authorization"] = self._header
+        yield request
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 5  # tries in all, the first included
+    base_s: float = 0.2
+    cap_s: float = 5.0
+    budget_s: float = 30.0  # never keep a caller waiting longer than this, retries included
+
+    def backoff(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
+        """Full jitter over a capped exponential, never less than what the server asked."""
+        ceiling = min(self.cap_s, self.base_s * 2**attempt)
+        wait = rng.uniform(ceiling / 2, ceiling)
+        return max(wait, retry_after or 0.0)
+
+
+class RateGate:
+    """A pause shared by every request of one client: a 429 holds them all back."""
+
+    def __init__(self) -> None:
+        self.until = 0.0
+
+    def hold(self, seconds: float) -> None:
+        self.until = max(self.until, time.monotonic() + seconds)
+
+    @property
+    def remaining(self) -> float:
+        return max(0.0, self.until - time.monotonic())
+
+    async def wait(self) -> None:
+        # A loop, not an Event: another 429 may push the end further while we sleep.
+        while (left := self.remaining) > 0:  # noqa: ASYNC110
+            await asyncio.sleep(left)
+
+
+@dataclass(frozen=True)
+class WriteOp:
+    """One asynchronous write of the API: how to send it and whether a retry is safe."""
+
+    name: str
+    method: str
+    path: str  # below /v1/alerts; {id} is the alert
+    body: type[Outgoing] | None
+    retry: Retry
+
+
+WRITES: dict[str, WriteOp] = {
+    op.name: op
+    for op in (
+        WriteOp("create", "POST", "", CreateAlert, "safe"),  # safe: always sent with an alias
+        WriteOp("delete", "DELETE", "/{id}", None, "unsafe"),
+        WriteOp("acknowledge", "POST", "/{id}/acknowledge", None, "safe"),
+        WriteOp("unacknowledge", "POST", "/{id}/unacknowledge", None, "safe"),
+        WriteOp("close", "POST", "/{id}/close", None, "safe"),
+        WriteOp("assign", "POST", "/{id}/assign", AssignAlert, "safe"),
+        WriteOp("add_responder", "POST", "/{id}/responders", AddResponder, "safe"),
+        WriteOp("escalate", "POST", "/{id}/escalate", Escalate, "unsafe"),
+        WriteOp("snooze", "POST", "/{id}/snooze", Snooze, "safe"),
+        WriteOp("custom_action", "POST", "/{id}/action", CustomAction, "unsafe"),
+        WriteOp("add_tags", "POST", "/{id}/tags", Tags, "safe"),
+        WriteOp("remove_tags", "DELETE", "/{id}/tags", Tags, "safe"),
+        WriteOp(
+            "add_extra_properties", "POST", "/{id}/extra-properties", AddExtraProperties, "safe"
+        ),
+        WriteOp(
+            "remove_extra_properties",
+            "DELETE",
+            "/{id}/extra-properties",
+            DeleteExtraProperties,
+            "safe",
+        ),
+        WriteOp("update_message", "PATCH", "/{id}/message", UpdateMessage, "safe"),
+        WriteOp("update_description", "PATCH", "/{id}/description", UpdateDescription, "safe"),
+        WriteOp("update_priority", "PATCH", "/{id}/priority", UpdatePriority, "safe"),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One page of alerts, where it sits, and where the next one is."""
+
+    alerts: list[Alert]
+    total: int
+    offset: int
+    size: int
+    next_path: str | None
+
+    @property
+    def has_next(self) -> bool:
+        return self.next_path is not None
+
+    @property
+    def window_reached(self) -> bool:
+        """More alerts match, but the service will not page past 20,000: narrow the query."""
+        return self.next_path is None and self.offset + len(self.alerts) < self.total
+
+
+def input_error(error: pydantic.ValidationError) -> errors.InputError:
+    return errors.InputError(
+        [(_where(item["loc"]), _plain(item["msg"])) for item in error.errors()]
+    )
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    """``("tags", 0)`` as ``tags[0]``, with the API's camelCase names."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            name = _CAMEL.get(part, part)
+            text += f".{name}" if text else name
+    return text or "body"
+
+
+_CAMEL = {
+    "visible_to": "visibleTo",
+    "extra_properties": "extraProperties",
+    "account_id": "accountId",
+    "escalation_id": "escalationId",
+    "end_time": "endTime",
+    "action_name": "actionName",
+}
+
+
+def build(model: type[Model], data: Mapping[str, Any] | Model) -> Model:
+    """Validate input against the service's limits; InputError names each bad field."""
+    if isinstance(data, model):
+        return data
+    try:
+        return model.model_validate(data)
+    except pydantic.ValidationError as error:
+        raise input_error(error) from None
+
+
+def _plain(message: str) -> str:
+    return message.removeprefix("Value error, ")
+
+
+class JsmClient:
+    def __init__(
+        self,
+        *,
+        cloud_id: str,
+        credentials: Credentials,
+        origin: str = DEFAULT_ORIGIN,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 20.0,
+        retry: RetryPolicy | None = None,
+        read_only: bool = False,
+        max_connections: int = 10,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.origin = origin.rstrip("/")
+        self.cloud_id = cloud_id
+        self.credentials = credentials
+        self.read_only = read_only
+        self.retry = retry or RetryPolicy()
+        self.gate = RateGate()
+        self.rng = rng or random.Random()
+        self.base_url = f"{self.origin}/jsm/ops/api/{quote(cloud_id, safe='')}"
+        self._secrets = _secret_forms(credentials)
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            auth=credentials.auth(),
+            timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
+            limits=httpx.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections
+            ),
+            headers={"Accept": "application/json", "User-Agent": f"alert-console/{__version__}"},
+            follow_redirects=False,
+        )
+        self.requests_sent = 0  # every HTTP request, retries included (benchmarks read it)
+
+    @property
+    def site(self) -> str:
+        """Which site this client talks to, for journals and screens (never the credentials)."""
+        return f"{self.origin}/{self.cloud_id}"
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> JsmClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # ------------------------------------------------------------------ transport
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        retry: Retry = "safe",
+    ) -> httpx.Response:
+        """Send one request, retrying as ``retry`` allows; a 2xx answer or a typed error."""
+        if self.read_only and method not in ("GET", "HEAD"):
+            raise errors.ReadOnlyError(f"read-only: {method} {path} was not sent")
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            await self.gate.wait()
+            try:
+                response = await self._send(method, path, params, body)
+                if response.is_success:
+                    return response
+                error = self._error(method, path, response)
+            except errors.TransportError as failure:
+                error = failure
+            attempt += 1
+            if isinstance(error, errors.RateLimited):
+                self.gate.hold(error.retry_after or 1.0)
+            if not self._may_retry(error, retry) or attempt >= self.retry.attempts:
+                raise error
+            wait = self.retry.backoff(attempt - 1, error.retry_after, self.rng)
+            if time.monotonic() - started + wait > self.retry.budget_s:
+                raise error
+            log.info("%s %s: %s; retry %d in %.1f s", method, path, error, attempt, wait)
+            await asyncio.sleep(wait)
+
+    def _may_retry(self, error: errors.ApiError, retry: Retry) -> bool:
+        if not error.retryable:
+            return False
+        if retry == "safe":
+            return True
+        # A write that may not be repeated: only when it surely was not processed.
+        if isinstance(error, errors.RateLimited):
+            return True
+        return isinstance(error, errors.TransportError) and not error.reached_server
+
+    async def _send(
+        self, method: str, path: str, params: Mapping[str, Any] | None, body: Any
+    ) -> httpx.Response:
+        self.requests_sent += 1
+        clock = time.perf_counter()
+        try:
+            response = await self._http.request(
+                method, path, params=_clean(params), json=body if body is not None else None
+            )
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            raise errors.TransportError(
+                self._redact(f"cannot connect to {self.origin}: {_reason(exc)}"),
+                reached_server=False,
+                method=method,
+                path=path,
+            ) from None
+        except httpx.TimeoutException as exc:
+            raise errors.TransportError(
+                f"no answer from {self.origin} in time ({type(exc).__name__})",
+                reached_server=True,
+                method=method,
+                path=path,
+            ) from None
+        except httpx.TransportError as exc:
+            raise errors.TransportError(
+                self._redact(f"the connection to {self.origin} failed: {_reason(exc)}"),
+                reached_server=True,
+                method=method,
+                path=path,
+            ) from None
+        log.debug(
+            "%s %s -> %d in %.0f ms",
+            method,
+            path,
+            response.status_code,
+            (time.perf_counter() - clock) * 1000,
+        )
+        return response
+
+    def _error(self, method: str, path: str, response: httpx.Response) -> errors.ApiError:
+        status = response.status_code
+        retry_after = _retry_after(response.headers.get("Retry-After"))
+        kind = errors.error_class(status)
+        body = _json_or_none(response)
+        if body is None:
+            reason = response.reason_phrase or "error"
+            content = response.headers.get("content-type", "no content type").split(";")[0]
+            return errors.MalformedResponse(
+                f"{reason} (the answer was {content}, not JSON)",
+                status=status,
+                method=method,
+                path=path,
+                retry_after=retry_after,
+            )
+        try:
+            parsed = ErrorBody.model_validate(body if isinstance(body, dict) else {})
+        except pydantic.ValidationError:
+            parsed = ErrorBody.model_validate({})
+        message = parsed.message or response.reason_phrase or f"HTTP {status}"
+        if status == 401:
+            message = f"{message}: credentials rejected for {self.credentials.who}"
+        return kind(
+            self._redact(message),
+            status=status,
+            method=method,
+            path=path,
+            request_id=parsed.request_id,
+            retry_after=retry_after,
+            details=[self._redact(d) for d in parsed.details()],
+        )
+
+    def _redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def _parse(self, model: type[Model], response: httpx.Response) -> Model:
+        body = _json_or_none(response)
+        method, path = response.request.method, response.request.url.path
+        if body is None:
+            raise errors.MalformedResponse(
+                "the answer was not JSON", status=response.status_code, method=method, path=path
+            )
+        try:
+            return model.model_validate(body)
+        except pydantic.ValidationError as error:
+            first = error.errors()[0]
+            where = _where(first["loc"])
+            raise errors.MalformedResponse(
+                f"the answer did not have the expected shape ({where}: {first['msg']})",
+                status=response.status_code,
+                method=method,
+                path=path,
+            ) from None
+
+    # ------------------------------------------------------------------ reading
+
+    async def list_alerts(
+        self,
+        query: str = "",
+        *,
+        sort: str = "createdAt",
+        order: str = "desc",
+        offset: int = 0,
+        size: int = 50,
+        from_ms: int | None = None,
+        to_ms: int | None = None,
+    ) -> Listing:
+        problems = []
+        if not 1 <= size <= 100:
+            problems.append(("size", "must be between 1 and 100"))
+        if offset < 0:
+            problems.append(("offset", "must not be negative"))
+        elif offset + size > LIST_WINDOW:
+            problems.append(
+                ("offset", f"offset + size may not pass {LIST_WINDOW:,}: narrow the query")
+            )
+        if order not in ("asc", "desc"):
+            problems.append(("order", "must be asc or desc"))
+        if problems:
+            raise errors.InputError(problems)
+        params = {
+            "query": query.strip() or None,
+            "sort": sort,
+            "order": order,
+            "offset": offset,
+            "size": size,
+            "from": from_ms,
+            "to": to_ms,
+        }
+        response = await self.request("GET", "/v1/alerts", params=params)
+        return self._listing(response, offset, size)
+
+    async def next_page(self, listing: Listing) -> Listing | None:
+        """The page after ``listing``, following ``links.next`` as the service wrote it."""
+        if listing.next_path is None:
+            return None
+        path, _, query = listing.next_path.partition("?")
+        params = dict(httpx.QueryParams(query))
+        response = await self.request("GET", path, params=params)
+        return self._listing(
+            response, int(params.get("offset", 0)), int(params.get("size", listing.size))
+        )
+
+    async def pages(self, query: str = "", **kwargs: Any) -> AsyncIterator[Listing]:
+        """Every page to the end (or to the 20,000 window: check ``window_reached`` on the last)."""
+        listing: Listing | None = await self.list_alerts(query, **kwargs)
+        while listing is not None:
+            yield listing
+            listing = await self.next_page(listing)
+
+    def _listing(self, response: httpx.Response, offset: int, size: int) -> Listing:
+        page = self._parse(AlertPage, response)
+        next_path = page.links.next
+        if next_path and next_path.startswith(("http://", "https://")):
+            # Tolerate an absolute link (the spec's narrative shows one).
+            url = httpx.URL(next_path)
+            next_path = url.raw_path.decode().removeprefix(httpx.URL(self.base_url).path)
+        return Listing(page.values, page.count, offset, size, next_path or None)
+
+    async def get_alert(self, alert_id: str) -> Alert:
+        return self._parse(Alert, await self.request("GET", f"/v1/alerts/{_seg(alert_id)}"))
+
+    async def get_alert_by_alias(self, alias: str) -> Alert:
+        response = await self.request("GET", "/v1/alerts/alias", params={"alias": alias})
+        return self._parse(Alert, response)
+
+    async def request_status(self, request_id: str) -> RequestStatus | None:
+        """The outcome of a write, or None while the service has not processed it yet."""
+        try:
+            response = await self.request("GET", f"/v1/alerts/requests/{_seg(request_id)}")
+        except errors.NotFound:
+            # With X-Opsgenie-Errortype: RequestNotProcessed, or plain shortly after a
+            # write: either way, not known yet. The caller decides how long to wait.
+            return None
+        return self._parse(RequestStatus, response)
+
+    async def list_notes(
+        self, alert_id: str, *, after: str | None = None, size: int = 20
+    ) -> NotesPage:
+        params = {"after": after, "size": size}
+        return self._parse(
+            NotesPage,
+            await self.request("GET", f"/v1/alerts/{_seg(alert_id)}/notes", params=params),
+        )
+
+    async def list_logs(
+        self, alert_id: str, *, after: str | None = None, size: int = 20
+    ) -> LogsPage:
+        params = {"after": after, "size": size}
+        return self._parse(
+            LogsPage, await self.request("GET", f"/v1/alerts/{_seg(alert_id)}/logs", params=params)
+        )
+
+    # ------------------------------------------------------------------ writing
+
+    def prepare(
+        self, op_name: str, data: Mapping[str, Any] | Outgoing | None = None
+    ) -> dict[str, Any] | None:
+        """A write's body checked against the limits (else InputError); None if it takes none."""
+        op = WRITES[op_name]
+        if op.body is None:
+            return None
+        payload = build(op.body, data if data is not None else {})
+        body = payload.to_json()
+        if op.name == "create" and not body.get("alias"):
+            # An alias makes a retried create deduplicate instead of making a second alert.
+            body["alias"] = f"alert-console-{uuid.uuid4()}"
+        return body
+
+    async def write(
+        self, op_name: str, alert_id: str | None = None, body: dict[str, Any] | None = None
+    ) -> Receipt:
+        """Send an asynchronous write whose body went through :meth:`prepare`."""
+        op = WRITES[op_name]
+        path = "/v1/alerts" + op.path.format(id=_seg(alert_id or ""))
+        response = await self.request(op.method, path, body=body, retry=op.retry)
+        return self._parse(Receipt, response)
+
+    async def create_alert(self, alert: Mapping[str, Any] | CreateAlert) -> tuple[Receipt, str]:
+        """Create (or deduplicate into) an alert; returns the receipt and the alias sent."""
+        body = self.prepare("create", alert)
+        assert body is not None
+        return await self.write("create", None, body), body["alias"]
+
+    async def _op(self, name: str, alert_id: str, data: Mapping[str, Any] | None = None) -> Receipt:
+        return await self.write(name, alert_id, self.prepare(name, data))
+
+    async def acknowledge(self, alert_id: str) -> Receipt:
+        return await self._op("acknowledge", alert_id)
+
+    async def unacknowledge(self, alert_id: str) -> Receipt:
+        return await self._op("unacknowledge", alert_id)
+
+    async def close(self, alert_id: str) -> Receipt:
+        return await self._op("close", alert_id)
+
+    async def delete_alert(self, alert_id: str) -> Receipt:
+        return await self._op("delete", alert_id)
+
+    async def assign(self, alert_id: str, account_id: str) -> Receipt:
+        return await self._op("assign", alert_id, {"accountId": account_id})
+
+    async def add_responder(self, alert_id: str, responder_type: str, responder_id: str) -> Receipt:
+        return await self._op(
+            "add_responder", alert_id, {"type": responder_type, "id": responder_id}
+        )
+
+    async def escalate(self, alert_id: str, escalation_id: str) -> Receipt:
+        return await self._op("escalate", alert_id, {"escalationId": escalation_id})
+
+    async def snooze(self, alert_id: str, until: datetime) -> Receipt:
+        return await self._op("snooze", alert_id, {"endTime": until})
+
+    async def execute_action(self, alert_id: str, action_name: str) -> Receipt:
+        return await self._op("custom_action", alert_id, {"actionName": action_name})
+
+    async def add_tags(self, alert_id: str, tags: list[str]) -> Receipt:
+        return await self._op("add_tags", alert_id, {"tags": tags})
+
+    async def remove_tags(self, alert_id: str, tags: list[str]) -> Receipt:
+        return await self._op("remove_tags", alert_id, {"tags": tags})
+
+    async def add_extra_properties(self, alert_id: str, properties: Mapping[str, Any]) -> Receipt:
+        return await self._op(
+            "add_extra_properties", alert_id, {"extraProperties": dict(properties)}
+        )
+
+    async def remove_extra_properties(self, alert_id: str, keys: list[str]) -> Receipt:
+        return await self._op("remove_extra_properties", alert_id, {"keys": keys})
+
+    async def update_message(self, alert_id: str, message: str) -> Receipt:
+        return await self._op("update_message", alert_id, {"message": message})
+
+    async def update_description(self, alert_id: str, description: str) -> Receipt:
+        return await self._op("update_description", alert_id, {"description": description})
+
+    async def update_priority(self, alert_id: str, priority: str) -> Receipt:
+        return await self._op("update_priority", alert_id, {"priority": priority})
+
+    # Notes are synchronous: the answer is the note itself.
+
+    async def add_note(self, alert_id: str, text: str) -> Note:
+        body = build(NoteText, {"note": text}).to_json()
+        response = await self.request(
+            "POST", f"/v1/alerts/{_seg(alert_id)}/notes", body=body, retry="unsafe"
+        )
+        return self._parse(Note, response)
+
+    async def update_note(self, alert_id: str, note_id: str, text: str) -> Note:
+        body = build(NoteText, {"note": text}).to_json()
+        path = f"/v1/alerts/{_seg(alert_id)}/notes/{_seg(note_id)}"
+        return self._parse(Note, await self.request("PATCH", path, body=body))
+
+    async def delete_note(self, alert_id: str, note_id: str) -> None:
+        path = f"/v1/alerts/{_seg(alert_id)}/notes/{_seg(note_id)}"
+        await self.request("DELETE", path, retry="unsafe")
+
+
+def _seg(value: str) -> str:
+    """One path segment, escaped: an id can never reach another route."""
+    return quote(value, safe="")
+
+
+def _clean(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if params is None:
+        return None
+    return {k: v for k, v in params.items() if v is not None}
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    if "json" not in response.headers.get("content-type", ""):
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:  # An HTTP date.
+        from email.utils import parsedate_to_datetime
+
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text or type(exc).__name__
+
+
+def _secret_forms(credentials: Credentials) -> list[str]:
+    """Every form in which the secret could leak into a text: raw, and inside a Basic header."""
+    forms = [credentials.secret]
+    if isinstance(credentials, BasicCredentials):
+        forms.append(base64.b64encode(f"{credentials.email}:{credentials.token}".encode()).decode())
+    return [f for f in forms if f]

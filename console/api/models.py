@@ -1,0 +1,337 @@
+"""Pydantic models of every body in the JSM Ops alerts API: what we send and what we read.
+
+Reading is tolerant, as a client of a live service must be: unknown fields are
+kept (``extra="allow"``), optional fields may be missing or null, both spellings
+of ``lastOccurredAt`` are read, ``took`` may be an integer or a float, and
+``extraProperties`` values may be any JSON scalar.
+
+Writing is strict: request models carry the service's input limits, so a value
+that the service would refuse is refused here, before anything is sent, with a
+message that names the field.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+JsonScalar = str | int | float | bool | None
+Priority = Literal["P1", "P2", "P3", "P4", "P5"]
+PRIORITIES: tuple[str, ...] = ("P1", "P2", "P3", "P4", "P5")
+ResponderType = Literal["team", "user", "escalation", "schedule"]
+VisibleToType = Literal["team", "user"]
+
+MESSAGE_MAX = 130
+ALIAS_MAX = 512
+DESCRIPTION_MAX = 15_000
+ENTITY_MAX = 512
+SOURCE_MAX = 100
+NOTE_MAX = 25_000
+TAGS_MAX, TAG_MAX = 20, 50
+ACTIONS_MAX, ACTION_MAX = 10, 50
+EXTRA_PROPERTIES_MAX = 8_000
+RECIPIENTS_MAX = 50
+
+
+def _none_as_empty_list(value: Any) -> Any:
+    return [] if value is None else value
+
+
+def _none_as_empty_dict(value: Any) -> Any:
+    return {} if value is None else value
+
+
+ListOrNull = BeforeValidator(_none_as_empty_list)
+DictOrNull = BeforeValidator(_none_as_empty_dict)
+
+
+class Incoming(BaseModel):
+    """A body read from the service: unknown fields kept, field names camelCase on the wire."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class Outgoing(BaseModel):
+    """A body we send: unknown fields refused, limits enforced, strings stripped of nothing."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = self.model_dump(by_alias=True, exclude_none=True, mode="json")
+        return body
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+class Responder(Incoming):
+    id: str = ""
+    type: str = ""
+
+
+class Alert(Incoming):
+    id: str
+    tiny_id: str | None = Field(None, alias="tinyId")
+    alias: str | None = None
+    message: str = ""
+    description: str | None = None
+    entity: str | None = None
+    source: str | None = None
+    owner: str | None = None
+    status: str | None = None
+    acknowledged: bool = False
+    seen: bool = False
+    snoozed: bool = False
+    priority: str | None = None
+    count: int | None = None
+    created_at: datetime | None = Field(None, alias="createdAt")
+    updated_at: datetime | None = Field(None, alias="updatedAt")
+    # The spec spells it lastOccuredAt; the seed page's example lastOccurredAt.
+    last_occurred_at: datetime | None = Field(
+        None, validation_alias=AliasChoices("lastOccurredAt", "lastOccuredAt")
+    )
+    snoozed_until: datetime | None = Field(None, alias="snoozedUntil")
+    ack_time: datetime | None = Field(None, alias="ackTime")
+    close_time: datetime | None = Field(None, alias="closeTime")
+    tags: Annotated[list[str], ListOrNull] = Field(default_factory=list)
+    actions: Annotated[list[str], ListOrNull] = Field(default_factory=list)
+    responders: Annotated[list[Responder], ListOrNull] = Field(default_factory=list)
+    extra_properties: Annotated[dict[str, JsonScalar], DictOrNull] = Field(
+        default_factory=dict, alias="extraProperties"
+    )
+    integration_type: str | None = Field(None, alias="integrationType")
+    integration_name: str | None = Field(None, alias="integrationName")
+
+    @field_validator("count", mode="before")
+    @classmethod
+    def _count(cls, value: Any) -> Any:
+        return int(value) if isinstance(value, float) and value.is_integer() else value
+
+    @property
+    def is_open(self) -> bool:
+        return (self.status or "open") not in ("closed", "resolved")
+
+
+class Links(Incoming):
+    next: str | None = None
+
+
+class AlertPage(Incoming):
+    values: Annotated[list[Alert], ListOrNull] = Field(default_factory=list)
+    count: int = 0
+    links: Links = Field(default_factory=Links)
+
+
+class Receipt(Incoming):
+    """The answer to every asynchronous write: the request id to follow."""
+
+    result: str | None = None
+    request_id: str = Field(alias="requestId")
+    took: float | None = None
+
+
+class RequestStatus(Incoming):
+    """What became of an asynchronous write."""
+
+    action: str | None = None
+    processed_at: datetime | None = Field(None, alias="processedAt")
+    integration_id: str | None = Field(None, alias="integrationId")
+    is_success: bool = Field(validation_alias=AliasChoices("isSuccess", "success"))
+    status: str | None = None
+    alert_id: str | None = Field(None, alias="alertId")
+    alias: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unwrap(cls, value: Any) -> Any:
+        # Opsgenie (and the JSM integration API) wrap it in {"data": {...}}.
+        if (
+            isinstance(value, dict)
+            and "isSuccess" not in value
+            and isinstance(value.get("data"), dict)
+        ):
+            return value["data"]
+        return value
+
+
+class Note(Incoming):
+    id: str
+    note: str = ""
+    owner: str | None = None
+    created_at: datetime | None = Field(None, alias="createdAt")
+    updated_at: datetime | None = Field(None, alias="updatedAt")
+
+
+class NotesPage(Incoming):
+    values: Annotated[list[Note], ListOrNull] = Field(default_factory=list)
+    links: Links = Field(default_factory=Links)
+
+
+class LogEntry(Incoming):
+    log: str = ""
+    log_type: str | None = Field(None, alias="logType")
+    owner: str | None = None
+    log_time: datetime | None = Field(None, alias="logTime")
+
+
+class LogsPage(Incoming):
+    values: Annotated[list[LogEntry], ListOrNull] = Field(default_factory=list)
+    links: Links = Field(default_factory=Links)
+
+
+class ErrorBody(Incoming):
+    """Any error answer: Opsgenie's ``message``, the spec's ``errors`` list, or a field map."""
+
+    message: str | None = None
+    errors: list[Any] | dict[str, Any] | None = None
+    request_id: str | None = Field(None, alias="requestId")
+    code: int | str | None = None
+
+    def details(self) -> list[str]:
+        """One readable line per error the server listed."""
+        if isinstance(self.errors, dict):
+            return [f"{field}: {text}" for field, text in self.errors.items()]
+        lines: list[str] = []
+        for item in self.errors or []:
+            if isinstance(item, dict):
+                text = item.get("title") or item.get("detail") or item.get("message")
+                if text:
+                    lines.append(str(text))
+            elif item:
+                lines.append(str(item))
+        return lines
+
+
+# ----------------------------------------------------------------------------- writing
+
+Message = Annotated[str, StringConstraints(min_length=1, max_length=MESSAGE_MAX, pattern=r"\S")]
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=TAG_MAX, pattern=r"\S")]
+ActionName = Annotated[str, StringConstraints(min_length=1, max_length=ACTION_MAX, pattern=r"\S")]
+Identifier = Annotated[str, StringConstraints(min_length=1, max_length=512, pattern=r"\S")]
+
+
+def extra_properties_size(props: dict[str, JsonScalar]) -> int:
+    """Characters that count against the 8,000 limit: keys plus values written as text."""
+
+    def text(value: JsonScalar) -> str:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return "" if value is None else str(value)
+
+    return sum(len(k) + len(text(v)) for k, v in props.items())
+
+
+def _check_extra_properties(props: dict[str, JsonScalar] | None) -> dict[str, JsonScalar] | None:
+    if props is None:
+        return None
+    if any(not key.strip() for key in props):
+        raise ValueError("keys must not be empty")
+    size = extra_properties_size(props)
+    if size > EXTRA_PROPERTIES_MAX:
+        raise ValueError(f"must be at most {EXTRA_PROPERTIES_MAX} characters in total (got {size})")
+    return props
+
+
+class ResponderRef(Outgoing):
+    id: Identifier
+    type: ResponderType
+
+
+class VisibleToRef(Outgoing):
+    id: Identifier
+    type: VisibleToType
+
+
+class CreateAlert(Outgoing):
+    message: Message
+    alias: str | None = Field(None, max_length=ALIAS_MAX)
+    description: str | None = Field(None, max_length=DESCRIPTION_MAX)
+    responders: list[ResponderRef] | None = Field(None, max_length=RECIPIENTS_MAX)
+    visible_to: list[VisibleToRef] | None = Field(
+        None, alias="visibleTo", max_length=RECIPIENTS_MAX
+    )
+    note: str | None = Field(None, max_length=NOTE_MAX)
+    entity: str | None = Field(None, max_length=ENTITY_MAX)
+    source: str | None = Field(None, max_length=SOURCE_MAX)
+    tags: list[Tag] | None = Field(None, max_length=TAGS_MAX)
+    actions: list[ActionName] | None = Field(None, max_length=ACTIONS_MAX)
+    priority: Priority | None = None
+    extra_properties: dict[str, JsonScalar] | None = Field(None, alias="extraProperties")
+
+    _extra = field_validator("extra_properties")(_check_extra_properties)
+
+
+class AssignAlert(Outgoing):
+    account_id: Identifier = Field(alias="accountId")
+
+
+class AddResponder(Outgoing):
+    id: Identifier
+    type: ResponderType
+
+
+class Escalate(Outgoing):
+    escalation_id: Identifier = Field(alias="escalationId")
+
+
+class Snooze(Outgoing):
+    end_time: datetime = Field(alias="endTime")
+
+    @field_validator("end_time")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("must carry a time zone")
+        return value
+
+    def to_json(self) -> dict[str, Any]:
+        # ISO-8601 in UTC with milliseconds and Z, as the service writes its own times.
+        from datetime import UTC
+
+        stamp = self.end_time.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        return {"endTime": stamp}
+
+
+class CustomAction(Outgoing):
+    action_name: ActionName = Field(alias="actionName")
+
+
+class Tags(Outgoing):
+    tags: list[Tag] = Field(min_length=1, max_length=TAGS_MAX)
+
+
+class AddExtraProperties(Outgoing):
+    extra_properties: dict[str, JsonScalar] = Field(alias="extraProperties", min_length=1)
+
+    _extra = field_validator("extra_properties")(_check_extra_properties)
+
+
+class DeleteExtraProperties(Outgoing):
+    keys: list[Identifier] = Field(min_length=1)
+
+
+class UpdateMessage(Outgoing):
+    message: Message
+
+
+class UpdateDescription(Outgoing):
+    description: str = Field(max_length=DESCRIPTION_MAX)
+
+
+class UpdatePriority(Outgoing):
+    priority: Priority
+
+
+class NoteText(Outgoing):
+    note: str = Field(min_length=1, max_length=NOTE_MAX, pattern=r"\S")
