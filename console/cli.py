@@ -1,4 +1,4 @@
-"""Command line: ``alert-console simulate ...`` runs the simulator; the console comes next.
+"""Command line: ``alert-console`` runs the console, ``alert-console simulate`` the simulator.
 
 Thin on purpose: it parses arguments, turns bad input into one clear sentence
 and a non-zero exit, and hands over to the layer that does the work.
@@ -7,9 +7,17 @@ and a non-zero exit, and hands over to the layer that does the work.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import logging
+import logging.handlers
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from console.api.client import Credentials
 
 from console import __version__
 
@@ -146,15 +154,199 @@ def simulate(argv: Sequence[str]) -> int:
     return 0
 
 
+ENV_EMAIL = "ALERT_CONSOLE_EMAIL"
+ENV_TOKEN = "ALERT_CONSOLE_API_TOKEN"  # noqa: S105 (the name of a variable, not a secret)
+ENV_ACCESS_TOKEN = "ALERT_CONSOLE_ACCESS_TOKEN"  # noqa: S105
+LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+
+def _console_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="alert-console",
+        description="A terminal console for Jira Service Management Operations alerts.",
+        epilog=f"Credentials come from {ENV_EMAIL} and {ENV_TOKEN} (HTTP Basic), or "
+        f"{ENV_ACCESS_TOKEN} (an OAuth access token). 'alert-console simulate --help' "
+        "runs the built-in simulator.",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="start the built-in simulator (live demo data) and open the console on it",
+    )
+    parser.add_argument(
+        "--url", default=None, help="origin of the API (default https://api.atlassian.com)"
+    )
+    parser.add_argument("--cloud-id", default=None, help="the site's cloud id")
+    parser.add_argument(
+        "--query", default=None, help="the JSM query to show (default: status: open)"
+    )
+    parser.add_argument(
+        "--refresh", type=float, default=15.0, help="seconds between refreshes (>= 1)"
+    )
+    parser.add_argument(
+        "--page-size", type=int, default=50, help="alerts per page (1..100, default 50)"
+    )
+    parser.add_argument(
+        "--theme", default=None, help="a Textual theme, e.g. textual-dark, nord, gruvbox"
+    )
+    parser.add_argument(
+        "--read-only", action="store_true", help="send no change at all: reading only"
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="write a debug log (no bodies, no credentials)"
+    )
+    parser.add_argument("--version", action="version", version=f"alert-console {__version__}")
+    return parser
+
+
+def _origin(url: str) -> str:
+    import httpx
+
+    try:
+        parsed = httpx.URL(url)
+    except Exception:
+        raise UsageError(f"--url {url!r} is not a URL") from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise UsageError(
+            f"--url {url!r} must be an http(s) origin such as https://api.atlassian.com"
+        )
+    if parsed.path not in ("", "/") or parsed.query:
+        raise UsageError(f"--url {url!r} must be an origin only, without a path")
+    if parsed.scheme == "http" and parsed.host not in LOOPBACK:
+        raise UsageError(
+            f"--url {url!r}: credentials are only sent over https (or to this machine)"
+        )
+    return str(parsed).rstrip("/")
+
+
+def _credentials() -> Credentials:
+    from console.api.client import BasicCredentials, BearerToken
+
+    access = os.environ.get(ENV_ACCESS_TOKEN, "").strip()
+    if access:
+        return BearerToken(access)
+    email = os.environ.get(ENV_EMAIL, "").strip()
+    token = os.environ.get(ENV_TOKEN, "").strip()
+    if not email or not token:
+        raise UsageError(f"no credentials: set {ENV_EMAIL} and {ENV_TOKEN} (or use --demo)")
+    return BasicCredentials(email, token)
+
+
+def _debug_log() -> Path:
+    import platformdirs
+
+    path = Path(platformdirs.user_log_dir("alert-console", appauthor=False)) / "debug.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    # httpcore's trace lines add nothing we need; keep them out.
+    logging.getLogger("httpcore").setLevel(logging.INFO)
+    return path
+
+
+def console(argv: Sequence[str]) -> int:
+    args = _console_parser().parse_args(argv)
+    from textual.theme import BUILTIN_THEMES
+
+    from console.feed import DEFAULT_QUERY
+
+    if args.refresh < 1:
+        raise UsageError("--refresh must be at least 1 second")
+    if not 1 <= args.page_size <= 100:
+        raise UsageError("--page-size must be between 1 and 100")
+    if args.theme and args.theme not in BUILTIN_THEMES:
+        raise UsageError(
+            f"unknown theme {args.theme!r}; known: {', '.join(sorted(BUILTIN_THEMES))}"
+        )
+    if args.demo and (args.url or args.cloud_id):
+        raise UsageError("--demo starts its own simulator: leave out --url and --cloud-id")
+    query = DEFAULT_QUERY if args.query is None else args.query
+    if args.query is not None:
+        from console.query import QuerySyntaxError, parse
+
+        try:
+            parse(query)
+        except QuerySyntaxError as error:
+            raise UsageError(f"--query: {error}") from None
+    if args.debug:
+        print(f"alert-console: debug log in {_debug_log()}", file=sys.stderr)
+
+    from console.api.client import DEFAULT_ORIGIN, BasicCredentials
+
+    simulator = None
+    if args.demo:
+        from console.simulator.config import SimulatorConfig
+        from console.simulator.server import BackgroundSimulator
+
+        simulator = BackgroundSimulator(
+            SimulatorConfig(port=0, live=True, alerts=300, seed=1)
+        ).start()
+        origin, cloud_id = simulator.origin, simulator.config.cloud_id
+        account = simulator.config.account
+        credentials: Credentials = BasicCredentials(account.email, account.token)
+        site = "built-in simulator"
+    else:
+        origin = _origin(args.url or DEFAULT_ORIGIN)
+        if not args.cloud_id:
+            raise UsageError(
+                "--cloud-id is required (or use --demo); find it at "
+                "https://YOUR-SITE.atlassian.net/_edge/tenant_info"
+            )
+        cloud_id = args.cloud_id
+        credentials = _credentials()
+        site = f"{cloud_id} ({origin.removeprefix('https://')})"
+    try:
+        asyncio.run(_run_console(origin, cloud_id, credentials, args, query, site, args.demo))
+    finally:
+        if simulator is not None:
+            simulator.stop()
+    return 0
+
+
+async def _run_console(
+    origin: str,
+    cloud_id: str,
+    credentials: Credentials,
+    args: argparse.Namespace,
+    query: str,
+    site: str,
+    demo: bool,
+) -> None:
+    from console.actions import ActionTracker, Journal
+    from console.api.client import JsmClient
+    from console.tui.app import AlertConsole, Settings
+
+    async with JsmClient(
+        origin=origin, cloud_id=cloud_id, credentials=credentials, read_only=args.read_only
+    ) as client:
+        tracker = ActionTracker(client, journal=Journal(), read_only=args.read_only)
+        settings = Settings(
+            query=query,
+            refresh_s=args.refresh,
+            page_size=args.page_size,
+            theme=args.theme,
+            read_only=args.read_only,
+            demo=demo,
+            site=site,
+            user=credentials.who,
+        )
+        try:
+            await AlertConsole(client, tracker, settings).run_async()
+        finally:
+            await tracker.aclose()
+            if tracker.journal is not None:
+                tracker.journal.close()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         if args and args[0] == "simulate":
             return simulate(args[1:])
-        if args in (["--version"], ["-V"]):
-            print(f"alert-console {__version__}")
-            return 0
-        raise UsageError("the console is not built yet; run 'alert-console simulate --live'")
+        return console(args)
     except UsageError as error:
         print(f"alert-console: {error}", file=sys.stderr)
         return 2

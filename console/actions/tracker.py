@@ -143,6 +143,10 @@ class ActionTracker:
         self._spawn(self._send_all(actions, body))
         return batch_id
 
+    def validate(self, op: str, data: Mapping[str, Any] | None) -> None:
+        """Raise InputError (naming each field) if ``data`` breaks a limit of the service."""
+        self._prepare(op, data)
+
     def _prepare(self, op: str, data: Mapping[str, Any] | None) -> dict[str, Any] | None:
         if op in SYNCHRONOUS:
             return build(NoteText, data or {}).to_json()

@@ -33,6 +33,7 @@ from console.simulator.traffic import error_body
 
 Scope = Literal["read", "write", "delete"]
 NOT_PROCESSABLE = "Request body is not processable. Please check the errors."
+QUERY_MAX = 2048  # ours: the spec gives none; real services cap URL lengths around 8 KB
 
 
 class ApiError(Exception):
@@ -219,6 +220,12 @@ class SiteRoutes:
         from_ms = _epoch_param(params.get("from"), "from")
         to_ms = _epoch_param(params.get("to"), "to")
         query = params.get("query") or ""
+        if len(query) > QUERY_MAX:
+            raise ApiError(
+                422,
+                f"Invalid query: at most {QUERY_MAX} characters (got {len(query)})",
+                "InvalidQuery",
+            )
         predicate: Predicate | None = None
         if query.strip():
             try:

@@ -1,0 +1,202 @@
+"""The live alert feed: one page of one view, polled, diffed, and honest about its age.
+
+:class:`AlertFeed` fetches the current page of the current view, compares it
+with the last page it saw (which alerts came, changed, went; in what order),
+and keeps the freshness of the data: when the service last confirmed it, and
+why the last attempt failed if it did. It never runs two requests at once, and
+after failures it asks for the next attempt later and later (capped, with
+jitter). It knows nothing of Textual: the TUI calls :meth:`refresh` and draws.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+from console.api import errors
+from console.api.client import JsmClient, Listing
+from console.api.models import Alert
+
+SORT_FIELDS: tuple[str, ...] = ("createdAt", "lastOccurredAt", "priority", "updatedAt", "count")
+DEFAULT_QUERY = "status: open"
+
+
+@dataclass(frozen=True)
+class View:
+    """What the table shows: a query, an order, a page."""
+
+    query: str = DEFAULT_QUERY
+    sort: str = "createdAt"
+    order: str = "desc"
+    offset: int = 0
+    size: int = 50
+
+
+class ViewRejected(Exception):
+    """The service refused the new view (a malformed query, say); the last good view is back."""
+
+    def __init__(self, error: errors.ApiError, rejected: View, restored: View) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.rejected = rejected
+        self.restored = restored
+
+
+@dataclass(frozen=True)
+class Update:
+    """One successful refresh: the page in the service's order, and what moved since the last."""
+
+    view: View
+    listing: Listing
+    alerts: dict[str, Alert]
+    order: list[str]
+    added: frozenset[str]
+    changed: frozenset[str]
+    removed: frozenset[str]
+    fresh_view: bool  # the first page of a new view: nothing to compare with
+    at: datetime  # when the service confirmed this data
+
+    @property
+    def total(self) -> int:
+        return self.listing.total
+
+
+@dataclass
+class Freshness:
+    """How old the data is, and why it is not fresher."""
+
+    confirmed_at: datetime | None = None  # wall clock, for display
+    confirmed_mono: float | None = None  # monotonic, for age
+    error: errors.ApiError | None = None
+    failures: int = 0
+    retry_at: float | None = None  # monotonic time of the next attempt after a failure
+
+    def age(self, now: float | None = None) -> float | None:
+        if self.confirmed_mono is None:
+            return None
+        return (now if now is not None else time.monotonic()) - self.confirmed_mono
+
+    def stale(self, interval_s: float, now: float | None = None) -> bool:
+        """Past twice the refresh interval, the data is stale (the roadmap's wall mode dims it)."""
+        age = self.age(now)
+        return age is None or age > 2 * interval_s
+
+
+@dataclass
+class AlertFeed:
+    client: JsmClient
+    view: View = field(default_factory=View)
+    interval_s: float = 15.0
+    max_backoff_s: float = 120.0
+    freshness: Freshness = field(default_factory=Freshness)
+    rng: random.Random = field(default_factory=random.Random)
+    _last: Update | None = None
+    _running: bool = False
+    _generation: int = 0
+
+    @property
+    def busy(self) -> bool:
+        return self._running
+
+    @property
+    def last(self) -> Update | None:
+        return self._last
+
+    def set_view(self, view: View) -> None:
+        """Show another query, order or page from the next refresh on."""
+        if view != self.view:
+            self.view = view
+            self._generation += 1
+
+    def page(self, delta: int) -> View:
+        """The view ``delta`` pages away (negative: back), clamped to the first page."""
+        offset = max(0, self.view.offset + delta * self.view.size)
+        return replace(self.view, offset=offset)
+
+    async def refresh(self) -> Update | None:
+        """Fetch and diff the current page. None when a refresh was already running.
+
+        Raises ViewRejected when the service refuses a view that has not worked yet
+        (the view goes back to the last good one; freshness is untouched), and the
+        client's ApiError otherwise, after recording it in freshness. Either way the
+        last good data stays in :attr:`last`.
+        """
+        if self._running:
+            return None
+        self._running = True
+        generation = self._generation
+        view = self.view
+        try:
+            listing = await self.client.list_alerts(
+                view.query, sort=view.sort, order=view.order, offset=view.offset, size=view.size
+            )
+        except (errors.Unprocessable, errors.BadRequest) as error:
+            last = self._last
+            if last is not None and last.view != view:
+                self.view = last.view
+                self._generation += 1
+                raise ViewRejected(error, view, last.view) from None
+            self._failed(error)
+            raise
+        except errors.ApiError as error:
+            self._failed(error)
+            raise
+        finally:
+            self._running = False
+        if generation != self._generation:
+            # The view changed while we waited; this answer is for the old one.
+            return None
+        update = self._diff(view, listing)
+        self._last = update
+        self.freshness = Freshness(confirmed_at=update.at, confirmed_mono=time.monotonic())
+        return update
+
+    def _diff(self, view: View, listing: Listing) -> Update:
+        alerts = {a.id: a for a in listing.alerts}
+        order = list(alerts)
+        last = self._last
+        fresh = last is None or last.view != view
+        if fresh or last is None:
+            added: set[str] = set(alerts)
+            changed: set[str] = set()
+            removed: set[str] = set()
+        else:
+            before = last.alerts
+            added = {i for i in alerts if i not in before}
+            removed = {i for i in before if i not in alerts}
+            changed = {i for i in alerts if i in before and alerts[i] != before[i]}
+        return Update(
+            view=view,
+            listing=listing,
+            alerts=alerts,
+            order=order,
+            added=frozenset(added),
+            changed=frozenset(changed),
+            removed=frozenset(removed),
+            fresh_view=fresh,
+            at=datetime.now(UTC),
+        )
+
+    def _failed(self, error: errors.ApiError) -> None:
+        fresh = self.freshness
+        failures = fresh.failures + 1
+        delay = self.next_delay(failures, error)
+        self.freshness = replace(
+            fresh, error=error, failures=failures, retry_at=time.monotonic() + delay
+        )
+
+    def next_delay(
+        self, failures: int | None = None, error: errors.ApiError | None = None
+    ) -> float:
+        """Seconds until the next refresh: the interval, or a growing backoff after failures."""
+        failures = self.freshness.failures if failures is None else failures
+        if failures == 0:
+            return self.interval_s
+        error = error or self.freshness.error
+        backoff = min(self.max_backoff_s, self.interval_s * 2 ** (failures - 1))
+        backoff = self.rng.uniform(backoff * 0.8, backoff)
+        if error is not None and error.retry_after:
+            backoff = max(backoff, error.retry_after)
+        return backoff

@@ -1,0 +1,245 @@
+"""Dialogs: a confirmation that defaults to No, a form that checks its input, a choice list.
+
+Every dialog opens with its first input focused and submits on Enter. A form
+checks its values (against the API's limits, by the caller's ``check``) before
+it closes, so nothing the service would refuse is ever sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Button, Input, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+from console.tui.cells import literal
+
+FormValues = dict[str, str]
+Check = Callable[[FormValues], dict[str, str]]  # field -> problem; empty when all is well
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """Yes only on ``y`` (or the Yes button); ``n``, Escape and Enter (on the default) mean No."""
+
+    DEFAULT_CSS = """
+    ConfirmDialog { align: center middle; background: $background 70%; }
+    ConfirmDialog > Vertical {
+        width: 72; height: auto; padding: 1 2;
+        border: thick $error; background: $surface;
+    }
+    ConfirmDialog #confirm-title { text-style: bold; color: $error; width: 1fr; }
+    ConfirmDialog #confirm-body { margin: 1 0; width: 1fr; }
+    ConfirmDialog Horizontal { height: auto; align-horizontal: right; }
+    ConfirmDialog Button { margin-left: 2; }
+    """
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes", show=False),
+        Binding("n", "answer(False)", "No", show=False),
+        Binding("escape", "answer(False)", "No", show=False),
+    ]
+
+    def __init__(self, title: str, body: str | Text) -> None:
+        super().__init__()
+        self._title = title
+        self._body = body if isinstance(body, Text) else literal(body, single_line=False)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self._title), id="confirm-title")
+            yield Static(self._body, id="confirm-body")
+            yield Static(Text("y = yes   ·   n, Esc or Enter = no", style="dim"))
+            with Horizontal():
+                yield Button("Yes (y)", id="yes", variant="error")
+                yield Button("No (n)", id="no", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    label: str
+    placeholder: str = ""
+    value: str = ""
+    options: Sequence[tuple[str, str]] = field(default_factory=tuple)  # a Select when given
+    password: bool = False
+
+
+class FormDialog(ModalScreen[FormValues | None]):
+    """One or more fields; Enter submits (after ``check``), Escape cancels."""
+
+    DEFAULT_CSS = """
+    FormDialog { align: center middle; background: $background 70%; }
+    FormDialog > Vertical {
+        width: 90; max-width: 95%; height: auto; max-height: 95%; padding: 1 2;
+        border: thick $primary; background: $surface; overflow-y: auto;
+    }
+    FormDialog #form-title { text-style: bold; width: 1fr; }
+    FormDialog #form-intro { color: $text-muted; width: 1fr; margin-bottom: 1; }
+    FormDialog Label { margin-top: 1; }
+    FormDialog .problem { color: $error; height: auto; }
+    FormDialog #form-hint { color: $text-muted; margin-top: 1; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
+
+    def __init__(
+        self,
+        title: str,
+        fields: Sequence[FormField],
+        *,
+        intro: str | Text = "",
+        check: Check | None = None,
+        submit_label: str = "Enter to send",
+    ) -> None:
+        super().__init__()
+        self._title = title
+        self._fields = list(fields)
+        self._intro = intro if isinstance(intro, Text) else literal(intro, single_line=False)
+        self._check = check
+        self._submit_label = submit_label
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self._title), id="form-title")
+            if self._intro.plain:
+                yield Static(self._intro, id="form-intro")
+            for spec in self._fields:
+                yield Label(Text(spec.label))
+                if spec.options:
+                    yield Select(
+                        spec.options,
+                        value=spec.value or spec.options[0][1],
+                        allow_blank=False,
+                        id=f"field-{spec.name}",
+                    )
+                else:
+                    yield Input(
+                        value=spec.value,
+                        placeholder=spec.placeholder,
+                        password=spec.password,
+                        id=f"field-{spec.name}",
+                    )
+                yield Static("", classes="problem", id=f"problem-{spec.name}")
+            yield Static(Text(f"{self._submit_label} · Esc to cancel"), id="form-hint")
+
+    def on_mount(self) -> None:
+        first = self.query("Input, Select").first()
+        first.focus()
+
+    def values(self) -> FormValues:
+        result: FormValues = {}
+        for spec in self._fields:
+            widget = self.query_one(f"#field-{spec.name}")
+            if isinstance(widget, Select):
+                result[spec.name] = str(widget.value)
+            elif isinstance(widget, Input):
+                result[spec.name] = widget.value
+        return result
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.submit()
+
+    def submit(self) -> None:
+        values = self.values()
+        problems = self._check(values) if self._check else {}
+        for spec in self._fields:
+            text = problems.get(spec.name, "")
+            self.query_one(f"#problem-{spec.name}", Static).update(literal(text))
+        general = {k: v for k, v in problems.items() if k not in {f.name for f in self._fields}}
+        if general:
+            first = self._fields[0].name
+            self.query_one(f"#problem-{first}", Static).update(
+                literal("; ".join(f"{k}: {v}" for k, v in general.items()))
+            )
+        if problems:
+            self.app.bell()
+            return
+        self.dismiss(values)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ChoiceDialog(ModalScreen[str | None]):
+    """Pick one of a few options (an alert's custom actions, say); Enter picks, Escape cancels."""
+
+    DEFAULT_CSS = """
+    ChoiceDialog { align: center middle; background: $background 70%; }
+    ChoiceDialog > Vertical {
+        width: 70; height: auto; max-height: 80%; padding: 1 2;
+        border: thick $primary; background: $surface;
+    }
+    ChoiceDialog #choice-title { text-style: bold; margin-bottom: 1; width: 1fr; }
+    ChoiceDialog OptionList { height: auto; max-height: 20; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
+
+    def __init__(self, title: str, choices: Sequence[str]) -> None:
+        super().__init__()
+        self._title = title
+        self._choices = list(choices)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self._title), id="choice-title")
+            yield OptionList(*[Option(literal(c), id=str(i)) for i, c in enumerate(self._choices)])
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    @on(OptionList.OptionSelected)
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self._choices[int(event.option_id or 0)])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class InfoScreen(ModalScreen[None]):
+    """A read-only page (help, full-screen detail); Escape, q or the same key closes it."""
+
+    DEFAULT_CSS = """
+    InfoScreen { align: center middle; background: $background 60%; }
+    InfoScreen > Vertical {
+        width: 100%; height: 100%; padding: 0 1;
+        border: round $primary; background: $surface;
+    }
+    InfoScreen #info-title { text-style: bold; width: 1fr; height: 1; }
+    """
+    BINDINGS = [
+        Binding("escape", "close", "Close"),
+        Binding("q", "close", "Close", show=False),
+        Binding("enter", "close", "Close", show=False),
+        Binding("question_mark", "close", "Close", show=False),
+    ]
+
+    def __init__(self, title: str, body: Widget) -> None:
+        super().__init__()
+        self._title = title
+        self._body = body
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self._title), id="info-title")
+            yield self._body
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,130 @@
+"""The query bar: the current JSM query, linted as you type, with completion of field names.
+
+Our own parser (the one the simulator uses) flags a malformed query at once; a
+query it accepts but the service refuses shows the service's message. Either
+way the table keeps the previous results.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.suggester import Suggester
+from textual.widgets import Input, Static
+
+from console.query import complete, completion_start, lint
+from console.tui.cells import literal
+
+
+class QuerySuggester(Suggester):
+    """Suggests the rest of the field name, value or keyword being typed (→ accepts it)."""
+
+    def __init__(self) -> None:
+        super().__init__(use_cache=True, case_sensitive=True)
+
+    async def get_suggestion(self, value: str) -> str | None:
+        if not value or (value.endswith(" ") and not value.rstrip().endswith(":")):
+            return None
+        options = complete(value, len(value))
+        if not options:
+            return None
+        start = completion_start(value, len(value))
+        suggestion = value[:start] + options[0]
+        return suggestion if suggestion != value and suggestion.startswith(value) else None
+
+
+class QueryBar(Vertical):
+    DEFAULT_CSS = """
+    QueryBar { height: auto; }
+    QueryBar Horizontal { height: 1; }
+    QueryBar #query-label { width: auto; padding: 0 1; color: $text-muted; }
+    QueryBar Input { border: none; height: 1; padding: 0 1; background: $boost; }
+    QueryBar Input:focus { border: none; background: $primary 25%; }
+    QueryBar #query-problem { height: auto; padding: 0 1; display: none; }
+    QueryBar #query-problem.error { color: $error; display: block; }
+    QueryBar #query-problem.warning { color: $warning; display: block; }
+    """
+    BINDINGS = [Binding("escape", "abandon", "Back to the table", show=False)]
+
+    class Applied(Message):
+        """The user asked for this query (it passed our lint)."""
+
+        def __init__(self, query: str) -> None:
+            super().__init__()
+            self.query = query
+
+    class Abandoned(Message):
+        """The user left the bar without applying."""
+
+    def __init__(self, query: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.applied = query
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield Static("Query /", id="query-label", markup=False)
+            yield Input(
+                value=self.applied,
+                placeholder="JSM query, e.g. status: open AND priority: P1",
+                suggester=QuerySuggester(),
+                id="query-input",
+            )
+        yield Static("", id="query-problem", markup=False)
+
+    @property
+    def input(self) -> Input:
+        return self.query_one("#query-input", Input)
+
+    @property
+    def problem(self) -> Static:
+        return self.query_one("#query-problem", Static)
+
+    def set_query(self, query: str) -> None:
+        self.applied = query
+        self.input.value = query
+        self.say("")
+
+    def say(self, text: str, level: str = "") -> None:
+        """Show a problem under the bar: ``error``, ``warning`` or plain."""
+        self.problem.set_classes(level)
+        self.problem.update(literal(text))
+
+    def show_server_error(self, query: str, message: str) -> None:
+        self.say(
+            f"✗ The service refused “{query}”: {message} (showing the previous results)", "error"
+        )
+
+    @on(Input.Changed, "#query-input")
+    def _changed(self, event: Input.Changed) -> None:
+        self._lint(event.value)
+
+    def _lint(self, text: str) -> bool:
+        """Show the first problem; True when the query may be sent."""
+        problems = lint(text)
+        errors = [p for p in problems if p.severity == "error"]
+        shown = errors[0] if errors else (problems[0] if problems else None)
+        if shown is None:
+            self.say("")
+            return True
+        marker = "✗" if shown.severity == "error" else "⚠"
+        where = "" if "position" in shown.message else f" (at position {shown.position})"
+        self.say(f"{marker} {shown.message}{where}", shown.severity)
+        return not errors
+
+    @on(Input.Submitted, "#query-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        text = event.value.strip()
+        if not self._lint(text):
+            self.app.bell()
+            return
+        self.applied = text
+        self.post_message(self.Applied(text))
+
+    def action_abandon(self) -> None:
+        self.input.value = self.applied
+        self.say("")
+        self.post_message(self.Abandoned())

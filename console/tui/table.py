@@ -1,0 +1,376 @@
+"""The alert table: one row per alert, keyed by alert id, updated in place.
+
+A refresh never rebuilds the table. Rows that went are removed, new ones added,
+changed cells updated one by one, and the rows put in the service's order. The
+cursor stays on the alert it was on, wherever that alert moved, and when the
+user has scrolled, the selected alert stays on the same screen line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import DataTable
+from textual.widgets.data_table import RowDoesNotExist, RowKey
+
+from console.api.models import Alert
+from console.tui.cells import age, literal, priority_cell, status_cell, status_of
+
+RECENT_S = 30.0  # how long a new or changed row stays marked
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    width: int
+    wide_only: bool = False
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("flags", " ", 3),
+    Column("priority", "Pri", 4),
+    Column("tiny", "#", 6),
+    Column("status", "Status", 8),
+    Column("age", "Age", 4),
+    Column("message", "Message", 0),  # takes what is left
+    Column("entity", "Entity / source", 18, wide_only=True),
+    Column("owner", "Owner", 14, wide_only=True),
+    Column("tags", "Tags", 16, wide_only=True),
+    Column("count", "Count", 5),
+)
+WIDE_AT = 120  # columns of the terminal from which every column shows
+
+
+class IdCell(Text):
+    """The tinyId cell, which also knows its alert: the table sorts rows by it."""
+
+    alert_id: str = ""
+
+
+@dataclass
+class RowState:
+    """What the table knows of a row beyond the alert: marks and badges."""
+
+    badge: str = ""  # a pending action: "⧗ ack"
+    outcome: str = ""  # the last outcome: "✓" or "✗", shown a while
+    outcome_until: float = 0.0
+    recent: str = ""  # "new" or "changed"
+    recent_until: float = 0.0
+
+
+class AlertTable(DataTable[Text]):
+    BINDINGS = [
+        Binding("space", "toggle_mark", "Mark", show=False),
+        Binding("asterisk", "mark_page", "Mark page", show=False),
+    ]
+
+    class MarksChanged(Message):
+        def __init__(self, count: int) -> None:
+            super().__init__()
+            self.count = count
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self.alerts: dict[str, Alert] = {}
+        self.order: list[str] = []
+        self.marks: set[str] = set()
+        self.rows_state: dict[str, RowState] = {}
+        self._rendered: dict[str, tuple[Text, ...]] = {}
+        self._wide = True
+        self._columns: tuple[Column, ...] = ()
+        self._optimistic: dict[str, Alert] = {}
+
+    # ------------------------------------------------------------------ columns
+
+    def on_mount(self) -> None:
+        self._layout_columns(self.size.width or 160)
+
+    def on_resize(self) -> None:
+        wide = self.size.width >= WIDE_AT
+        if wide != self._wide or not self._columns:
+            self._layout_columns(self.size.width)
+        else:
+            self._fit_message()
+
+    def _layout_columns(self, width: int) -> None:
+        """(Re)create the columns for this width: a layout change, not a refresh."""
+        self._wide = width >= WIDE_AT
+        self._columns = tuple(c for c in COLUMNS if self._wide or not c.wide_only)
+        cursor = self.selected_id
+        self.clear(columns=True)
+        self._rendered.clear()
+        for column in self._columns:
+            self.add_column(column.label, key=column.key, width=max(1, column.width))
+        self._fit_message(width)
+        for alert_id in self.order:
+            self._add(alert_id)
+        self._restore_cursor(cursor, 0)
+
+    def _fit_message(self, width: int | None = None) -> None:
+        width = width or self.size.width
+        fixed = sum(c.width for c in self._columns if c.key != "message")
+        padding = 2 * self.cell_padding * len(self._columns) + 2
+        message = self.columns.get("message")  # type: ignore[call-overload]
+        if message is not None:
+            message.width = max(12, width - fixed - padding)
+            message.auto_width = False
+            self.refresh()
+
+    # ------------------------------------------------------------------ reading
+
+    @property
+    def selected_id(self) -> str | None:
+        if not self.row_count:
+            return None
+        try:
+            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
+        except Exception:
+            return None
+        return key.value
+
+    @property
+    def selected(self) -> Alert | None:
+        alert_id = self.selected_id
+        return self.alert(alert_id) if alert_id else None
+
+    def alert(self, alert_id: str) -> Alert | None:
+        return self._optimistic.get(alert_id) or self.alerts.get(alert_id)
+
+    def targets(self) -> list[Alert]:
+        """What an action applies to: every marked row, or else the selected one."""
+        if self.marks:
+            return [a for i in self.order if i in self.marks and (a := self.alert(i)) is not None]
+        alert = self.selected
+        return [alert] if alert is not None else []
+
+    # ------------------------------------------------------------------ updating
+
+    def show(
+        self,
+        alerts: dict[str, Alert],
+        order: list[str],
+        *,
+        added: Iterable[str] = (),
+        changed: Iterable[str] = (),
+        fresh_view: bool = False,
+    ) -> None:
+        """Make the table show ``alerts`` in ``order``, touching only what differs."""
+        now = time.monotonic()
+        selected = self.selected_id
+        selected_index = self.cursor_row
+        scroll_y = self.scroll_y
+        if not fresh_view:
+            for alert_id in added:
+                self._state(alert_id).recent, self._state(alert_id).recent_until = (
+                    "new",
+                    now + RECENT_S,
+                )
+            for alert_id in changed:
+                state = self._state(alert_id)
+                if state.recent != "new" or state.recent_until < now:
+                    state.recent, state.recent_until = "changed", now + RECENT_S
+        gone = [i for i in self.order if i not in alerts]
+        self.alerts = alerts
+        self._optimistic = {
+            i: a for i, a in self._optimistic.items() if i in alerts and i not in changed
+        }
+        self.order = list(order)
+        self.marks &= set(alerts)
+        with self.app.batch_update():
+            for alert_id in gone:
+                self._remove(alert_id)
+            for alert_id in self.order:
+                if alert_id in self._rendered:
+                    self._update(alert_id)
+                else:
+                    self._add(alert_id)
+            self._reorder()
+            if fresh_view:
+                self.move_cursor(row=0, scroll=False)
+                self.scroll_to(y=0, animate=False)
+            else:
+                self._restore_cursor(selected, selected_index, scroll_y)
+        self.post_message(self.MarksChanged(len(self.marks)))
+
+    def redraw_row(self, alert_id: str) -> None:
+        """Redraw one row (a badge or a mark changed)."""
+        if alert_id in self._rendered:
+            self._update(alert_id)
+
+    def expect(self, alert: Alert) -> None:
+        """Show the state an action should lead to, until the service says otherwise."""
+        self._optimistic[alert.id] = alert
+        self.redraw_row(alert.id)
+
+    def forget_expectation(self, alert_id: str) -> None:
+        """The action failed: back to what the service last said."""
+        if self._optimistic.pop(alert_id, None) is not None:
+            self.redraw_row(alert_id)
+
+    def tick(self) -> None:
+        """Expire the new/changed marks and outcome flags, and move every age on."""
+        now = time.monotonic()
+        for alert_id, state in self.rows_state.items():
+            expired = False
+            if state.recent and state.recent_until < now:
+                state.recent = ""
+                expired = True
+            if state.outcome and state.outcome_until < now:
+                state.outcome = ""
+                expired = True
+            if expired:
+                self.redraw_row(alert_id)
+        # Ages move on even when nothing else changes.
+        if "age" in self.columns:
+            for alert_id in self.order:
+                self._update(alert_id, only=("age",))
+
+    def _state(self, alert_id: str) -> RowState:
+        return self.rows_state.setdefault(alert_id, RowState())
+
+    def set_badge(self, alert_id: str, badge: str) -> None:
+        self._state(alert_id).badge = badge
+        self.redraw_row(alert_id)
+
+    def set_outcome(self, alert_id: str, ok: bool) -> None:
+        state = self._state(alert_id)
+        state.badge = ""
+        state.outcome, state.outcome_until = ("✓" if ok else "✗"), time.monotonic() + RECENT_S
+        self.redraw_row(alert_id)
+
+    # ------------------------------------------------------------------ marks
+
+    def action_toggle_mark(self) -> None:
+        alert_id = self.selected_id
+        if alert_id is None:
+            return
+        self.marks.symmetric_difference_update({alert_id})
+        self.redraw_row(alert_id)
+        self.post_message(self.MarksChanged(len(self.marks)))
+        if self.cursor_row < self.row_count - 1:
+            self.move_cursor(row=self.cursor_row + 1)
+
+    def action_mark_page(self) -> None:
+        self.marks = set(self.order)
+        for alert_id in self.order:
+            self.redraw_row(alert_id)
+        self.post_message(self.MarksChanged(len(self.marks)))
+
+    def clear_marks(self) -> bool:
+        if not self.marks:
+            return False
+        marked, self.marks = self.marks, set()
+        for alert_id in marked:
+            self.redraw_row(alert_id)
+        self.post_message(self.MarksChanged(0))
+        return True
+
+    # ------------------------------------------------------------------ rows
+
+    def _cells(self, alert_id: str) -> tuple[Text, ...]:
+        alert = self.alert(alert_id)
+        assert alert is not None
+        state = self.rows_state.get(alert_id) or RowState()
+        values: dict[str, Text] = {}
+        for column in self._columns:
+            values[column.key] = self._cell(column.key, alert, state, alert_id in self.marks)
+        return tuple(values[c.key] for c in self._columns)
+
+    def _cell(self, key: str, alert: Alert, state: RowState, marked: bool) -> Text:
+        if key == "flags":
+            mark = "●" if marked else " "
+            if state.badge:
+                flag, style = "⧗", "bold #ffaf00"
+            elif state.outcome:
+                flag, style = (
+                    state.outcome,
+                    "bold #87d787" if state.outcome == "✓" else "bold #ff5f5f",
+                )
+            elif state.recent:
+                flag, style = ("+" if state.recent == "new" else "~"), "bold #5fd7ff"
+            else:
+                flag, style = " ", ""
+            text = Text(mark, style="bold #ff87d7")
+            text.append(flag, style=style)
+            return text
+        if key == "priority":
+            return priority_cell(alert.priority)
+        if key == "tiny":
+            cell = IdCell(alert.tiny_id or "?", style="bold" if state.recent else "")
+            cell.alert_id = alert.id
+            return cell
+        if key == "status":
+            status = status_of(alert)
+            if state.badge:
+                return Text(state.badge, style="italic #ffaf00")
+            return status_cell(status)
+        if key == "age":
+            return Text(age(alert.created_at, datetime.now(UTC)), style="dim")
+        if key == "message":
+            return literal(alert.message, "bold" if state.recent == "new" else "")
+        if key == "entity":
+            return literal(alert.entity or alert.source or "")
+        if key == "owner":
+            return literal(alert.owner or "", "dim" if not alert.owner else "")
+        if key == "tags":
+            return literal(", ".join(alert.tags), "#87afd7")
+        if key == "count":
+            return Text(
+                str(alert.count or 1),
+                justify="right",
+                style="bold" if (alert.count or 1) > 1 else "dim",
+            )
+        raise KeyError(key)
+
+    def _add(self, alert_id: str) -> None:
+        cells = self._cells(alert_id)
+        self.add_row(*cells, key=alert_id)
+        self._rendered[alert_id] = cells
+
+    def _remove(self, alert_id: str) -> None:
+        self._rendered.pop(alert_id, None)
+        self.rows_state.pop(alert_id, None)
+        with contextlib.suppress(RowDoesNotExist):
+            self.remove_row(alert_id)
+
+    def _update(self, alert_id: str, only: tuple[str, ...] | None = None) -> None:
+        new = self._cells(alert_id)
+        old = self._rendered.get(alert_id, ())
+        for index, column in enumerate(self._columns):
+            if only is not None and column.key not in only:
+                continue
+            if index >= len(old) or old[index] != new[index]:
+                self.update_cell(alert_id, column.key, new[index])
+        self._rendered[alert_id] = new
+
+    def _reorder(self) -> None:
+        positions = {alert_id: index for index, alert_id in enumerate(self.order)}
+        current = [row.value for row in self._row_keys_in_order()]
+        if current != self.order:
+            self.sort("tiny", key=lambda cell: positions.get(getattr(cell, "alert_id", ""), 0))
+
+    def _row_keys_in_order(self) -> list[RowKey]:
+        return [self.coordinate_to_cell_key((row, 0)).row_key for row in range(self.row_count)]  # type: ignore[arg-type]
+
+    def _restore_cursor(self, selected: str | None, index: int, scroll_y: float = 0.0) -> None:
+        if not self.row_count:
+            return
+        if selected is not None:
+            try:
+                new_index = self.get_row_index(selected)
+            except RowDoesNotExist:
+                new_index = min(index, self.row_count - 1)
+        else:
+            new_index = min(index, self.row_count - 1)
+        self.move_cursor(row=new_index, scroll=False)
+        if scroll_y > 0:
+            # The user has scrolled: keep the selected alert on the same screen line.
+            self.scroll_to(y=max(0.0, scroll_y + (new_index - index)), animate=False)

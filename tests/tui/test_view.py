@@ -1,0 +1,289 @@
+"""What the console shows: pages, queries, a live refresh that holds still, pause, help."""
+
+from __future__ import annotations
+
+import httpx
+
+from console.simulator.server import BackgroundSimulator
+from console.tui.app import AlertConsole
+from tests.helpers import create
+from tests.tui.conftest import SMALL, WIDE, column, loaded, row_texts, shown, toasts, until
+
+
+def page_bar(app: AlertConsole) -> str:
+    return shown(app.page_bar)
+
+
+def status_bar(app: AlertConsole) -> str:
+    return shown(app.status_bar)
+
+
+async def test_first_page_newest_first_with_the_cursor_on_top(
+    console: AlertConsole, api: httpx.Client
+) -> None:
+    newest = api.get(
+        "/v1/alerts", params={"size": 20, "sort": "createdAt", "order": "desc"}
+    ).json()["values"]
+    async with console.run_test(size=WIDE) as pilot:
+        app = await loaded(pilot)
+        assert app.table.row_count == 20
+        assert column(app, "tiny") == [a["tinyId"] for a in newest]
+        assert app.table.cursor_row == 0
+        assert app.table.selected_id == newest[0]["id"]
+        assert "1–20 of 40" in page_bar(app)
+        assert "sort createdAt ↓" in page_bar(app)
+        assert "updated" in status_bar(app)
+        # The detail pane shows the selected alert's fields.
+        await until(pilot, lambda: newest[0]["id"] in shown(app.detail._fields))
+
+
+async def test_paging_forward_back_and_to_the_first_page(
+    console: AlertConsole, api: httpx.Client
+) -> None:
+    everything = api.get("/v1/alerts", params={"size": 40, "sort": "createdAt"}).json()["values"]
+    async with console.run_test(size=WIDE) as pilot:
+        app = await loaded(pilot)
+        await pilot.press("right_square_bracket")
+        await until(pilot, lambda: "21–40 of 40" in page_bar(app))
+        assert column(app, "tiny") == [a["tinyId"] for a in everything[20:]]
+        await pilot.press("right_square_bracket")  # no page after the last
+        await until(pilot, lambda: any("last page" in t for t in toasts(app)))
+        await pilot.press("left_square_bracket")
+        await until(pilot, lambda: "1–20 of 40" in page_bar(app))
+        await pilot.press("right_square_bracket")
+        await until(pilot, lambda: "21–40 of 40" in page_bar(app))
+        await pilot.press("g")
+        await until(pilot, lambda: "1–20 of 40" in page_bar(app))
+        assert column(app, "tiny") == [a["tinyId"] for a in everything[:20]]
+
+
+async def test_sort_field_and_order(console: AlertConsole) -> None:
+    async with console.run_test(size=WIDE) as pilot:
+        app = await loaded(pilot)
+        await pilot.press("O")
+        await until(pilot, lambda: "sort createdAt ↑" in page_bar(app) and not app.feed.busy)
+        await until(pilot, lambda: column(app, "tiny")[0] == "1")
+        await pilot.press("o")  # createdAt -> lastOccurredAt
+        await until(pilot, lambda: "sort lastOccurredAt ↑" in page_bar(app))
+        await pilot.press("o")  # -> priority
+        await pilot.press("O")
+        await until(
+            pilot,
+            lambda: "sort priority ↓" in page_bar(app) and app.feed.last.view.sort == "priority",
+        )
+        await until(pilot, lambda: not app.feed.busy and app.feed.last.view.order == "desc")
+        priorities = [p.split()[-1] for p in column(app, "priority")]
+        assert priorities == sorted(priorities)
+
+
+async def test_a_query_shows_what_it_matches(console: AlertConsole, api: httpx.Client) -> None:
+    expected = api.get(
+        "/v1/alerts", params={"query": "priority: P3 AND status: open", "size": 100}
+    ).json()
+    async with console.run_test(size=WIDE) as pilot:
+        app = await loaded(pilot)
+        await pilot.press("slash")
+        assert app.focused is app.query_bar.input
+        app.query_bar.input.value = ""
+        await pilot.press(*"priority: P3 AND status: open", "enter")
+        await until(pilot, lambda: app.feed.last.view.query == "priority: P3 AND status: open")
+        assert sorted(column(app, "tiny")) == sorted(a["tinyId"] for a in expected["values"][:20])
+        assert f"of {expected['count']}" in page_bar(app)
+        assert app.focused is app.table
+
+
+async def test_a_malformed_query_is_flagged_at_once_and_the_results_stay(
+    console: AlertConsole, sim: BackgroundSimulator
+) -> None:
+    async with console.run_test(size=WIDE) as pilot:
+        app = await loaded(pilot)
+        before = row_texts(app)
+        reads = sim.stats()["requests"]["reads"]
+        await pilot.press("slash")
+        app.query_bar.input.value = ""
+        await pilot.press(*"status: open AND (priority: P1")
+        await until(pilot, lambda: "Unclosed" in shown(app.query_bar.problem))
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert app.feed.view.query == ""  # not applied
+        assert row_texts(app) == before
+        assert sim.stats()["requests"]["reads"] == reads  # nothing was sent
+        await pilot.press("escape")  # back to the table, the bar shows the applied query again
+        assert app.focused is app.table
+        assert app.query_bar.input.value == ""
+
+
+async def test_a_query_the_service_refuses_shows_its_message_and_keeps_the_results(
+    console: AlertConsole,
+) -> None:
+    long_query = "message: " + " OR message: ".join(
+        f"word{i}" for i in range(200)
+    )  # > 2,048 characters
+    async with console.run_test(size=WIDE) as pilot:
+        app = await loaded(pilot)
+        before = row_texts(app)
+        await pilot.press("slash")
+        app.query_bar.input.value = long_query
+        await pilot.press("enter")
+        await until(pilot, lambda: "refused" in shown(app.query_bar.problem))
+        problem = shown(app.query_bar.problem)
+        assert "at most 2048 characters" in problem
+        assert app.feed.view.query == ""  # the last good view is back
+        assert row_texts(app) == before
+        assert "⚠" not in status_bar(app)  # a refused query is not a connection problem
+
+
+async def test_refresh_keeps_the_cursor_on_the_same_alert_when_rows_move(
+    console: AlertConsole, api: httpx.Client
+) -> None:
+    async with console.run_test(size=WIDE) as pilot:
+        app = await loaded(pilot)
+        for _ in range(3):
+            await pilot.press("down")
+        chosen = app.table.selected_id
+        assert app.table.cursor_row == 3
+        created = [create(api, message=f"new {i}", priority="P1") for i in range(2)]
+        await pilot.press("r")
+        await until(pilot, lambda: created[-1]["id"] in app.table.order)
+        assert app.table.selected_id == chosen
+        assert app.table.cursor_row == 5  # it moved down two rows; the cursor went with it
+        assert app.table.order[:2] == [created[1]["id"], created[0]["id"]]
+        # The new rows are marked as new.
+        assert column(app, "flags")[0].strip() == "+"
+        assert "1–20 of 42" in page_bar(app)
+
+
+async def test_refresh_updates_changed_rows_in_place_and_removes_gone_ones(
+    console: AlertConsole, api: httpx.Client
+) -> None:
+    async with console.run_test(size=WIDE) as pilot:
+        app = await loaded(pilot)
+        first, second = app.table.order[0], app.table.order[1]
+        from tests.helpers import write
+
+        write(api, "POST", f"/v1/alerts/{first}/tags", {"tags": ["seen-by-test"]})
+        write(api, "DELETE", f"/v1/alerts/{second}")
+        await pilot.press("r")
+        await until(pilot, lambda: second not in app.table.order)
+        index = app.table.order.index(first)
+        assert "seen-by-test" in column(app, "tags")[index]
+        assert column(app, "flags")[index].strip() == "~"
+        assert app.table.row_count == 20  # the next alert moved up into the page
+
+
+async def test_pause_stops_refreshing_and_says_so(
+    console: AlertConsole, sim: BackgroundSimulator
+) -> None:
+    console.feed.interval_s = 0.2
+    async with console.run_test(size=WIDE) as pilot:
+        app = await loaded(pilot)
+        await pilot.press("p")
+        assert "paused" in status_bar(app)
+        await until(pilot, lambda: not app.feed.busy)
+        reads = sim.stats()["requests"]["reads"]
+        await pilot.pause(0.8)
+        assert sim.stats()["requests"]["reads"] == reads
+        await pilot.press("p")
+        await until(pilot, lambda: sim.stats()["requests"]["reads"] > reads + 1)
+        assert "every 0.2 s" in status_bar(app)
+
+
+async def test_refresh_waits_while_a_dialog_is_open(
+    console: AlertConsole, sim: BackgroundSimulator
+) -> None:
+    console.feed.interval_s = 0.2
+    async with console.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        await pilot.press("t")  # the add-tags dialog
+        await pilot.pause(0.3)
+        reads = sim.stats()["requests"]["reads"]
+        await pilot.pause(0.8)
+        assert sim.stats()["requests"]["reads"] == reads
+        await pilot.press("escape")
+        await until(pilot, lambda: sim.stats()["requests"]["reads"] > reads)
+
+
+async def test_an_empty_result_says_so_with_the_time(console: AlertConsole) -> None:
+    async with console.run_test(size=WIDE) as pilot:
+        app = await loaded(pilot)
+        await pilot.press("slash")
+        app.query_bar.input.value = "message: no-such-words-anywhere"
+        await pilot.press("enter")
+        await until(pilot, lambda: "No alerts match · as of" in page_bar(app))
+        assert app.table.row_count == 0
+
+
+async def test_alert_text_is_shown_literally(console: AlertConsole, api: httpx.Client) -> None:
+    hostile = "[bold red]disk[/] full \x1b[31mred\x1b[0m [link=http://x]y[/link] \u202etxt"
+    alert = create(
+        api,
+        message=hostile,
+        entity="[i]db[/i]",
+        tags=["[x]"],
+        description="line1\n\x1b[2Jline2 [/bold]",
+    )
+    async with console.run_test(size=WIDE) as pilot:
+        app = await loaded(pilot)
+        index = app.table.order.index(alert["id"])
+        message = column(app, "message")[index]
+        assert message == "[bold red]disk[/] full ␛[31mred␛[0m [link=http://x]y[/link] \\u202etxt"
+        assert column(app, "entity")[index] == "[i]db[/i]"
+        assert column(app, "tags")[index] == "[x]"
+        app.table.move_cursor(row=index)
+        await until(pilot, lambda: "␛[2Jline2 [/bold]" in shown(app.detail._fields))
+
+
+async def test_help_lists_every_key(console: AlertConsole) -> None:
+    from textual.widgets import Static
+
+    from console.tui.dialogs import InfoScreen
+    from console.tui.keys import KEYMAP
+
+    async with console.run_test(size=WIDE) as pilot:
+        app = await loaded(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, InfoScreen)
+        text = "\n".join(shown(s) for s in app.screen.query(Static))
+        for key in KEYMAP:
+            assert key.description in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, InfoScreen)
+
+
+async def test_the_command_palette_runs_an_action(console: AlertConsole, api: httpx.Client) -> None:
+    async with console.run_test(size=WIDE) as pilot:
+        app = await loaded(pilot)
+        chosen = app.table.selected_id
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Acknowledge the selected")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await until(pilot, lambda: api.get(f"/v1/alerts/{chosen}").json()["acknowledged"])
+
+
+async def test_full_screen_detail_on_enter(console: AlertConsole) -> None:
+    from console.tui.dialogs import InfoScreen
+
+    async with console.run_test(size=SMALL) as pilot:
+        app = await loaded(pilot)
+        assert not app.detail.display or app.screen.has_class("compact")
+        chosen = app.table.selected
+        await pilot.press("enter")
+        assert isinstance(app.screen, InfoScreen)
+        pane = app.screen.query_one("#full-detail")
+        await until(pilot, lambda: chosen.id in shown(pane._fields))  # type: ignore[attr-defined]
+        await until(pilot, lambda: "Activity" in shown(pane._history))  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        assert not isinstance(app.screen, InfoScreen)
+
+
+async def test_usable_at_80_by_24(console: AlertConsole, api: httpx.Client) -> None:
+    async with console.run_test(size=SMALL) as pilot:
+        app = await loaded(pilot)
+        assert app.screen.has_class("compact")
+        keys = [c.key for c in app.table._columns]
+        assert "tags" not in keys and "owner" not in keys and "message" in keys
+        assert app.table.size.height >= 10
+        await pilot.press("a")
+        chosen = app.table.selected_id
+        await until(pilot, lambda: api.get(f"/v1/alerts/{chosen}").json()["acknowledged"])
