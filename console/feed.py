@@ -166,7 +166,12 @@ class AlertFeed:
             before = last.alerts
             added = {i for i in alerts if i not in before}
             removed = {i for i in before if i not in alerts}
-            changed = {i for i in alerts if i in before and alerts[i] != before[i]}
+            # The client hands back the very same Alert when nothing in it changed.
+            changed = {
+                i
+                for i in alerts
+                if i in before and alerts[i] is not before[i] and alerts[i] != before[i]
+            }
         return Update(
             view=view,
             listing=listing,

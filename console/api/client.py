@@ -212,10 +212,21 @@ class Listing:
         return self.next_path is None and self.offset + len(self.alerts) < self.total
 
 
+# pydantic reports a value that fits no member of a union once per member ("...k.str",
+# "...k.int", ...); for the JSON-scalar unions of the API that is one problem: say it once.
+_SCALAR_MEMBERS = frozenset({"str", "int", "float", "bool", "none"})
+
+
 def input_error(error: pydantic.ValidationError) -> errors.InputError:
-    return errors.InputError(
-        [(_where(item["loc"]), _plain(item["msg"])) for item in error.errors()]
-    )
+    problems: dict[str, str] = {}
+    for item in error.errors():
+        loc = item["loc"]
+        message = _plain(item["msg"])
+        if loc and loc[-1] in _SCALAR_MEMBERS:
+            loc = loc[:-1]
+            message = "must be a string, number or boolean"
+        problems.setdefault(_where(loc), message)
+    return errors.InputError(list(problems.items()))
 
 
 def _where(loc: tuple[int | str, ...]) -> str:
@@ -277,10 +288,11 @@ class JsmClient:
         self.rng = rng or random.Random()
         self.base_url = f"{self.origin}/jsm/ops/api/{quote(cloud_id, safe='')}"
         self._secrets = _secret_forms(credentials)
+        self._timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             auth=credentials.auth(),
-            timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
+            timeout=self._timeout,
             limits=httpx.Limits(
                 max_connections=max_connections, max_keepalive_connections=max_connections
             ),
@@ -288,6 +300,7 @@ class JsmClient:
             follow_redirects=False,
         )
         self.requests_sent = 0  # every HTTP request, retries included (benchmarks read it)
+        self._parsed: dict[str, tuple[Any, Alert]] = {}  # the last page, raw and parsed
 
     @property
     def site(self) -> str:
@@ -321,8 +334,9 @@ class JsmClient:
         attempt = 0
         while True:
             await self.gate.wait()
+            left = self.retry.budget_s - (time.monotonic() - started)
             try:
-                response = await self._send(method, path, params, body)
+                response = await self._send(method, path, params, body, left)
                 if response.is_success:
                     return response
                 error = self._error(method, path, response)
@@ -350,13 +364,24 @@ class JsmClient:
         return isinstance(error, errors.TransportError) and not error.reached_server
 
     async def _send(
-        self, method: str, path: str, params: Mapping[str, Any] | None, body: Any
+        self, method: str, path: str, params: Mapping[str, Any] | None, body: Any, left: float
     ) -> httpx.Response:
         self.requests_sent += 1
         clock = time.perf_counter()
+        # No attempt may outlast what is left of the budget.
+        timeout = self._timeout
+        if left < max(timeout.read or 0.0, timeout.connect or 0.0):
+            left = max(left, 0.05)
+            timeout = httpx.Timeout(
+                min(timeout.read or left, left), connect=min(timeout.connect or left, left)
+            )
         try:
             response = await self._http.request(
-                method, path, params=_clean(params), json=body if body is not None else None
+                method,
+                path,
+                params=_clean(params),
+                json=body if body is not None else None,
+                timeout=timeout,
             )
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             raise errors.TransportError(
@@ -426,7 +451,9 @@ class JsmClient:
         return text
 
     def _parse(self, model: type[Model], response: httpx.Response) -> Model:
-        body = _json_or_none(response)
+        return self._parse_body(model, _json_or_none(response), response)
+
+    def _parse_body(self, model: type[Model], body: Any, response: httpx.Response) -> Model:
         method, path = response.request.method, response.request.url.path
         if body is None:
             raise errors.MalformedResponse(
@@ -501,7 +528,25 @@ class JsmClient:
             listing = await self.next_page(listing)
 
     def _listing(self, response: httpx.Response, offset: int, size: int) -> Listing:
-        page = self._parse(AlertPage, response)
+        body = _json_or_none(response)
+        raw_values = body.get("values") if isinstance(body, dict) else None
+        if not isinstance(raw_values, list):
+            raw_values = []
+        # The envelope is checked on its own; each alert is parsed only if the service sent
+        # something new for it: the same JSON as last time gives back the same Alert.
+        page = self._parse_body(
+            AlertPage, {**body, "values": []} if isinstance(body, dict) else body, response
+        )
+        known = self._parsed
+        alerts: list[Alert] = []
+        for raw in raw_values:
+            cached = known.get(str(raw.get("id"))) if isinstance(raw, dict) else None
+            if cached is not None and cached[0] == raw:
+                alerts.append(cached[1])
+            else:
+                alerts.append(self._parse_body(Alert, raw, response))
+        self._parsed = {a.id: (raw, a) for raw, a in zip(raw_values, alerts, strict=True)}
+        page.values = alerts
         next_path = page.links.next
         if next_path and next_path.startswith(("http://", "https://")):
             # Tolerate an absolute link (the spec's narrative shows one).

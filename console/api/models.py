@@ -194,16 +194,23 @@ class ErrorBody(Incoming):
     """Any error answer: Opsgenie's ``message``, the spec's ``errors`` list, or a field map."""
 
     message: str | None = None
-    errors: list[Any] | dict[str, Any] | None = None
+    errors: Any = None  # the spec's list, Opsgenie's field map, or anything at all
     request_id: str | None = Field(None, alias="requestId")
-    code: int | str | None = None
+    code: Any = None
+
+    @field_validator("message", "request_id", mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> Any:
+        return None if value is None else str(value)
 
     def details(self) -> list[str]:
         """One readable line per error the server listed."""
         if isinstance(self.errors, dict):
             return [f"{field}: {text}" for field, text in self.errors.items()]
+        if not isinstance(self.errors, list):
+            return [str(self.errors)] if self.errors not in (None, "") else []
         lines: list[str] = []
-        for item in self.errors or []:
+        for item in self.errors:
             if isinstance(item, dict):
                 text = item.get("title") or item.get("detail") or item.get("message")
                 if text:

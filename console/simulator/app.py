@@ -187,7 +187,10 @@ class Simulator:
         if isinstance(body, Response):
             return body
         limits = dataclasses.replace(
-            self.config.rate_limits, reads=body.get("reads"), writes=body.get("writes")
+            self.config.rate_limits,
+            reads=body.get("reads"),
+            writes=body.get("writes"),
+            burst_seconds=float(body.get("burst_seconds", self.config.rate_limits.burst_seconds)),
         )
         self.traffic.set_limits(limits)
         return JSONResponse({"reads": limits.reads, "writes": limits.writes})

@@ -160,14 +160,29 @@ class AlertConsole(Operations, App[None]):
         except errors.ApiError as error:
             log.info("refresh failed: %s", error)
             update = None
-        except Exception:  # never let a refresh kill the console
+        except Exception as error:  # a bug: never let it kill the console, never hide it
             log.exception("refresh failed")
+            self._report_bug("refresh", error)
             update = None
         if update is not None:
-            self._apply(update)
+            try:
+                self._apply(update)
+            except Exception as error:
+                log.exception("drawing a refresh failed")
+                self._report_bug("drawing", error)
         self._draw_status()
         if not self.paused:
             self._schedule(self.feed.next_delay())
+
+    def _report_bug(self, what: str, error: Exception) -> None:
+        self.notify(
+            f"Internal error in {what}: {type(error).__name__}: {error}. "
+            "The console carries on; the data may be stale.",
+            title="alert-console bug",
+            severity="error",
+            markup=False,
+            timeout=15,
+        )
 
     def _apply(self, update: Update) -> None:
         self.table.show(
@@ -226,7 +241,7 @@ class AlertConsole(Operations, App[None]):
             text.append(f"  rate limited: waiting {wait:.0f} s", style="bold #ffaf00")
         text.append("   ")
         text.append_text(literal(f"{self.settings.user} @ {self.settings.site}", "dim"))
-        self.status_bar.update(text)
+        _set_line(self.status_bar, text)
 
     def _draw_page(self) -> None:
         last = self.feed.last
@@ -256,7 +271,7 @@ class AlertConsole(Operations, App[None]):
             )
         text.append("   ")
         text.append_text(literal(f"query: {view.query or '(everything)'}", "dim"))
-        self.page_bar.update(text)
+        _set_line(self.page_bar, text)
 
     def _show_detail(self) -> None:
         if not self.screen.has_class("compact") or self._dialog_open():
@@ -311,6 +326,7 @@ class AlertConsole(Operations, App[None]):
         elif event.state is State.SUCCEEDED:
             if alert_id:
                 self.table.set_outcome(alert_id, True)
+                self.table.settle_expectation(alert_id)
                 self.detail.invalidate(alert_id)
             if single:
                 self.notify(event.text, title=action.title, markup=False)
@@ -463,6 +479,12 @@ class AlertConsole(Operations, App[None]):
                 f"key: {keys.display(key.key)}",
                 lambda action=key.action: self.run_action(action),
             )
+
+
+def _set_line(bar: Static, text: Text) -> None:
+    """Update a one-line bar only when its text changed, and without a layout pass."""
+    if bar.content != text:
+        bar.update(text, layout=False)
 
 
 def _ago(seconds: float | None) -> str:

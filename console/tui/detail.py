@@ -55,6 +55,8 @@ class DetailPane(VerticalScroll):
     def show(self, alert: Alert | None) -> None:
         """Show ``alert`` (None: nothing selected); fetch its notes and log if not cached."""
         previous = self.alert
+        if alert is not None and alert == previous:
+            return  # the same data: nothing to draw, nothing to fetch
         self.alert = alert
         if alert is None:
             self._fields.update(Text("No alert selected.", style="dim"))

@@ -18,7 +18,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
-from textual.widgets.data_table import RowDoesNotExist, RowKey
+from textual.widgets.data_table import RowDoesNotExist
 
 from console.api.models import Alert
 from console.tui.cells import age, literal, priority_cell, status_cell, status_of
@@ -87,6 +87,7 @@ class AlertTable(DataTable[Text]):
         self._wide = True
         self._columns: tuple[Column, ...] = ()
         self._optimistic: dict[str, Alert] = {}
+        self._settled: set[str] = set()
 
     # ------------------------------------------------------------------ columns
 
@@ -177,28 +178,39 @@ class AlertTable(DataTable[Text]):
                 state = self._state(alert_id)
                 if state.recent != "new" or state.recent_until < now:
                     state.recent, state.recent_until = "changed", now + RECENT_S
+        changed = set(changed)
         gone = [i for i in self.order if i not in alerts]
-        self.alerts = alerts
-        self._optimistic = {
-            i: a for i, a in self._optimistic.items() if i in alerts and i not in changed
+        # Expectations end with the service's truth: when the row changed, or once the
+        # action has an outcome. Those rows are redrawn from the service's data.
+        ended = {
+            i for i in self._optimistic if i in changed or i in self._settled or i not in alerts
         }
+        for alert_id in ended:
+            self._optimistic.pop(alert_id, None)
+        self._settled -= ended
+        self.alerts = alerts
         self.order = list(order)
+        marks = len(self.marks)
         self.marks &= set(alerts)
+        if len(self.marks) != marks:
+            self.post_message(self.MarksChanged(len(self.marks)))
+        same_rows = not gone and all(i in self._rendered for i in self.order)
+        if same_rows and not changed and not ended and self._row_order() == self.order:
+            return  # nothing to draw: an unchanged refresh costs no table work at all
         with self.app.batch_update():
             for alert_id in gone:
                 self._remove(alert_id)
             for alert_id in self.order:
-                if alert_id in self._rendered:
-                    self._update(alert_id)
-                else:
+                if alert_id not in self._rendered:
                     self._add(alert_id)
+                elif fresh_view or alert_id in changed or alert_id in ended:
+                    self._update(alert_id)
             self._reorder()
             if fresh_view:
                 self.move_cursor(row=0, scroll=False)
                 self.scroll_to(y=0, animate=False)
             else:
                 self._restore_cursor(selected, selected_index, scroll_y)
-        self.post_message(self.MarksChanged(len(self.marks)))
 
     def redraw_row(self, alert_id: str) -> None:
         """Redraw one row (a badge or a mark changed)."""
@@ -211,9 +223,15 @@ class AlertTable(DataTable[Text]):
         self.redraw_row(alert.id)
 
     def forget_expectation(self, alert_id: str) -> None:
-        """The action failed: back to what the service last said."""
+        """The action failed: back to what the service last said, at once."""
+        self._settled.discard(alert_id)
         if self._optimistic.pop(alert_id, None) is not None:
             self.redraw_row(alert_id)
+
+    def settle_expectation(self, alert_id: str) -> None:
+        """The action succeeded: the next refresh shows the service's own data."""
+        if alert_id in self._optimistic:
+            self._settled.add(alert_id)
 
     def tick(self) -> None:
         """Expire the new/changed marks and outcome flags, and move every age on."""
@@ -352,13 +370,13 @@ class AlertTable(DataTable[Text]):
         self._rendered[alert_id] = new
 
     def _reorder(self) -> None:
-        positions = {alert_id: index for index, alert_id in enumerate(self.order)}
-        current = [row.value for row in self._row_keys_in_order()]
-        if current != self.order:
+        if self._row_order() != self.order:
+            positions = {alert_id: index for index, alert_id in enumerate(self.order)}
             self.sort("tiny", key=lambda cell: positions.get(getattr(cell, "alert_id", ""), 0))
 
-    def _row_keys_in_order(self) -> list[RowKey]:
-        return [self.coordinate_to_cell_key((row, 0)).row_key for row in range(self.row_count)]  # type: ignore[arg-type]
+    def _row_order(self) -> list[str]:
+        """The alert ids in the order the table shows them now."""
+        return [str(row.key.value) for row in self.ordered_rows]
 
     def _restore_cursor(self, selected: str | None, index: int, scroll_y: float = 0.0) -> None:
         if not self.row_count:

@@ -121,6 +121,181 @@ def query_eval(quick: bool) -> Iterator[dict[str, Any]]:
     )
 
 
+def _admin(base_url: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    origin = base_url.split("/jsm/")[0]
+    method = "POST" if body is not None else "GET"
+    response = httpx.request(method, f"{origin}/_admin/{path}", json=body, timeout=30)
+    return response.json()
+
+
+@benchmark("bulk_ack_100")
+def bulk_ack_100(quick: bool) -> Iterator[dict[str, Any]]:
+    """Acknowledge 100 alerts through the tracker at the default processing delay (300 ± 150 ms)."""
+    import asyncio
+
+    from console.actions import ActionTracker
+    from console.api import BasicCredentials, JsmClient
+
+    runs = 2 if quick else 5
+    seconds: list[float] = []
+    per_action: list[float] = []
+    server_per_action: list[float] = []
+
+    async def once(base_url: str) -> None:
+        origin = base_url.split("/jsm/")[0]
+        credentials = BasicCredentials("demo@example.com", "demo-token")
+        async with JsmClient(origin=origin, cloud_id="demo", credentials=credentials) as client:
+            listing = await client.list_alerts("status: open AND acknowledged: false", size=100)
+            targets = [(a.id, f"#{a.tiny_id}") for a in listing.alerts]
+            assert len(targets) == 100, len(targets)
+            tracker = ActionTracker(client)
+            _admin(base_url, "stats", None)
+            httpx.delete(f"{origin}/_admin/stats")  # noqa: ASYNC210 (before the clock starts)
+            client.requests_sent = 0
+            started = time.perf_counter()
+            batch = tracker.submit("acknowledge", targets)
+            actions = await tracker.wait_batch(batch)
+            seconds.append(time.perf_counter() - started)
+            assert all(a.state == "succeeded" for a in actions)
+            per_action.append(client.requests_sent / 100)
+            server_per_action.append(_admin(base_url, "stats")["total"] / 100)
+            await tracker.aclose()
+
+    for run in range(runs):
+        with simulator_process("--alerts", "1000", "--seed", str(run + 1)) as base_url:
+            asyncio.run(once(base_url))
+    yield figure(
+        "bulk_ack_100_seconds",
+        statistics.median(seconds),
+        "s",
+        "< 5",
+        repetitions=runs,
+        all=[round(x, 2) for x in seconds],
+        processing_delay_ms="300 ± 150",
+    )
+    yield figure(
+        "bulk_ack_100_requests_per_action",
+        statistics.median(per_action),
+        "requests",
+        "< 3",
+        repetitions=runs,
+        ideal=2,
+        counted_by_the_simulator=statistics.median(server_per_action),
+    )
+
+
+@benchmark("first_rows_seconds")
+def first_rows(quick: bool) -> Iterator[dict[str, Any]]:
+    """Process start to the first 50 rows drawn, headless, on a simulator of 5,000 alerts."""
+    runs = 3 if quick else 7
+    probe = Path(__file__).with_name("first_rows_probe.py")
+    timings: list[float] = []
+    with simulator_process("--alerts", "5000") as base_url:
+        origin = base_url.split("/jsm/")[0]
+        for _ in range(runs):
+            started = time.perf_counter()
+            result = subprocess.run(
+                [sys.executable, str(probe), origin],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                cwd=Path(__file__).resolve().parents[2],
+            )
+            elapsed = time.perf_counter() - started
+            if "drawn" not in result.stdout:
+                raise RuntimeError(f"the probe did not draw: {result.stderr[-500:]}")
+            timings.append(elapsed)
+    yield figure(
+        "first_rows_seconds",
+        statistics.median(timings),
+        "s",
+        "< 1.5",
+        repetitions=runs,
+        all=[round(x, 2) for x in timings],
+        alerts=5000,
+        page_size=50,
+    )
+
+
+@benchmark("refresh_cpu")
+def refresh_cpu(quick: bool) -> Iterator[dict[str, Any]]:
+    """CPU time of one refresh cycle (fetch, parse, diff, draw) for a page of 100."""
+    import asyncio
+
+    from console.actions import ActionTracker
+    from console.api import BasicCredentials, JsmClient
+    from console.tui.app import AlertConsole, Settings
+
+    reps = 10 if quick else 40
+    results: dict[str, list[float]] = {"unchanged": [], "changed": [], "rebuild": []}
+
+    async def measure(base_url: str) -> None:
+        origin = base_url.split("/jsm/")[0]
+        credentials = BasicCredentials("demo@example.com", "demo-token")
+        async with JsmClient(origin=origin, cloud_id="demo", credentials=credentials) as client:
+            app = AlertConsole(
+                client,
+                ActionTracker(client),
+                Settings(query="", page_size=100, refresh_s=3600, site="b", user="b"),
+            )
+            async with app.run_test(size=(160, 48)) as pilot:
+                while app.feed.last is None or app.feed.busy:
+                    await pilot.pause(0.05)
+                await pilot.pause(0.2)
+
+                async def cycle(kind: str) -> None:
+                    cpu = time.process_time()
+                    update = await app.feed.refresh()
+                    assert update is not None
+                    if kind == "rebuild":
+                        app.table.clear()
+                        app.table._rendered.clear()
+                        app.table.show(update.alerts, update.order, fresh_view=True)
+                    else:
+                        app._apply(update)
+                        if kind == "changed":
+                            assert len(update.changed) == 10, len(update.changed)
+                    await pilot.pause()  # the frame is drawn
+                    results[kind].append((time.process_time() - cpu) * 1000)
+
+                for rep in range(reps):
+                    await cycle("unchanged")
+                    ids = app.table.order[1:11]  # not the selected row: the table alone
+                    async with asyncio.TaskGroup() as group:
+                        receipts = [
+                            group.create_task(client.add_tags(i, [f"bench-{rep}"])) for i in ids
+                        ]
+                    for receipt in receipts:
+                        while await client.request_status(receipt.result().request_id) is None:  # noqa: ASYNC110
+                            await asyncio.sleep(0.02)
+                    await cycle("changed")
+                    await cycle("rebuild")
+
+    with simulator_process(
+        "--alerts", "5000", "--processing-delay", "0", "--processing-jitter", "0"
+    ) as url:
+        asyncio.run(measure(url))
+    unchanged = statistics.median(results["unchanged"])
+    rebuild = statistics.median(results["rebuild"])
+    yield figure(
+        "refresh_cpu_ms_unchanged",
+        unchanged,
+        "ms",
+        "< rebuild_cpu_ms / 10",
+        repetitions=reps,
+        ratio_to_rebuild=round(unchanged / rebuild, 3),
+    )
+    yield figure(
+        "refresh_cpu_ms_10_changed",
+        statistics.median(results["changed"]),
+        "ms",
+        "informational",
+        repetitions=reps,
+        note="10 rows other than the selected one (whose detail reloads)",
+    )
+    yield figure("rebuild_cpu_ms", rebuild, "ms", "the comparison", repetitions=reps)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter

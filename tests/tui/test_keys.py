@@ -58,8 +58,9 @@ def target(api: httpx.Client) -> dict[str, Any]:
 
 
 async def test_acknowledge_and_unacknowledge(
-    console: AlertConsole, api: httpx.Client, target: dict
+    console: AlertConsole, api: httpx.Client, sim: BackgroundSimulator, target: dict
 ) -> None:
+    sim.set_processing(delay_ms=600, jitter_ms=0)  # slow enough to see the pending badge
     async with console.run_test(size=WIDE, notifications=True) as pilot:
         app = await loaded(pilot)
         await select(pilot, target["id"])
