@@ -68,6 +68,9 @@ class Journal:
         self._trim()
         # Line-buffered appends: each entry reaches the file as it happens.
         self._file = self.path.open("a", encoding="utf-8", buffering=1)
+        if self._ends_mid_line():
+            # A crash cut the last entry short: start a new line, or ours would be lost too.
+            self._file.write("\n")
 
     def record(self, site: str, action: Action) -> None:
         entry = JournalEntry.of(site, action)
@@ -80,7 +83,8 @@ class Journal:
         """Every readable entry, oldest first; a damaged line is skipped, not fatal."""
         if not self.path.exists():
             return
-        with self.path.open(encoding="utf-8") as handle:
+        # errors="replace": a line cut inside a character is skipped like any damaged line.
+        with self.path.open(encoding="utf-8", errors="replace") as handle:
             for number, line in enumerate(handle, 1):
                 if not line.strip():
                     continue
@@ -96,10 +100,22 @@ class Journal:
     def close(self) -> None:
         self._file.close()
 
+    def _ends_mid_line(self) -> bool:
+        try:
+            with self.path.open("rb") as handle:
+                handle.seek(0, 2)
+                if handle.tell() == 0:
+                    return False
+                handle.seek(-1, 2)
+                return handle.read(1) != b"\n"
+        except OSError:
+            return False
+
     def _trim(self) -> None:
         if not self.path.exists() or self.path.stat().st_size < 4_000_000:
             return
-        lines = self.path.read_text(encoding="utf-8").splitlines(keepends=True)[-KEEP_LINES:]
+        text = self.path.read_text(encoding="utf-8", errors="replace")
+        lines = text.splitlines(keepends=True)[-KEEP_LINES:]
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text("".join(lines), encoding="utf-8")
         tmp.replace(self.path)

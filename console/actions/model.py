@@ -70,6 +70,7 @@ class Action:
     polls: int = 0
     followed_since: float | None = None  # monotonic; deadlines count from here
     seq: int = 0  # send order; the follower polls older requests first
+    resumed: bool = False  # followed again after a restart
 
     @property
     def title(self) -> str:

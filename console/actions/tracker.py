@@ -42,7 +42,7 @@ from console.actions.model import (
     summarise,
 )
 from console.api import errors
-from console.api.client import WRITES, JsmClient, build
+from console.api.client import JsmClient, build
 from console.api.models import NoteText, RequestStatus
 
 log = logging.getLogger(__name__)
@@ -123,7 +123,12 @@ class ActionTracker:
             raise errors.ReadOnlyError(f"read-only: {OPS[op].title} was not sent")
         if not targets:
             raise ValueError("no alert to act on")
-        body = self._prepare(op, data)
+        # Each create needs an alias of its own (generated when none was given), or the
+        # service would fold the whole batch into one alert; other ops share one body.
+        first = self._prepare(op, data)
+        bodies = [first] + [
+            self._prepare(op, data) if op == "create" else first for _ in targets[1:]
+        ]
         batch_id = str(uuid.uuid4())
         actions = [
             Action(
@@ -140,7 +145,7 @@ class ActionTracker:
         self._register(batch_id, actions)
         for action in actions:
             self._move(action, State.QUEUED, f"{action.title} queued for {action.label}")
-        self._spawn(self._send_all(actions, body))
+        self._spawn(self._send_all(actions, bodies))
         return batch_id
 
     def validate(self, op: str, data: Mapping[str, Any] | None) -> None:
@@ -163,10 +168,10 @@ class ActionTracker:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _send_all(self, actions: list[Action], body: dict[str, Any] | None) -> None:
+    async def _send_all(self, actions: list[Action], bodies: list[dict[str, Any] | None]) -> None:
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.concurrency)
-        await asyncio.gather(*(self._send(action, body) for action in actions))
+        await asyncio.gather(*(self._send(a, b) for a, b in zip(actions, bodies, strict=True)))
 
     async def _send(self, action: Action, body: dict[str, Any] | None) -> None:
         assert self._slots is not None
@@ -195,8 +200,9 @@ class ActionTracker:
         self._follow(action)
 
     def _send_failed(self, action: Action, error: errors.ApiError) -> None:
-        unsafe = action.op in SYNCHRONOUS or WRITES[action.op].retry == "unsafe"
-        if isinstance(error, errors.TransportError) and error.reached_server and unsafe:
+        if isinstance(error, errors.TransportError) and error.reached_server:
+            # The request (or a retry of it) reached the service and no answer came back:
+            # whether it took effect is not known, whatever kind of write it was.
             action.reason = f"{error.message}; it may or may not have taken effect"
             self._move(action, State.UNKNOWN, f"{action.title} for {action.label}: outcome unknown")
             return
@@ -239,13 +245,22 @@ class ActionTracker:
             )
             if not due:
                 wait = min(self._next_poll.values()) - now
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
+                # cancellation that arrives as the event is set, and aclose() would hang.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), wait)
+                    async with asyncio.timeout(wait):
+                        await self._wake.wait()
                 continue
             for start in range(0, len(due), self.concurrency):
                 chunk = due[start : start + self.concurrency]
                 outcomes = await asyncio.gather(*(self._poll(a) for a in chunk))
-                pending = [a for a, done in zip(chunk, outcomes, strict=True) if not done]
+                # Only an action within its normal time holds the newer ones back; one
+                # past its deadline (or resumed after a restart) says nothing about them.
+                pending = [
+                    a
+                    for a, done in zip(chunk, outcomes, strict=True)
+                    if not done and a.state is State.SENT and not a.resumed
+                ]
                 if pending:
                     # Writes are processed roughly in arrival order: while an older one is
                     # pending, asking about newer ones would only waste requests.
@@ -400,9 +415,11 @@ class ActionTracker:
                 alert_id=entry.alert_id,
                 label=entry.label,
                 summary=entry.summary,
-                state=State.UNKNOWN if entry.state is State.UNKNOWN else State.SENT,
+                # Followed again from scratch: SENT until an outcome, or the deadline, comes.
+                state=State.SENT,
                 request_id=entry.request_id,
                 created_at=entry.at.timestamp(),
+                resumed=True,
             )
             by_batch.setdefault(entry.batch_id, []).append(action)
         for batch_id, actions in by_batch.items():

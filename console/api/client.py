@@ -131,13 +131,20 @@ class RetryPolicy:
 
 
 class RateGate:
-    """A pause shared by every request of one client: a 429 holds them all back."""
+    """A pause shared by every request of one client: a 429 holds them all back.
 
-    def __init__(self) -> None:
+    When the pause ends, the waiting requests go on one by one over a random spread
+    (half the pause) rather than all at once into the next 429.
+    """
+
+    def __init__(self, rng: random.Random | None = None) -> None:
         self.until = 0.0
+        self.spread = 0.0
+        self.rng = rng or random.Random()
 
     def hold(self, seconds: float) -> None:
         self.until = max(self.until, time.monotonic() + seconds)
+        self.spread = max(0.1, seconds / 2)
 
     @property
     def remaining(self) -> float:
@@ -145,8 +152,12 @@ class RateGate:
 
     async def wait(self) -> None:
         # A loop, not an Event: another 429 may push the end further while we sleep.
-        while (left := self.remaining) > 0:  # noqa: ASYNC110
+        waited = False
+        while (left := self.remaining) > 0:
+            waited = True
             await asyncio.sleep(left)
+        if waited:
+            await asyncio.sleep(self.rng.uniform(0, self.spread))
 
 
 @dataclass(frozen=True)
@@ -284,8 +295,8 @@ class JsmClient:
         self.credentials = credentials
         self.read_only = read_only
         self.retry = retry or RetryPolicy()
-        self.gate = RateGate()
         self.rng = rng or random.Random()
+        self.gate = RateGate(self.rng)
         self.base_url = f"{self.origin}/jsm/ops/api/{quote(cloud_id, safe='')}"
         self._secrets = _secret_forms(credentials)
         self._timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
@@ -342,9 +353,16 @@ class JsmClient:
                 error = self._error(method, path, response)
             except errors.TransportError as failure:
                 error = failure
-            attempt += 1
             if isinstance(error, errors.RateLimited):
+                # "Come back later" is not a failed attempt: the shared gate waits it out,
+                # and only the time budget bounds how often that may happen.
                 self.gate.hold(error.retry_after or 1.0)
+                over_budget = time.monotonic() - started + self.gate.remaining > self.retry.budget_s
+                if self.retry.attempts <= 1 or over_budget:  # one attempt: no retry at all
+                    raise error
+                log.info("%s %s: rate limited; waiting %.1f s", method, path, self.gate.remaining)
+                continue
+            attempt += 1
             if not self._may_retry(error, retry) or attempt >= self.retry.attempts:
                 raise error
             wait = self.retry.backoff(attempt - 1, error.retry_after, self.rng)

@@ -195,8 +195,10 @@ class Processor:
                 continue
             delay = self._heap[0].due - loop.time()
             if delay > 0:
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), delay)
+                    async with asyncio.timeout(delay):
+                        await self._wake.wait()
                 continue
             while self._heap and self._heap[0].due <= loop.time() and not self.paused:
                 item = heapq.heappop(self._heap)
