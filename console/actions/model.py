@@ -102,7 +102,10 @@ Listener = Callable[[TrackerEvent], None]
 
 
 def summarise(op: str, actions: Iterable[Action]) -> tuple[str, dict[State, int], dict[str, int]]:
-    """ "9 acknowledged, 1 failed: Alert does not exist" and the counts behind it."""
+    """ "9 acknowledged, 1 failed: Alert does not exist" and the counts behind it.
+
+    Failures and unknown outcomes are grouped by their reason.
+    """
     items = list(actions)
     counts = Counter(a.state for a in items)
     failures = Counter(a.reason or "no reason given" for a in items if a.state is State.FAILED)
@@ -110,13 +113,11 @@ def summarise(op: str, actions: Iterable[Action]) -> tuple[str, dict[State, int]
     done = OPS[op].done if op in OPS else op
     if counts[State.SUCCEEDED] or not items:
         parts.append(f"{counts[State.SUCCEEDED]} {done}")
-    if failures:
-        if len(failures) == 1:
-            reason = next(iter(failures))
-            parts.append(f"{counts[State.FAILED]} failed: {reason}")
-        else:
-            listed = "; ".join(f"{n} × {reason}" for reason, n in failures.most_common())
-            parts.append(f"{counts[State.FAILED]} failed ({listed})")
-    if counts[State.UNKNOWN]:
-        parts.append(f"{counts[State.UNKNOWN]} unknown (still pending)")
+    unknowns = Counter(a.reason or "no outcome yet" for a in items if a.state is State.UNKNOWN)
+    for word, reasons in (("failed", failures), ("unknown", unknowns)):
+        if len(reasons) == 1:
+            parts.append(f"{reasons.total()} {word}: {next(iter(reasons))}")
+        elif reasons:
+            listed = "; ".join(f"{n} × {reason}" for reason, n in reasons.most_common())
+            parts.append(f"{reasons.total()} {word} ({listed})")
     return ", ".join(parts), dict(counts), dict(failures)

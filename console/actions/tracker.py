@@ -296,7 +296,7 @@ class ActionTracker:
             return True
         if age >= self.deadline_s and action.state is State.SENT:
             action.reason = (
-                action.reason or f"no outcome after {self.deadline_s:.0f} s; still pending"
+                action.reason or f"no outcome after {self.deadline_s:g} s; still pending"
             )
             self._move(
                 action,

@@ -190,6 +190,26 @@ class LogsPage(Incoming):
     links: Links = Field(default_factory=Links)
 
 
+class Attachment(Incoming):
+    """An alert's attachment. The client offers no attachment operations (API tokens cannot use
+    them, API-NOTES §1, and the simulator does not serve them); the bodies are modelled anyway."""
+
+    id: str
+    attachment_name: str | None = Field(None, alias="attachmentName")
+    inserted_at: datetime | None = Field(None, alias="insertedAt")
+
+
+class AttachmentsPage(Incoming):
+    values: Annotated[list[Attachment], ListOrNull] = Field(default_factory=list)
+    links: Links = Field(default_factory=Links)
+
+
+class AttachmentUrl(Incoming):
+    """A temporary download URL."""
+
+    url: str
+
+
 class ErrorBody(Incoming):
     """Any error answer: Opsgenie's ``message``, the spec's ``errors`` list, or a field map."""
 

@@ -43,8 +43,9 @@ def create(
         if existing is not None:
             existing.count += 1
             existing.last_occurred_at_ms = at
-            store.log(existing, f"Alert count incremented to {existing.count}", user, "system")
-            store.changed(existing, at)
+            store.record(
+                existing, f"Alert count incremented to {existing.count}", user, at, "system"
+            )
             return CreateOutcome(True, "Alert count incremented", existing)
     alert = store.new_alert(body["message"].strip(), alias, at)
     alert.description = body.get("description") or ""
@@ -56,13 +57,8 @@ def create(
     alert.responders = _responders(body.get("responders") or [])
     alert.visible_to = _responders(body.get("visibleTo") or [])
     alert.extra_properties = dict(body.get("extraProperties") or {})
-    store.log(
-        alert,
-        f"Alert created via {alert.integration_name} with priority {alert.priority}",
-        user,
-        "system",
-    )
-    store.changed(alert, at)
+    created = f"Alert created via {alert.integration_name} with priority {alert.priority}"
+    store.record(alert, created, user, at, "system")
     if body.get("note"):
         store.add_note(alert, body["note"], user)
     return CreateOutcome(True, "Created alert", alert)
@@ -86,8 +82,7 @@ def acknowledge(
     alert.ack_time_ms = at
     alert.acknowledged_by = user
     alert.seen = True
-    store.log(alert, f"Alert acknowledged by {user}", user)
-    store.changed(alert, at)
+    store.record(alert, f"Alert acknowledged by {user}", user, at)
     return True, "Acknowledged alert"
 
 
@@ -100,8 +95,7 @@ def unacknowledge(
         return True, "Alert is not acknowledged"
     alert.acknowledged = False
     alert.acknowledged_by = ""
-    store.log(alert, f"Alert unacknowledged by {user}", user)
-    store.changed(alert, at)
+    store.record(alert, f"Alert unacknowledged by {user}", user, at)
     return True, "Unacknowledged alert"
 
 
@@ -115,8 +109,7 @@ def close(
     alert.close_time_ms = at
     alert.closed_by = user
     alert.snoozed = False
-    store.log(alert, f"Alert closed by {user}", user)
-    store.changed(alert, at)
+    store.record(alert, f"Alert closed by {user}", user, at)
     return True, "Closed alert"
 
 
@@ -128,8 +121,7 @@ def assign(
     account = body["accountId"]
     alert.owner_account_id = account
     alert.owner = store.display_name(account)
-    store.log(alert, f"Alert owner set to {alert.owner}", user)
-    store.changed(alert, at)
+    store.record(alert, f"Alert owner set to {alert.owner}", user, at)
     return True, "Assigned ownership"
 
 
@@ -145,8 +137,7 @@ def add_responder(
         return False, "Alert can have at most 50 responders"
     alert.responders.append(responder)
     name = store.display_name(responder.id)
-    store.log(alert, f"Added responder {name} ({responder.type})", user)
-    store.changed(alert, at)
+    store.record(alert, f"Added responder {name} ({responder.type})", user, at)
     return True, "Added responder"
 
 
@@ -162,8 +153,7 @@ def escalate(
     responder = Responder(escalation_id, "escalation")
     if responder not in alert.responders:
         alert.responders.append(responder)
-    store.log(alert, f"Escalated to next level of {entry.name}", user)
-    store.changed(alert, at)
+    store.record(alert, f"Escalated to next level of {entry.name}", user, at)
     return True, "Escalated alert"
 
 
@@ -177,16 +167,14 @@ def snooze(
         return False, "Snooze end time is in the past"
     alert.snoozed = True
     alert.snoozed_until_ms = until
-    store.log(alert, f"Alert snoozed until {iso_ms(until)}", user)
-    store.changed(alert, at)
+    store.record(alert, f"Alert snoozed until {iso_ms(until)}", user, at)
     return True, "Snoozed alert"
 
 
 def wake(store: AlertStore, alert: StoredAlert, at: int) -> None:
     """The end of a snooze: the alert returns to the state it had before."""
     alert.snoozed = False
-    store.log(alert, "Snooze ended", "system", "system")
-    store.changed(alert, at)
+    store.record(alert, "Snooze ended", "system", at, "system")
 
 
 def custom_action(
@@ -195,8 +183,7 @@ def custom_action(
     name = body["actionName"]
     if name not in alert.actions:
         return False, f"Action [{name}] is not available for this alert"
-    store.log(alert, f"Executed custom action [{name}]", user)
-    store.changed(alert, at)
+    store.record(alert, f"Executed custom action [{name}]", user, at)
     return True, f"Executed action [{name}]"
 
 
@@ -208,8 +195,7 @@ def add_tags(
         return False, f"Alert can have at most {TAGS_MAX} tags"
     added = [t for t in merged if t not in alert.tags]
     alert.tags = merged
-    store.log(alert, f"Tags added: {', '.join(added) or '(none new)'}", user)
-    store.changed(alert, at)
+    store.record(alert, f"Tags added: {', '.join(added) or '(none new)'}", user, at)
     return True, "Added tags"
 
 
@@ -218,8 +204,7 @@ def remove_tags(
 ) -> Outcome:
     gone = set(body["tags"])
     alert.tags = [t for t in alert.tags if t not in gone]
-    store.log(alert, f"Tags removed: {', '.join(body['tags'])}", user)
-    store.changed(alert, at)
+    store.record(alert, f"Tags removed: {', '.join(body['tags'])}", user, at)
     return True, "Removed tags"
 
 
@@ -230,8 +215,7 @@ def add_extra_properties(
     if extra_properties_size(merged) > EXTRA_PROPERTIES_MAX:
         return False, f"Extra properties may hold at most {EXTRA_PROPERTIES_MAX} characters"
     alert.extra_properties = merged
-    store.log(alert, f"Extra properties added: {', '.join(body['extraProperties'])}", user)
-    store.changed(alert, at)
+    store.record(alert, f"Extra properties added: {', '.join(body['extraProperties'])}", user, at)
     return True, "Added extra properties"
 
 
@@ -240,8 +224,7 @@ def remove_extra_properties(
 ) -> Outcome:
     for key in body["keys"]:
         alert.extra_properties.pop(key, None)
-    store.log(alert, f"Extra properties removed: {', '.join(body['keys'])}", user)
-    store.changed(alert, at)
+    store.record(alert, f"Extra properties removed: {', '.join(body['keys'])}", user, at)
     return True, "Removed extra properties"
 
 
@@ -249,8 +232,7 @@ def update_message(
     store: AlertStore, alert: StoredAlert, body: dict[str, Any], user: str, at: int
 ) -> Outcome:
     alert.message = body["message"].strip()
-    store.log(alert, "Message updated", user)
-    store.changed(alert, at)
+    store.record(alert, "Message updated", user, at)
     return True, "Updated message"
 
 
@@ -258,8 +240,7 @@ def update_description(
     store: AlertStore, alert: StoredAlert, body: dict[str, Any], user: str, at: int
 ) -> Outcome:
     alert.description = body.get("description") or ""
-    store.log(alert, "Description updated", user)
-    store.changed(alert, at)
+    store.record(alert, "Description updated", user, at)
     return True, "Updated description"
 
 
@@ -267,8 +248,7 @@ def update_priority(
     store: AlertStore, alert: StoredAlert, body: dict[str, Any], user: str, at: int
 ) -> Outcome:
     old, alert.priority = alert.priority, body["priority"]
-    store.log(alert, f"Priority changed from {old} to {alert.priority}", user)
-    store.changed(alert, at)
+    store.record(alert, f"Priority changed from {old} to {alert.priority}", user, at)
     return True, "Updated priority"
 
 

@@ -358,8 +358,7 @@ class SiteRoutes:
         body = await self._checked(ctx, validation.check_note)
         at = self.store.clock()
         note.note, note.updated_at_ms = body["note"], at
-        self.store.log(alert, "Note updated", ctx.user, "note")
-        self.store.changed(alert, at)
+        self.store.record(alert, "Note updated", ctx.user, at, "note")
         return JSONResponse(note.to_api())
 
     async def delete_note(self, ctx: Ctx) -> Response:
@@ -371,8 +370,7 @@ class SiteRoutes:
         if note is None:
             raise ApiError(422, "Alert note does not exist", "InvalidField")
         alert.notes.remove(note)
-        self.store.log(alert, "Note deleted", ctx.user, "note")
-        self.store.changed(alert, self.store.clock())
+        self.store.record(alert, "Note deleted", ctx.user, self.store.clock(), "note")
         return Response(status_code=204)
 
     # ------------------------------------------------------------ table

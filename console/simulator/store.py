@@ -205,6 +205,13 @@ class AlertStore:
         self._docs[alert.id] = self._document(alert)
         self.version += 1
 
+    def record(
+        self, alert: StoredAlert, text: str, owner: str, at: int, log_type: str = "alertAction"
+    ) -> None:
+        """One change of ``alert``: a line in its log, and updatedAt moved."""
+        self.log(alert, text, owner, log_type)
+        self.changed(alert, at)
+
     def log(self, alert: StoredAlert, text: str, owner: str, log_type: str = "alertAction") -> None:
         at = self.clock()
         self._seq += 1
@@ -215,8 +222,7 @@ class AlertStore:
         self._seq += 1
         note = Note(str(at * 1_000_000 + self._seq % 1_000_000), at, at, text, owner)
         alert.notes.append(note)
-        self.log(alert, f"Note added: {_clip(text)}", owner, "note")
-        self.changed(alert, at)
+        self.record(alert, f"Note added: {_clip(text)}", owner, at, "note")
         return note
 
     # ------------------------------------------------------------------ names

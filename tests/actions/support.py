@@ -20,6 +20,8 @@ from console.simulator.server import BackgroundSimulator
 
 SETTLE_S = 15.0  # the most any single wait in these tests may take
 
+UNACKED = "status:open AND acknowledged:false"  # the alerts an ack will change
+
 
 class Recorder:
     """A listener that keeps every event, in order, with the monotonic time it arrived."""

@@ -15,6 +15,7 @@ from console.api import JsmClient
 from console.simulator.server import BackgroundSimulator
 from tests.actions.conftest import ClientFactory, TrackerFactory
 from tests.actions.support import (
+    UNACKED,
     Recorder,
     alert,
     close_tracker,
@@ -30,7 +31,6 @@ from tests.actions.support import (
     zero_stats,
 )
 
-UNACKED = "status:open AND acknowledged:false"
 STOPPED = "the console stopped before the service confirmed it; check the alert"
 
 
@@ -76,7 +76,8 @@ async def test_past_the_deadline_an_action_is_unknown_then_succeeds_late(
     assert action.state is State.UNKNOWN
     assert action.reason is not None and "still pending" in action.reason
     (finished,) = events.finished(batch)
-    assert finished.summary == "1 unknown (still pending)"
+    assert finished.summary == f"1 unknown: {action.reason}"
+    assert finished.summary.endswith("; still pending")
     assert finished.counts == {State.UNKNOWN: 1}
     assert "still pending" in events.action_events(action.id)[-1].text
     assert alert(api, target["id"])["acknowledged"] is False
@@ -230,7 +231,7 @@ async def test_a_stop_before_the_receipt_leaves_the_action_for_the_next_start(
     (resumed,) = await settled(second, batch)
     assert resumed.state is State.UNKNOWN
     assert resumed.reason == STOPPED
-    assert [f.summary for f in events.finished()] == ["1 unknown (still pending)"]
+    assert [f.summary for f in events.finished()] == [f"1 unknown: {STOPPED}"]
 
 
 async def test_an_action_journaled_only_as_queued_resumes_as_unknown_once(
@@ -256,7 +257,7 @@ async def test_an_action_journaled_only_as_queued_resumes_as_unknown_once(
     assert events.states(action.id) == [State.UNKNOWN]
     assert STOPPED in events.action_events(action.id)[0].text
     assert "#7" in events.action_events(action.id)[0].text
-    assert [f.summary for f in events.finished()] == ["1 unknown (still pending)"]
+    assert [f.summary for f in events.finished()] == [f"1 unknown: {STOPPED}"]
     assert journal_states(journal_path, action.id) == [State.QUEUED, State.UNKNOWN]
     assert requests(sim, "total") == 0  # nothing to ask, nothing sent
 

@@ -12,6 +12,7 @@ from console.actions import ActionTracker, State
 from console.simulator.server import BackgroundSimulator
 from tests.actions.conftest import ClientFactory, TrackerFactory
 from tests.actions.support import (
+    UNACKED,
     Recorder,
     alert,
     all_alerts,
@@ -24,7 +25,6 @@ from tests.actions.support import (
 from tests.conftest import FAST_RETRY
 from tests.helpers import eventually
 
-UNACKED = "status:open AND acknowledged:false"
 # FAST_RETRY with more tries: at a fault rate of 0.3, six failures in a row (FAST_RETRY's
 # limit) would hit one request in 1,400 and make these tests flaky; twelve, one in two million.
 PATIENT = dataclasses.replace(FAST_RETRY, attempts=12, budget_s=20.0)

@@ -14,6 +14,7 @@ from console.api import InputError, JsmClient, ReadOnlyError
 from console.simulator.server import BackgroundSimulator
 from tests.actions.conftest import ClientFactory, TrackerFactory
 from tests.actions.support import (
+    UNACKED,
     Recorder,
     alert,
     file_bytes,
@@ -23,8 +24,6 @@ from tests.actions.support import (
     targets,
     zero_stats,
 )
-
-UNACKED = "status:open AND acknowledged:false"
 
 # Good data for every op, so that only read-only mode can be the reason for a refusal.
 GOOD: dict[str, dict[str, Any] | None] = {

@@ -298,3 +298,26 @@ def test_extra_properties_size_counts_keys_and_values_as_text() -> None:
     assert extra_properties_size({"ab": "cde", "t": True, "f": False, "n": None, "i": 10}) == (
         5 + 5 + 6 + 1 + 3
     )
+
+
+def test_attachment_bodies_parse_as_the_spec_shows_them() -> None:
+    from console.api.models import AttachmentsPage, AttachmentUrl
+
+    page = AttachmentsPage.model_validate(
+        {
+            "values": [
+                {
+                    "id": "1234567890",
+                    "attachmentName": "error_log.txt",
+                    "insertedAt": "2024-01-05T07:06:47.958Z",
+                }
+            ],
+            "links": {"next": "/api/x/v1/alerts/a/attachments?after=1234567890"},
+        }
+    )
+    assert page.values[0].attachment_name == "error_log.txt"
+    assert page.values[0].inserted_at is not None
+    assert page.links.next is not None
+    assert AttachmentUrl.model_validate({"url": "https://example.com/x?token=1"}).url.endswith(
+        "token=1"
+    )

@@ -287,3 +287,62 @@ async def test_usable_at_80_by_24(console: AlertConsole, api: httpx.Client) -> N
         await pilot.press("a")
         chosen = app.table.selected_id
         await until(pilot, lambda: api.get(f"/v1/alerts/{chosen}").json()["acknowledged"])
+
+
+async def test_field_names_complete_in_the_query_bar(console: AlertConsole) -> None:
+    async with console.run_test(size=WIDE) as pilot:
+        app = await loaded(pilot)
+        await pilot.press("slash")
+        app.query_bar.input.value = ""
+        await pilot.press(*"prio")
+        await until(pilot, lambda: app.query_bar.input._suggestion == "priority: ")
+        await pilot.press("right")  # accept
+        assert app.query_bar.input.value == "priority: "
+        await pilot.press("P")
+        await until(pilot, lambda: app.query_bar.input._suggestion.startswith("priority: P"))
+
+
+async def test_the_view_holds_still_under_a_scrolled_user(
+    console: AlertConsole, api: httpx.Client
+) -> None:
+    console.feed.set_view(console.feed.view.__class__(query="", size=40))
+    async with console.run_test(size=WIDE) as pilot:
+        app = await loaded(pilot)
+        table = app.table
+        for _ in range(30):
+            await pilot.press("down")
+        await until(pilot, lambda: table.scroll_y > 0)
+        chosen, row, scroll = table.selected_id, table.cursor_row, table.scroll_y
+        screen_line = row - scroll
+        create(api, message="arrives on top")
+        await pilot.press("r")
+        await until(pilot, lambda: table.cursor_row == row + 1)
+        await pilot.pause()
+        assert table.selected_id == chosen
+        assert table.cursor_row - table.scroll_y == screen_line  # same line on screen
+
+
+async def test_the_20000_window_is_said_plainly(
+    console: AlertConsole, sim: BackgroundSimulator
+) -> None:
+    from dataclasses import replace
+
+    sim.reset(alerts=20_050)
+    try:
+        console.feed.set_view(replace(console.feed.view, offset=19_980, size=20))
+        async with console.run_test(size=WIDE, notifications=True) as pilot:
+            app = await loaded(pilot)
+            assert "19,981–20,000 of 20,050" in page_bar(app)
+            assert "the service shows at most 20,000: narrow the query" in page_bar(app)
+            await pilot.press("right_square_bracket")
+            await until(pilot, lambda: any("at most 20,000 alerts" in t for t in toasts(app)))
+    finally:
+        sim.reset()
+
+
+async def test_q_quits(console: AlertConsole) -> None:
+    async with console.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        await pilot.press("q")
+        await pilot.pause()
+        assert not console.is_running

@@ -1,0 +1,90 @@
+"""Starting the console: bad start-up input is one clear sentence and a non-zero exit."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith("ALERT_CONSOLE_")}
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "console", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env if env is not None else CLEAN_ENV,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "env_extra", "words"),
+    [
+        (
+            ["--cloud-id", "abc"],
+            {},
+            "no credentials: set ALERT_CONSOLE_EMAIL and ALERT_CONSOLE_API_TOKEN",
+        ),
+        (["--cloud-id", "abc"], {"ALERT_CONSOLE_EMAIL": "me@example.com"}, "no credentials"),
+        (
+            [],
+            {"ALERT_CONSOLE_EMAIL": "a@b.c", "ALERT_CONSOLE_API_TOKEN": "t"},
+            "--cloud-id is required",
+        ),
+        (["--url", "ftp://example.com", "--cloud-id", "x"], {}, "must be an http(s) origin"),
+        (["--url", "not a url at all", "--cloud-id", "x"], {}, "--url"),
+        (["--url", "http://example.com", "--cloud-id", "x"], {}, "only sent over https"),
+        (["--url", "https://example.com/some/path", "--cloud-id", "x"], {}, "origin only"),
+        (["--demo", "--theme", "no-such-theme"], {}, "unknown theme 'no-such-theme'"),
+        (["--demo", "--refresh", "0.5"], {}, "--refresh must be at least 1 second"),
+        (["--demo", "--page-size", "101"], {}, "--page-size must be between 1 and 100"),
+        (["--demo", "--query", "status: (open"], {}, "--query:"),
+        (["--demo", "--url", "https://api.atlassian.com"], {}, "--demo starts its own simulator"),
+    ],
+)
+def test_bad_start_up_input_is_one_sentence(
+    args: list[str], env_extra: dict[str, str], words: str
+) -> None:
+    result = run(*args, env={**CLEAN_ENV, **env_extra})
+    assert result.returncode == 2, result
+    assert words in result.stderr, result.stderr
+    assert result.stderr.startswith("alert-console: ")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_a_token_given_in_the_environment_never_shows_in_a_start_up_error() -> None:
+    result = run(
+        "--url",
+        "http://example.com",
+        "--cloud-id",
+        "x",
+        env={
+            **CLEAN_ENV,
+            "ALERT_CONSOLE_EMAIL": "me@example.com",
+            "ALERT_CONSOLE_API_TOKEN": "s3cr3t-t0ken",
+        },
+    )
+    assert result.returncode == 2
+    assert "s3cr3t-t0ken" not in result.stderr + result.stdout
+
+
+def test_version_and_help() -> None:
+    assert run("--version").stdout.startswith("alert-console ")
+    help_text = run("--help").stdout
+    for option in (
+        "--demo",
+        "--url",
+        "--cloud-id",
+        "--query",
+        "--refresh",
+        "--page-size",
+        "--theme",
+        "--read-only",
+        "--debug",
+    ):
+        assert option in help_text
