@@ -76,8 +76,8 @@ class Journal:
         entry = JournalEntry.of(site, action)
         try:
             self._file.write(entry.model_dump_json() + "\n")
-        except (OSError, ValueError) as error:  # a full disk (or a closed journal) must not stop
-            # the action itself
+        except (OSError, ValueError) as error:
+            # A full disk, or a journal already closed, must not stop the action itself.
             log.warning("cannot write the action journal %s: %s", self.path, error)
 
     def entries(self) -> Iterator[JournalEntry]:

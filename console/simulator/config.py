@@ -124,11 +124,6 @@ class SimulatorConfig:
     # The spec lists 200 for create; Opsgenie answered 202. Clients must accept either.
     create_status: int = 200
 
-    @property
-    def api_root(self) -> str:
-        """Path of ``/api/{cloudId}``: the root that ``links.next`` is relative to."""
-        return f"{API_PREFIX}/{self.cloud_id}"
-
 
 def _pairs(text: str, flag: str) -> dict[str, str]:
     result: dict[str, str] = {}

@@ -125,9 +125,6 @@ class AlertStore:
         alert_id = self._open_by_alias.get(alias)
         return self.alerts.get(alert_id) if alert_id else None
 
-    def document(self, alert_id: str) -> dict[str, Any]:
-        return self._docs[alert_id]
-
     def select(
         self,
         predicate: Predicate | None,

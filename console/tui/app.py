@@ -7,6 +7,7 @@ outcome) and the keymap. It never builds an HTTP request itself.
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections.abc import Iterable
@@ -97,6 +98,9 @@ class AlertConsole(Operations, App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        # Everything built so far lives as long as the console: keep it out of the cyclic
+        # collector's scans, which would otherwise walk it again on every collection.
+        gc.freeze()
         self.table.focus()
         self._fit(self.size.width, self.size.height)
         self._draw_status()
@@ -149,7 +153,9 @@ class AlertConsole(Operations, App[None]):
         try:
             update = await self.feed.refresh()
         except ViewRejected as rejected:
-            self.query_bar.show_server_error(rejected.rejected.query, rejected.error.message)
+            self.query_bar.show_server_error(
+                _what(rejected.rejected, rejected.restored), rejected.error.message
+            )
             self.query_bar.applied = rejected.restored.query
             self._draw_page()
             self._schedule(0.0 if self.feed.last is None else self.feed.next_delay())
@@ -300,11 +306,6 @@ class AlertConsole(Operations, App[None]):
     @on(QueryBar.Abandoned)
     def _query_abandoned(self) -> None:
         self.table.focus()
-
-    def on_screen_resume(self) -> None:
-        # Back from a dialog: refresh if one was held back meanwhile.
-        if self._timer is None and not self.feed.busy and not self.paused:
-            self._schedule(0.2)
 
     # ------------------------------------------------------------------ events from the tracker
 
@@ -479,6 +480,13 @@ class AlertConsole(Operations, App[None]):
                 f"key: {keys.display(key.key)}",
                 lambda action=key.action: self.run_action(action),
             )
+
+
+def _what(rejected: View, restored: View) -> str:
+    """Name what the service refused: the query, or else the sort."""
+    if rejected.query != restored.query:
+        return f"the query “{rejected.query}”"
+    return f"sorting by {rejected.sort} {rejected.order}"
 
 
 def _set_line(bar: Static, text: Text) -> None:

@@ -78,14 +78,20 @@ def status_cell(status: str) -> Text:
     return Text(status, style=STATUS_STYLE.get(status, ""))
 
 
+def age_clock() -> datetime:
+    """The clock ages are read against: now, floored to the minute, so that every age in a
+    table moves at the same moment once a minute (not one row a second)."""
+    return datetime.now(UTC).replace(second=0, microsecond=0)
+
+
 def age(when: datetime | None, now: datetime | None = None) -> str:
-    """How long ago, in the largest unit that fits: 45s, 12m, 3h, 2d."""
+    """How long ago, in the largest unit that fits: <1m, 12m, 3h, 2d."""
     if when is None:
         return "?"
-    now = now or datetime.now(UTC)
+    now = now or age_clock()
     seconds = max(0, int((now - when).total_seconds()))
     if seconds < 60:
-        return f"{seconds}s"
+        return "<1m"
     if seconds < 3600:
         return f"{seconds // 60}m"
     if seconds < 86400:

@@ -82,20 +82,13 @@ class QueryBar(Vertical):
     def problem(self) -> Static:
         return self.query_one("#query-problem", Static)
 
-    def set_query(self, query: str) -> None:
-        self.applied = query
-        self.input.value = query
-        self.say("")
-
     def say(self, text: str, level: str = "") -> None:
         """Show a problem under the bar: ``error``, ``warning`` or plain."""
         self.problem.set_classes(level)
         self.problem.update(literal(text))
 
-    def show_server_error(self, query: str, message: str) -> None:
-        self.say(
-            f"✗ The service refused “{query}”: {message} (showing the previous results)", "error"
-        )
+    def show_server_error(self, what: str, message: str) -> None:
+        self.say(f"✗ The service refused {what}: {message} (showing the previous results)", "error")
 
     @on(Input.Changed, "#query-input")
     def _changed(self, event: Input.Changed) -> None:

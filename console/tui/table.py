@@ -12,7 +12,6 @@ import contextlib
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from rich.text import Text
 from textual.binding import Binding
@@ -21,7 +20,7 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import RowDoesNotExist
 
 from console.api.models import Alert
-from console.tui.cells import age, literal, priority_cell, status_cell, status_of
+from console.tui.cells import age, age_clock, literal, priority_cell, status_cell, status_of
 
 RECENT_S = 30.0  # how long a new or changed row stays marked
 
@@ -88,6 +87,7 @@ class AlertTable(DataTable[Text]):
         self._columns: tuple[Column, ...] = ()
         self._optimistic: dict[str, Alert] = {}
         self._settled: set[str] = set()
+        self._ages_at = age_clock()
 
     # ------------------------------------------------------------------ columns
 
@@ -246,10 +246,26 @@ class AlertTable(DataTable[Text]):
                 expired = True
             if expired:
                 self.redraw_row(alert_id)
-        # Ages move on even when nothing else changes.
-        if "age" in self.columns:
-            for alert_id in self.order:
-                self._update(alert_id, only=("age",))
+        self._refresh_ages()
+
+    def _refresh_ages(self) -> None:
+        """Ages move on even when nothing else changes; only cells whose text moved are touched."""
+        keys = [c.key for c in self._columns]
+        now = age_clock()
+        if "age" not in keys or now == self._ages_at:
+            return  # ages only move when the minute does
+        self._ages_at = now
+        index = keys.index("age")
+        for alert_id in self.order:
+            alert = self.alert(alert_id)
+            drawn = self._rendered.get(alert_id)
+            if alert is None or drawn is None:
+                continue
+            text = age(alert.created_at, now)
+            if drawn[index].plain != text:
+                cell = Text(text, style="dim")
+                self.update_cell(alert_id, "age", cell)
+                self._rendered[alert_id] = (*drawn[:index], cell, *drawn[index + 1 :])
 
     def _state(self, alert_id: str) -> RowState:
         return self.rows_state.setdefault(alert_id, RowState())
@@ -331,7 +347,7 @@ class AlertTable(DataTable[Text]):
                 return Text(state.badge, style="italic #ffaf00")
             return status_cell(status)
         if key == "age":
-            return Text(age(alert.created_at, datetime.now(UTC)), style="dim")
+            return Text(age(alert.created_at, self._ages_at), style="dim")
         if key == "message":
             return literal(alert.message, "bold" if state.recent == "new" else "")
         if key == "entity":
@@ -359,12 +375,10 @@ class AlertTable(DataTable[Text]):
         with contextlib.suppress(RowDoesNotExist):
             self.remove_row(alert_id)
 
-    def _update(self, alert_id: str, only: tuple[str, ...] | None = None) -> None:
+    def _update(self, alert_id: str) -> None:
         new = self._cells(alert_id)
         old = self._rendered.get(alert_id, ())
         for index, column in enumerate(self._columns):
-            if only is not None and column.key not in only:
-                continue
             if index >= len(old) or old[index] != new[index]:
                 self.update_cell(alert_id, column.key, new[index])
         self._rendered[alert_id] = new

@@ -346,3 +346,33 @@ async def test_q_quits(console: AlertConsole) -> None:
         await pilot.press("q")
         await pilot.pause()
         assert not console.is_running
+
+
+async def test_a_dead_server_keeps_the_rows_and_says_why(tmp_path: object) -> None:
+    from console.actions import ActionTracker
+    from console.api import BasicCredentials, JsmClient
+    from console.tui.app import Settings
+    from tests.conftest import ACCOUNT, FAST_RETRY
+
+    server = BackgroundSimulator(alerts=10).start()
+    try:
+        async with JsmClient(
+            origin=server.origin,
+            cloud_id="demo",
+            credentials=BasicCredentials(*ACCOUNT),
+            retry=FAST_RETRY,
+        ) as client:
+            app = AlertConsole(
+                client, ActionTracker(client), Settings(query="", refresh_s=60, site="t", user="u")
+            )
+            async with app.run_test(size=WIDE) as pilot:
+                await loaded(pilot)
+                before = row_texts(app)
+                server.stop()
+                await pilot.press("r")
+                await until(pilot, lambda: "⚠ cannot connect" in status_bar(app))
+                assert "retrying in" in status_bar(app)
+                assert row_texts(app) == before  # the last good data stays
+                assert "updated" in status_bar(app)  # and says how old it is
+    finally:
+        server.stop()
