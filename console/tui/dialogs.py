@@ -90,11 +90,18 @@ class FormDialog(ModalScreen[FormValues | None]):
         width: 90; max-width: 95%; height: auto; max-height: 95%; padding: 1 2;
         border: thick $primary; background: $surface; overflow-y: auto;
     }
-    FormDialog #form-title { text-style: bold; width: 1fr; }
+    FormDialog #form-title { text-style: bold; width: 1fr; margin-bottom: 1; }
     FormDialog #form-intro { color: $text-muted; width: 1fr; margin-bottom: 1; }
-    FormDialog Label { margin-top: 1; }
-    FormDialog .problem { color: $error; height: auto; }
-    FormDialog #form-hint { color: $text-muted; margin-top: 1; }
+    FormDialog .field { height: 1; margin-bottom: 1; }
+    FormDialog .field Label { width: 24; color: $text-muted; }
+    FormDialog Input { border: none; height: 1; padding: 0 1; width: 1fr; background: $boost; }
+    FormDialog Input:focus { border: none; background: $primary 25%; }
+    FormDialog Select { width: 1fr; height: 1; }
+    FormDialog SelectCurrent { border: none; height: 1; padding: 0 1; background: $boost; }
+    FormDialog Select:focus > SelectCurrent { border: none; background: $primary 25%; }
+    FormDialog .problem { color: $error; height: auto; display: none; margin: -1 0 1 24; }
+    FormDialog .problem.shown { display: block; }
+    FormDialog #form-hint { color: $text-muted; }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
 
@@ -120,21 +127,22 @@ class FormDialog(ModalScreen[FormValues | None]):
             if self._intro.plain:
                 yield Static(self._intro, id="form-intro")
             for spec in self._fields:
-                yield Label(Text(spec.label))
-                if spec.options:
-                    yield Select(
-                        spec.options,
-                        value=spec.value or spec.options[0][1],
-                        allow_blank=False,
-                        id=f"field-{spec.name}",
-                    )
-                else:
-                    yield Input(
-                        value=spec.value,
-                        placeholder=spec.placeholder,
-                        password=spec.password,
-                        id=f"field-{spec.name}",
-                    )
+                with Horizontal(classes="field"):
+                    yield Label(Text(spec.label))
+                    if spec.options:
+                        yield Select(
+                            spec.options,
+                            value=spec.value or spec.options[0][1],
+                            allow_blank=False,
+                            id=f"field-{spec.name}",
+                        )
+                    else:
+                        yield Input(
+                            value=spec.value,
+                            placeholder=spec.placeholder,
+                            password=spec.password,
+                            id=f"field-{spec.name}",
+                        )
                 yield Static("", classes="problem", id=f"problem-{spec.name}")
             yield Static(Text(f"{self._submit_label} · Esc to cancel"), id="form-hint")
 
@@ -160,15 +168,16 @@ class FormDialog(ModalScreen[FormValues | None]):
     def submit(self) -> None:
         values = self.values()
         problems = self._check(values) if self._check else {}
-        for spec in self._fields:
-            text = problems.get(spec.name, "")
-            self.query_one(f"#problem-{spec.name}", Static).update(literal(text))
         general = {k: v for k, v in problems.items() if k not in {f.name for f in self._fields}}
-        if general:
-            first = self._fields[0].name
-            self.query_one(f"#problem-{first}", Static).update(
-                literal("; ".join(f"{k}: {v}" for k, v in general.items()))
-            )
+        for index, spec in enumerate(self._fields):
+            text = problems.get(spec.name, "")
+            if index == 0 and general:
+                text = "; ".join(
+                    [*([text] if text else []), *(f"{k}: {v}" for k, v in general.items())]
+                )
+            problem = self.query_one(f"#problem-{spec.name}", Static)
+            problem.update(literal(text))
+            problem.set_class(bool(text), "shown")
         if problems:
             self.app.bell()
             return

@@ -204,7 +204,7 @@ class Operations(_Base):
             self._ask(
                 "add_tags",
                 "Add tags",
-                [FormField("tags", "Tags, separated by commas or spaces", "prod, database")],
+                [FormField("tags", "Tags", "separated by commas or spaces: prod, database")],
                 lambda v: {"tags": split_list(v["tags"])},
                 targets,
             )
@@ -313,17 +313,17 @@ class Operations(_Base):
             return
         priorities = [(p, p) for p in ("P3", "P1", "P2", "P4", "P5")]
         fields = [
-            FormField("message", "Message (required, up to 130 characters)"),
+            FormField("message", "Message", "required, up to 130 characters"),
             FormField("priority", "Priority", options=priorities),
-            FormField("alias", "Alias (deduplication key; one is made when empty)"),
+            FormField("alias", "Alias", "the deduplication key; made for you when empty"),
             FormField("description", "Description"),
-            FormField("entity", "Entity"),
-            FormField("source", "Source"),
+            FormField("entity", "Entity", "db-prod-3, checkout-api …"),
+            FormField("source", "Source", "where it comes from"),
             FormField("tags", "Tags", "prod, database"),
             FormField("actions", "Custom actions", "Restart, Failover"),
-            FormField("responders", "Responders (type:id)", "team:1234, user:abcd"),
-            FormField("visibleTo", "Visible to (type:id)", "team:1234"),
-            FormField("extraProperties", "Extra properties (key=value)", "region=eu"),
+            FormField("responders", "Responders", "type:id, e.g. team:1234, user:abcd"),
+            FormField("visibleTo", "Visible to", "type:id, e.g. team:1234"),
+            FormField("extraProperties", "Extra properties", "key=value, e.g. region=eu"),
             FormField("note", "Note"),
         ]
 
@@ -340,10 +340,10 @@ class Operations(_Base):
             return
         if len(targets) == 1:
             expected_text = targets[0].tiny_id or ""
-            label = f"Type the tinyId ({expected_text}) to delete #{expected_text}"
+            instruction = f"Type the tinyId, {expected_text}, to delete #{expected_text}."
         else:
             expected_text = str(len(targets))
-            label = f"Type {expected_text} to delete these {expected_text} alerts"
+            instruction = f"Type {expected_text} to delete these {expected_text} alerts."
 
         def check(values: FormValues) -> dict[str, str]:
             if values["confirm"].strip() != expected_text:
@@ -353,8 +353,8 @@ class Operations(_Base):
         self.push_screen(
             FormDialog(
                 "Delete — this cannot be undone",
-                [FormField("confirm", label)],
-                intro=_names(targets),
+                [FormField("confirm", "Confirm", instruction)],
+                intro=f"{_names(targets)}\n\n{instruction}",
                 check=check,
                 submit_label="Enter to delete",
             ),
