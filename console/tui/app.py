@@ -19,6 +19,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import BindingType
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static
@@ -47,6 +48,15 @@ class Settings:
     demo: bool = False
     site: str = ""  # how the header names the site
     user: str = ""  # who we are there
+
+
+# How each step of an action is told: title suffix, severity, seconds on screen.
+TOASTS: dict[State, tuple[str, SeverityLevel, float]] = {
+    State.SENT: ("", "information", 4),
+    State.SUCCEEDED: ("", "information", 5),
+    State.FAILED: (" failed", "error", 10),
+    State.UNKNOWN: (": outcome unknown", "warning", 10),
+}
 
 
 class TrackerNews(Message):
@@ -320,41 +330,29 @@ class AlertConsole(Operations, App[None]):
     def _action_moved(self, event: ActionEvent) -> None:
         action = event.action
         alert_id = action.alert_id
-        single = len(self._batches.get(action.batch_id, [])) <= 1
-        if event.state is State.SENT:
-            if single:
-                self.notify(event.text, title=action.title, markup=False, timeout=4)
-        elif event.state is State.SUCCEEDED:
-            if alert_id:
+        if alert_id:
+            if event.state is State.SUCCEEDED:
                 self.table.set_outcome(alert_id, True)
                 self.table.settle_expectation(alert_id)
                 self.detail.invalidate(alert_id)
-            if single:
-                self.notify(event.text, title=action.title, markup=False)
-            self._refresh_soon()
-        elif event.state is State.FAILED:
-            if alert_id:
+            elif event.state is State.FAILED:
                 self.table.set_outcome(alert_id, False)
                 self.table.forget_expectation(alert_id)
-            if single:
-                self.notify(
-                    event.text,
-                    title=f"{action.title} failed",
-                    severity="error",
-                    markup=False,
-                    timeout=10,
-                )
-        elif event.state is State.UNKNOWN:
-            if alert_id:
+            elif event.state is State.UNKNOWN:
                 self.table.set_badge(alert_id, "? unknown")
-            if single:
-                self.notify(
-                    event.text,
-                    title=f"{action.title}: outcome unknown",
-                    severity="warning",
-                    markup=False,
-                    timeout=10,
-                )
+        if event.state is State.SUCCEEDED:
+            self._refresh_soon()
+        # One toast per step of a single action; a bulk action speaks once, when it ends.
+        toast = TOASTS.get(event.state)
+        if toast is not None and len(self._batches.get(action.batch_id, [])) <= 1:
+            suffix, severity, timeout = toast
+            self.notify(
+                event.text,
+                title=action.title + suffix,
+                severity=severity,
+                markup=False,
+                timeout=timeout,
+            )
 
     def _batch_finished(self, event: BatchFinished) -> None:
         if len(self._batches.get(event.batch_id, [])) <= 1:
