@@ -45,7 +45,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("tags", "Tags", 16, wide_only=True),
     Column("count", "Count", 5),
 )
-WIDE_AT = 120  # columns of the terminal from which every column shows
+WIDE_AT = 140  # from here every column shows, and the message keeps ~40 characters
 
 
 class IdCell(Text):
