@@ -10,9 +10,11 @@ import argparse
 import asyncio
 import logging
 import logging.handlers
+import math
 import os
 import sys
 from collections.abc import Sequence
+from io import TextIOWrapper
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -206,6 +208,12 @@ def _origin(url: str) -> str:
         parsed = httpx.URL(url)
     except Exception:
         raise UsageError(f"--url {url!r} is not a URL") from None
+    if parsed.userinfo:
+        # A URL is printed, logged and shown in headers: no credential may ride in it.
+        raise UsageError(
+            "--url must not carry a user name or password; give credentials in "
+            f"{ENV_EMAIL} and {ENV_TOKEN}"
+        )
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise UsageError(
             f"--url {url!r} must be an http(s) origin such as https://api.atlassian.com"
@@ -232,13 +240,23 @@ def _credentials() -> Credentials:
     return BasicCredentials(email, token)
 
 
-def _debug_log() -> Path:
-    import platformdirs
+class _PrivateRotatingLog(logging.handlers.RotatingFileHandler):
+    """A rotating log whose every file is created mode 600 in a 700 directory."""
 
-    path = Path(platformdirs.user_log_dir("alert-console", appauthor=False)) / "debug.log"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    def _open(self) -> TextIOWrapper:
+        from console.paths import open_private
+
+        return open_private(Path(self.baseFilename), "a")
+
+
+def _debug_log() -> Path:
+    from console.paths import log_dir
+    from console.sanitize import SafeFormatter
+
+    path = log_dir() / "debug.log"
+    handler = _PrivateRotatingLog(path, maxBytes=2_000_000, backupCount=3)
+    # Every line through the sanitiser: alert text and server messages are logged too.
+    handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
@@ -253,8 +271,8 @@ def console(argv: Sequence[str]) -> int:
 
     from console.feed import DEFAULT_QUERY
 
-    if args.refresh < 1:
-        raise UsageError("--refresh must be at least 1 second")
+    if not math.isfinite(args.refresh) or args.refresh < 1:
+        raise UsageError("--refresh must be a number of seconds, at least 1")
     if not 1 <= args.page_size <= 100:
         raise UsageError("--page-size must be between 1 and 100")
     if args.theme and args.theme not in BUILTIN_THEMES:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from console.api import errors
-from console.api.client import JsmClient, Listing
+from console.api.client import READ_HOLD_CAP_S, JsmClient, Listing
 from console.api.models import Alert
 
 # The sort fields of the spec (insertedAt is createdAt again); the simulator takes more,
@@ -186,6 +186,13 @@ class AlertFeed:
             at=datetime.now(UTC),
         )
 
+    def record_bug(self, error: Exception) -> None:
+        """A bug of ours broke this refresh: shown as why the data is not fresh, and backed off
+        like any failure (never repeated at full speed)."""
+        self._failed(
+            errors.ApiError(f"internal error ({type(error).__name__}); see the crash file")
+        )
+
     def _failed(self, error: errors.ApiError) -> None:
         fresh = self.freshness
         failures = fresh.failures + 1
@@ -205,5 +212,6 @@ class AlertFeed:
         backoff = min(self.max_backoff_s, self.interval_s * 2 ** (failures - 1))
         backoff = self.rng.uniform(backoff * 0.8, backoff)
         if error is not None and error.retry_after:
-            backoff = max(backoff, error.retry_after)
+            # The service's Retry-After, but never more than the client's cap for reads.
+            backoff = max(backoff, min(error.retry_after, READ_HOLD_CAP_S))
         return backoff

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -17,6 +18,21 @@ TEST_CONFIG = SimulatorConfig(
 )
 ACCOUNT = ("demo@example.com", "demo-token")
 VIEWER = ("viewer@example.com", "viewer-token")
+
+
+@pytest.fixture(autouse=True)
+def private_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own state, cache, config and log directories (platformdirs reads
+    these variables): nothing a test writes lands in the developer's own."""
+    home = tmp_path_factory.mktemp("home")
+    for variable, name in (
+        ("XDG_STATE_HOME", "state"),
+        ("XDG_CACHE_HOME", "cache"),
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_DATA_HOME", "data"),
+    ):
+        monkeypatch.setenv(variable, str(home / name))
+    return home
 
 
 @pytest.fixture(scope="module")

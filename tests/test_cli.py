@@ -40,7 +40,19 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
         (["--url", "http://example.com", "--cloud-id", "x"], {}, "only sent over https"),
         (["--url", "https://example.com/some/path", "--cloud-id", "x"], {}, "origin only"),
         (["--demo", "--theme", "no-such-theme"], {}, "unknown theme 'no-such-theme'"),
-        (["--demo", "--refresh", "0.5"], {}, "--refresh must be at least 1 second"),
+        (["--demo", "--refresh", "0.5"], {}, "--refresh must be a number of seconds, at least 1"),
+        (["--demo", "--refresh", "nan"], {}, "--refresh must be a number of seconds, at least 1"),
+        (["--demo", "--refresh", "inf"], {}, "--refresh must be a number of seconds, at least 1"),
+        (
+            ["--url", "https://me:secret-pass@example.com", "--cloud-id", "x"],
+            {"ALERT_CONSOLE_EMAIL": "a@b.c", "ALERT_CONSOLE_API_TOKEN": "t"},
+            "--url must not carry a user name or password",
+        ),
+        (
+            ["--url", "http://user@127.0.0.1:9", "--cloud-id", "x"],
+            {"ALERT_CONSOLE_EMAIL": "a@b.c", "ALERT_CONSOLE_API_TOKEN": "t"},
+            "--url must not carry a user name or password",
+        ),
         (["--demo", "--page-size", "101"], {}, "--page-size must be between 1 and 100"),
         (["--demo", "--query", "status: (open"], {}, "--query:"),
         (["--demo", "--url", "https://api.atlassian.com"], {}, "--demo starts its own simulator"),
@@ -55,6 +67,7 @@ def test_bad_start_up_input_is_one_sentence(
     assert result.stderr.startswith("alert-console: ")
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr
+    assert "secret-pass" not in result.stderr
 
 
 def test_a_token_given_in_the_environment_never_shows_in_a_start_up_error() -> None:

@@ -2,7 +2,10 @@
 
 It is the handover record of what this console did, and what lets the next start
 follow up on actions that were still pending when the console stopped. It lives
-in the platformdirs state directory (``journal.jsonl``) and holds no credential.
+in the state directory (``journal.jsonl``, mode 600), holds no credential, and
+every text in it (labels, summaries, reasons from the service) went through the
+sanitiser. It stays bounded while the console runs: past ``max_bytes`` it is cut
+back to its newest half, keeping the last entry of every action still pending.
 """
 
 from __future__ import annotations
@@ -12,19 +15,20 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import platformdirs
 import pydantic
 from pydantic import BaseModel, ConfigDict
 
-from console.actions.model import Action, State
+from console import paths
+from console.actions.model import FINAL, Action, State
+from console.sanitize import clean
 
 log = logging.getLogger(__name__)
 
-KEEP_LINES = 20_000  # on open, a longer journal is cut back to its newest lines
+MAX_BYTES = 4_000_000
 
 
 def default_path() -> Path:
-    return Path(platformdirs.user_state_dir("alert-console", appauthor=False)) / "journal.jsonl"
+    return paths.state_dir() / "journal.jsonl"
 
 
 class JournalEntry(BaseModel):
@@ -42,6 +46,8 @@ class JournalEntry(BaseModel):
     request_id: str | None = None
     reason: str | None = None
     result_alert_id: str | None = None
+    created_at: float | None = None  # epoch seconds: when the action was asked for
+    sent_at: float | None = None  # epoch seconds: when the service accepted it
 
     @classmethod
     def of(cls, site: str, action: Action) -> JournalEntry:
@@ -51,31 +57,46 @@ class JournalEntry(BaseModel):
             action_id=action.id,
             batch_id=action.batch_id,
             op=action.op,
-            alert_id=action.alert_id,
-            label=action.label,
-            summary=action.summary,
+            alert_id=None if action.alert_id is None else clean(action.alert_id),
+            label=clean(action.label),
+            summary=clean(action.summary),
             state=action.state,
             request_id=action.request_id,
-            reason=action.reason,
-            result_alert_id=action.result_alert_id,
+            reason=None if action.reason is None else clean(action.reason),
+            result_alert_id=None
+            if action.result_alert_id is None
+            else clean(action.result_alert_id),
+            created_at=action.created_at or None,
+            sent_at=action.sent_wall,
         )
 
 
 class Journal:
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, max_bytes: int = MAX_BYTES) -> None:
         self.path = path or default_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.max_bytes = max_bytes
+        paths.private_dir(self.path.parent)
         self._trim()
+        self._open()
+
+    def _open(self) -> None:
         # Line-buffered appends: each entry reaches the file as it happens.
-        self._file = self.path.open("a", encoding="utf-8", buffering=1)
+        self._file = paths.open_private(self.path, "a", buffering=1)
+        self._size = self.path.stat().st_size
         if self._ends_mid_line():
             # A crash cut the last entry short: start a new line, or ours would be lost too.
             self._file.write("\n")
+            self._size += 1
 
     def record(self, site: str, action: Action) -> None:
-        entry = JournalEntry.of(site, action)
+        line = JournalEntry.of(site, action).model_dump_json() + "\n"
         try:
-            self._file.write(entry.model_dump_json() + "\n")
+            self._file.write(line)
+            self._size += len(line.encode())
+            if self._size > self.max_bytes:
+                self._file.close()
+                self._trim()
+                self._open()
         except (OSError, ValueError) as error:
             # A full disk, or a journal already closed, must not stop the action itself.
             log.warning("cannot write the action journal %s: %s", self.path, error)
@@ -87,16 +108,26 @@ class Journal:
         # errors="replace": a line cut inside a character is skipped like any damaged line.
         with self.path.open(encoding="utf-8", errors="replace") as handle:
             for number, line in enumerate(handle, 1):
-                if not line.strip():
-                    continue
-                try:
-                    yield JournalEntry.model_validate_json(line)
-                except pydantic.ValidationError:
+                entry = _read(line)
+                if entry is None and line.strip():
                     log.warning("%s:%d is not a journal entry; skipped", self.path, number)
+                elif entry is not None:
+                    yield entry
 
     def latest(self, site: str) -> dict[str, JournalEntry]:
-        """The last known state of every action this site's journal holds."""
-        return {e.action_id: e for e in self.entries() if e.site == site}
+        """The last known state of every action this site's journal holds (with the time it
+        was first asked for, from older journals that did not write it down)."""
+        latest: dict[str, JournalEntry] = {}
+        for entry in self.entries():
+            if entry.site != site:
+                continue
+            first = latest.get(entry.action_id)
+            if entry.created_at is None:
+                entry.created_at = first.created_at if first is not None else entry.at.timestamp()
+            if entry.sent_at is None and first is not None:
+                entry.sent_at = first.sent_at
+            latest[entry.action_id] = entry
+        return latest
 
     def close(self) -> None:
         self._file.close()
@@ -113,10 +144,33 @@ class Journal:
             return False
 
     def _trim(self) -> None:
-        if not self.path.exists() or self.path.stat().st_size < 4_000_000:
+        """Cut the file back to its newest half, keeping the last line of each action that is
+        not final yet (the next start must still follow it)."""
+        if not self.path.exists() or self.path.stat().st_size <= self.max_bytes:
             return
-        text = self.path.read_text(encoding="utf-8", errors="replace")
-        lines = text.splitlines(keepends=True)[-KEEP_LINES:]
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text("".join(lines), encoding="utf-8")
-        tmp.replace(self.path)
+        lines = self.path.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True)
+        budget, start = self.max_bytes // 2, len(lines)
+        while start > 0 and budget - len(lines[start - 1].encode()) >= 0:
+            start -= 1
+            budget -= len(lines[start].encode())
+        kept_ids = {e.action_id for line in lines[start:] if (e := _read(line)) is not None}
+        unfinished: dict[str, str] = {}
+        for line in lines[:start]:
+            entry = _read(line)
+            if entry is not None and entry.action_id not in kept_ids:
+                if entry.state in FINAL:
+                    unfinished.pop(entry.action_id, None)
+                else:
+                    unfinished[entry.action_id] = line
+        text = "".join([*unfinished.values(), *lines[start:]])
+        paths.write_private(self.path, text)
+        log.info("journal %s trimmed to %d bytes", self.path, len(text.encode()))
+
+
+def _read(line: str) -> JournalEntry | None:
+    if not line.strip():
+        return None
+    try:
+        return JournalEntry.model_validate_json(line)
+    except (pydantic.ValidationError, ValueError):
+        return None

@@ -14,9 +14,10 @@ class State(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     UNKNOWN = "unknown"  # past the deadline with no outcome: still pending, still followed
+    NOT_SENT = "not sent"  # the console was closed before sending it: nothing happened
 
 
-FINAL = frozenset({State.SUCCEEDED, State.FAILED})
+FINAL = frozenset({State.SUCCEEDED, State.FAILED, State.NOT_SENT})
 SETTLED = FINAL | {State.UNKNOWN}  # a batch is summarised once every action is here
 
 
@@ -66,6 +67,8 @@ class Action:
     result_alert_id: str | None = None  # the alert the service says it acted on (creates)
     created_at: float = 0.0  # epoch seconds
     sent_at: float | None = None  # monotonic, for following
+    sent_wall: float | None = None  # epoch seconds, journaled: the age survives a restart
+    sending: bool = False  # its request is on the wire now
     finished_at: float | None = None
     polls: int = 0
     followed_since: float | None = None  # monotonic; deadlines count from here
@@ -84,6 +87,7 @@ class ActionEvent:
     action: Action
     state: State
     text: str
+    held_s: float | None = None  # held back by the service's rate limit for this long
 
 
 @dataclass(frozen=True)
@@ -120,4 +124,6 @@ def summarise(op: str, actions: Iterable[Action]) -> tuple[str, dict[State, int]
         elif reasons:
             listed = "; ".join(f"{n} × {reason}" for reason, n in reasons.most_common())
             parts.append(f"{reasons.total()} {word} ({listed})")
+    if counts[State.NOT_SENT]:
+        parts.append(f"{counts[State.NOT_SENT]} not sent")
     return ", ".join(parts), dict(counts), dict(failures)

@@ -63,6 +63,7 @@ class ActionTracker:
         first_poll_s: float = 0.1,
         max_poll_s: float = 3.0,
         slow_poll_s: float = 15.0,
+        max_hold_s: float = 900.0,
     ) -> None:
         self.client = client
         self.journal = journal
@@ -73,6 +74,7 @@ class ActionTracker:
         self.first_poll_s = first_poll_s
         self.max_poll_s = max_poll_s
         self.slow_poll_s = slow_poll_s
+        self.max_hold_s = max_hold_s  # a write rate limited for longer fails instead of waiting
         self.actions: dict[str, Action] = {}
         self._batches: dict[str, list[Action]] = {}
         self._batch_done: dict[str, asyncio.Event] = {}
@@ -175,23 +177,60 @@ class ActionTracker:
 
     async def _send(self, action: Action, body: dict[str, Any] | None) -> None:
         assert self._slots is not None
-        async with self._slots:
-            try:
-                if action.op in SYNCHRONOUS:
-                    assert body is not None
-                    await self.client.add_note(action.alert_id or "", body["note"])
-                    self._move(action, State.SUCCEEDED, f"{action.title} done for {action.label}")
+        while True:
+            async with self._slots:
+                if action.state is not State.QUEUED:
+                    return  # abandoned (the console is closing) while it waited for a slot
+                action.sending = True
+                try:
+                    if action.op in SYNCHRONOUS:
+                        assert body is not None
+                        await self.client.add_note(action.alert_id or "", body["note"])
+                        self._move(
+                            action, State.SUCCEEDED, f"{action.title} done for {action.label}"
+                        )
+                        return
+                    receipt = await self.client.write(action.op, action.alert_id, body)
+                    break
+                except errors.RateLimited as error:
+                    hold = error.retry_after or self.slow_poll_s
+                    if hold > self.max_hold_s:
+                        self._send_failed(action, error)
+                        return
+                except errors.ApiError as error:
+                    self._send_failed(action, error)
                     return
-                receipt = await self.client.write(action.op, action.alert_id, body)
-            except errors.ApiError as error:
-                self._send_failed(action, error)
-                return
-            except errors.ReadOnlyError as error:
-                action.reason = str(error)
-                self._move(action, State.FAILED, f"{action.title} not sent: read-only")
-                return
+                except errors.ReadOnlyError as error:
+                    action.reason = str(error)
+                    self._move(action, State.FAILED, f"{action.title} not sent: read-only")
+                    return
+                except Exception as error:  # a bug of ours: the action still ends in a state
+                    log.exception("sending %s failed", action.title)
+                    action.reason = (
+                        f"internal error while sending ({type(error).__name__}: {error}); "
+                        "it may or may not have taken effect"
+                    )
+                    self._move(
+                        action, State.UNKNOWN, f"{action.title} for {action.label}: outcome unknown"
+                    )
+                    return
+                finally:
+                    action.sending = False
+            # Rate limited for longer than the client waits: held, said so, and sent later
+            # (a 429 means the service refused it, so sending again cannot duplicate it).
+            self._emit(
+                ActionEvent(
+                    action,
+                    State.QUEUED,
+                    f"{action.title} for {action.label} held: the service is rate limiting; "
+                    f"sending again in {_duration(hold)}",
+                    held_s=hold,
+                )
+            )
+            await asyncio.sleep(hold)
         action.request_id = receipt.request_id
         action.sent_at = action.followed_since = time.monotonic()
+        action.sent_wall = time.time()
         self._move(
             action,
             State.SENT,
@@ -200,10 +239,17 @@ class ActionTracker:
         self._follow(action)
 
     def _send_failed(self, action: Action, error: errors.ApiError) -> None:
-        if isinstance(error, errors.TransportError) and error.reached_server:
-            # The request (or a retry of it) reached the service and no answer came back:
-            # whether it took effect is not known, whatever kind of write it was.
-            action.reason = f"{error.message}; it may or may not have taken effect"
+        accepted = error.status is not None and 200 <= error.status < 300
+        if accepted or (isinstance(error, errors.TransportError) and error.reached_server):
+            # The request (or a retry of it) reached the service, and either no answer came
+            # back or the service accepted it with an answer we cannot read: whether it took
+            # effect is not known, whatever kind of write it was.
+            action.reason = (
+                f"the service accepted it ({error.status}) but its answer could not be read "
+                f"({error.message}); it may or may not have taken effect"
+                if accepted
+                else f"{error.message}; it may or may not have taken effect"
+            )
             self._move(action, State.UNKNOWN, f"{action.title} for {action.label}: outcome unknown")
             return
         action.reason = _reason(error)
@@ -232,44 +278,54 @@ class ActionTracker:
         self._poll_delay.pop(action.id, None)
 
     async def _run_follower(self) -> None:
-        assert self._wake is not None
         while True:
-            self._wake.clear()
-            if not self._following:
-                await self._wake.wait()
-                continue
-            now = time.monotonic()
-            due = sorted(
-                (a for a in self._following.values() if self._next_poll[a.id] <= now),
-                key=lambda a: a.seq,
-            )
-            if not due:
-                wait = min(self._next_poll.values()) - now
-                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
-                # cancellation that arrives as the event is set, and aclose() would hang.
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(wait):
-                        await self._wake.wait()
-                continue
-            for start in range(0, len(due), self.concurrency):
-                chunk = due[start : start + self.concurrency]
-                outcomes = await asyncio.gather(*(self._poll(a) for a in chunk))
-                # Only an action within its normal time holds the newer ones back; one
-                # past its deadline (or resumed after a restart) says nothing about them.
-                pending = [
-                    a
-                    for a, done in zip(chunk, outcomes, strict=True)
-                    if not done and a.state is State.SENT and not a.resumed
-                ]
-                if pending:
-                    # Writes are processed roughly in arrival order: while an older one is
-                    # pending, asking about newer ones would only waste requests.
-                    oldest = min(pending, key=lambda a: a.seq)
-                    hold = self._next_poll[oldest.id]
-                    for other in self._following.values():
-                        if other.seq > oldest.seq and self._next_poll[other.id] < hold:
-                            self._next_poll[other.id] = hold
-                    break
+            try:
+                await self._follow_round()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a bug must not strand every followed action: log, go on
+                log.exception("the follower failed; carrying on")
+                await asyncio.sleep(self.max_poll_s)
+
+    async def _follow_round(self) -> None:
+        """Wait for the next due poll, then ask about what is due (oldest first)."""
+        assert self._wake is not None
+        self._wake.clear()
+        if not self._following:
+            await self._wake.wait()
+            return
+        now = time.monotonic()
+        due = sorted(
+            (a for a in self._following.values() if self._next_poll[a.id] <= now),
+            key=lambda a: a.seq,
+        )
+        if not due:
+            wait = min(self._next_poll.values()) - now
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
+            # cancellation that arrives as the event is set, and aclose() would hang.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(wait):
+                    await self._wake.wait()
+            return
+        for start in range(0, len(due), self.concurrency):
+            chunk = due[start : start + self.concurrency]
+            outcomes = await asyncio.gather(*(self._poll(a) for a in chunk))
+            # Only an action within its normal time holds the newer ones back; one past
+            # its deadline (or resumed after a restart) says nothing about them.
+            pending = [
+                a
+                for a, done in zip(chunk, outcomes, strict=True)
+                if not done and a.state is State.SENT and not a.resumed
+            ]
+            if pending:
+                # Writes are processed roughly in arrival order: while an older one is
+                # pending, asking about newer ones would only waste requests.
+                oldest = min(pending, key=lambda a: a.seq)
+                hold = self._next_poll[oldest.id]
+                for other in self._following.values():
+                    if other.seq > oldest.seq and self._next_poll[other.id] < hold:
+                        self._next_poll[other.id] = hold
+                return
 
     async def _poll(self, action: Action) -> bool:
         """Ask once; True when the action left the follower (outcome known, or given up)."""
@@ -377,9 +433,25 @@ class ActionTracker:
 
     @property
     def pending(self) -> list[Action]:
+        """Actions still on their way: queued, being sent, or followed for an outcome. An
+        unknown outcome leaves the count when its follow-up window ends."""
         return [
-            a for a in self.actions.values() if a.state in (State.QUEUED, State.SENT, State.UNKNOWN)
+            a for a in self.actions.values() if a.state is State.QUEUED or a.id in self._following
         ]
+
+    @property
+    def unsent(self) -> list[Action]:
+        """Queued actions whose request has not left yet (closing now would not send them)."""
+        return [a for a in self.actions.values() if a.state is State.QUEUED and not a.sending]
+
+    def abandon_unsent(self) -> int:
+        """The console is closing: record every action not sent yet as "not sent" (final, so
+        the next start does not report it as unknown). Returns how many."""
+        unsent = self.unsent
+        for action in unsent:
+            action.reason = "the console was closed before sending it; nothing was changed"
+            self._move(action, State.NOT_SENT, f"{action.title} for {action.label}: not sent")
+        return len(unsent)
 
     async def aclose(self) -> None:
         """Stop sending and following. What is pending stays in the journal for the next start."""
@@ -402,12 +474,16 @@ class ActionTracker:
         if self.journal is None:
             return []
         by_batch: dict[str, list[Action]] = {}
-        cutoff = time.time() - REQUEST_RETENTION_S
+        now = time.time()
+        cutoff = now - REQUEST_RETENTION_S
         for entry in self.journal.latest(self.client.site).values():
             if entry.state in FINAL or entry.action_id in self.actions:
                 continue
             if entry.state is State.UNKNOWN and not entry.request_id:
                 continue  # already reported as unknown, with nothing left to ask
+            since = entry.sent_at or entry.created_at or entry.at.timestamp()
+            if entry.state is State.UNKNOWN and now - since >= self.follow_for_s:
+                continue  # its follow-up window ended: reported then, not again at every start
             action = Action(
                 id=entry.action_id,
                 batch_id=entry.batch_id,
@@ -418,7 +494,8 @@ class ActionTracker:
                 # Followed again from scratch: SENT until an outcome, or the deadline, comes.
                 state=State.SENT,
                 request_id=entry.request_id,
-                created_at=entry.at.timestamp(),
+                created_at=entry.created_at or entry.at.timestamp(),
+                sent_wall=entry.sent_at,
                 resumed=True,
             )
             by_batch.setdefault(entry.batch_id, []).append(action)
@@ -440,7 +517,10 @@ class ActionTracker:
                         action, State.UNKNOWN, f"{action.title} for {action.label}: {action.reason}"
                     )
                 else:
-                    action.sent_at = action.followed_since = time.monotonic()
+                    # Its age counts from when it was sent, not from this start: a restart
+                    # never gives an action a new follow-up window.
+                    age = max(0.0, time.time() - (action.sent_wall or action.created_at))
+                    action.sent_at = action.followed_since = time.monotonic() - age
                     self._emit(
                         ActionEvent(
                             action,
@@ -450,6 +530,10 @@ class ActionTracker:
                     )
                     self._follow(action)
         return list(by_batch)
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
 
 
 def _reason(error: errors.ApiError) -> str:

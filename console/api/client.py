@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
+import math
 import random
 import time
 import uuid
@@ -44,6 +45,8 @@ from console.api.models import (
     DeleteExtraProperties,
     ErrorBody,
     Escalate,
+    Incoming,
+    LogEntry,
     LogsPage,
     Note,
     NotesPage,
@@ -56,13 +59,20 @@ from console.api.models import (
     UpdateDescription,
     UpdateMessage,
     UpdatePriority,
+    read_tolerantly,
 )
 
 log = logging.getLogger(__name__)
 
 DEFAULT_ORIGIN = "https://api.atlassian.com"
 LIST_WINDOW = 20_000
+# A page of 100 alerts with every field at the service's limits is about 2.5 MB decoded.
+MAX_BODY_BYTES = 5_000_000
+RETRY_AFTER_CAP_S = 3600.0  # what we believe of any Retry-After at all
+READ_HOLD_CAP_S = 60.0  # the longest the client (and the feed) waits on one Retry-After
 Model = TypeVar("Model", bound=pydantic.BaseModel)
+Item = TypeVar("Item", bound=Incoming)
+ItemPage = TypeVar("ItemPage", NotesPage, LogsPage)
 Retry = Literal["safe", "unsafe"]
 
 
@@ -121,10 +131,11 @@ class RetryPolicy:
     base_s: float = 0.2
     cap_s: float = 5.0
     budget_s: float = 30.0  # never keep a caller waiting longer than this, retries included
+    attempt_s: float = 20.0  # the whole of one attempt: connect, send, and the entire body
 
     def backoff(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
         """Full jitter over a capped exponential, never less than what the server asked."""
-        ceiling = min(self.cap_s, self.base_s * 2**attempt)
+        ceiling = min(self.cap_s, self.base_s * 2 ** min(attempt, 30))
         wait = rng.uniform(ceiling / 2, ceiling)
         return max(wait, retry_after or 0.0)
 
@@ -211,6 +222,7 @@ class Listing:
     offset: int
     size: int
     next_path: str | None
+    unreadable: int = 0  # alerts of the page that could not be read at all (no id)
 
     @property
     def has_next(self) -> bool:
@@ -287,12 +299,14 @@ class JsmClient:
         retry: RetryPolicy | None = None,
         read_only: bool = False,
         max_connections: int = 10,
+        max_body_bytes: int = MAX_BODY_BYTES,
         rng: random.Random | None = None,
     ) -> None:
         self.origin = origin.rstrip("/")
         self.cloud_id = cloud_id
         self.credentials = credentials
         self.read_only = read_only
+        self.max_body_bytes = max_body_bytes
         self.retry = retry or RetryPolicy()
         self.rng = rng or random.Random()
         self.gate = RateGate(self.rng)
@@ -312,6 +326,11 @@ class JsmClient:
         self.requests_sent = 0  # every HTTP request, retries included (benchmarks read it)
         self._parsed: dict[str, tuple[Any, Alert]] = {}  # the last page, raw and parsed
         self._last_listing: tuple[bytes, Listing] | None = None
+
+    @property
+    def secret_forms(self) -> list[str]:
+        """The credential in every form it could leak in: for masking, never for showing."""
+        return list(self._secrets)
 
     @property
     def site(self) -> str:
@@ -342,7 +361,8 @@ class JsmClient:
         if self.read_only and method not in ("GET", "HEAD"):
             raise errors.ReadOnlyError(f"read-only: {method} {path} was not sent")
         started = time.monotonic()
-        attempt = 0
+        tries = 0  # every failed try: the backoff grows with it
+        counted = 0  # tries that count against ``attempts`` (a refused connection does not)
         while True:
             await self.gate.wait()
             left = self.retry.budget_s - (time.monotonic() - started)
@@ -354,21 +374,26 @@ class JsmClient:
             except errors.TransportError as failure:
                 error = failure
             if isinstance(error, errors.RateLimited):
-                # "Come back later" is not a failed attempt: the shared gate waits it out,
-                # and only the time budget bounds how often that may happen.
-                self.gate.hold(error.retry_after or 1.0)
+                # "Come back later" is not a failed attempt: the shared gate waits it out
+                # (never longer than READ_HOLD_CAP_S at a time), and only the time budget
+                # bounds how often that may happen.
+                self.gate.hold(min(error.retry_after or 1.0, READ_HOLD_CAP_S))
                 over_budget = time.monotonic() - started + self.gate.remaining > self.retry.budget_s
                 if self.retry.attempts <= 1 or over_budget:  # one attempt: no retry at all
                     raise error
                 log.info("%s %s: rate limited; waiting %.1f s", method, path, self.gate.remaining)
                 continue
-            attempt += 1
-            if not self._may_retry(error, retry) or attempt >= self.retry.attempts:
+            tries += 1
+            # A refused connection surely sent nothing: it is retried for the whole budget
+            # (a service restarting for 15 s loses no write), not for a count of tries.
+            refused = isinstance(error, errors.TransportError) and not error.reached_server
+            counted += 0 if refused and self.retry.attempts > 1 else 1
+            if not self._may_retry(error, retry) or counted >= self.retry.attempts:
                 raise error
-            wait = self.retry.backoff(attempt - 1, error.retry_after, self.rng)
+            wait = self.retry.backoff(tries - 1, error.retry_after, self.rng)
             if time.monotonic() - started + wait > self.retry.budget_s:
                 raise error
-            log.info("%s %s: %s; retry %d in %.1f s", method, path, error, attempt, wait)
+            log.info("%s %s: %s; retry %d in %.1f s", method, path, error, tries, wait)
             await asyncio.sleep(wait)
 
     def _may_retry(self, error: errors.ApiError, retry: Retry) -> bool:
@@ -384,23 +409,42 @@ class JsmClient:
     async def _send(
         self, method: str, path: str, params: Mapping[str, Any] | None, body: Any, left: float
     ) -> httpx.Response:
+        """One attempt, within a total deadline (connect, send and the whole body: a body
+        dripped a byte at a time cannot hold it longer) and a cap on the body's size."""
         self.requests_sent += 1
         clock = time.perf_counter()
-        # No attempt may outlast what is left of the budget.
-        timeout = self._timeout
-        if left < max(timeout.read or 0.0, timeout.connect or 0.0):
-            left = max(left, 0.05)
-            timeout = httpx.Timeout(
-                min(timeout.read or left, left), connect=min(timeout.connect or left, left)
-            )
+        deadline = max(0.05, min(self.retry.attempt_s, left))
+        timeout = httpx.Timeout(
+            min(self._timeout.read or deadline, deadline),
+            connect=min(self._timeout.connect or deadline, deadline),
+        )
+        request = self._http.build_request(
+            method, path, params=_clean(params), json=body, timeout=timeout
+        )
+        status: int | None = None
         try:
-            response = await self._http.request(
-                method,
-                path,
-                params=_clean(params),
-                json=body if body is not None else None,
-                timeout=timeout,
-            )
+            async with asyncio.timeout(deadline):
+                streamed = await self._http.send(request, stream=True)
+                status = streamed.status_code
+                try:
+                    content = await _read_capped(streamed, self.max_body_bytes)
+                finally:
+                    await streamed.aclose()
+        except TimeoutError:
+            raise errors.TransportError(
+                f"no complete answer from {self.origin} within {deadline:.0f} s",
+                reached_server=True,
+                method=method,
+                path=path,
+            ) from None
+        except _TooLarge as exc:
+            raise errors.ResponseTooLarge(
+                f"the answer was larger than {self.max_body_bytes // 1_000_000} MB "
+                f"({exc.size:,} bytes or more); refused",
+                status=status,
+                method=method,
+                path=path,
+            ) from None
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             raise errors.TransportError(
                 self._redact(f"cannot connect to {self.origin}: {_reason(exc)}"),
@@ -415,7 +459,15 @@ class JsmClient:
                 method=method,
                 path=path,
             ) from None
-        except httpx.TransportError as exc:
+        except httpx.DecodingError as exc:
+            # A broken gzip, say: the service answered, but not with anything readable.
+            raise errors.MalformedResponse(
+                self._redact(f"the answer could not be decoded: {_reason(exc)}"),
+                status=status,
+                method=method,
+                path=path,
+            ) from None
+        except httpx.HTTPError as exc:
             raise errors.TransportError(
                 self._redact(f"the connection to {self.origin} failed: {_reason(exc)}"),
                 reached_server=True,
@@ -426,15 +478,34 @@ class JsmClient:
             "%s %s -> %d in %.0f ms",
             method,
             path,
-            response.status_code,
+            streamed.status_code,
             (time.perf_counter() - clock) * 1000,
         )
-        return response
+        # The body is decoded already: the framing headers no longer describe it.
+        headers = [
+            (k, v) for k, v in streamed.headers.multi_items() if k.lower() not in _FRAMING_HEADERS
+        ]
+        return httpx.Response(
+            streamed.status_code,
+            headers=headers,
+            content=content,
+            request=request,
+            extensions=streamed.extensions,
+        )
 
     def _error(self, method: str, path: str, response: httpx.Response) -> errors.ApiError:
         status = response.status_code
         retry_after = _retry_after(response.headers.get("Retry-After"))
         kind = errors.error_class(status)
+        if 300 <= status < 400:
+            # The API never redirects; following one could carry the credentials elsewhere.
+            where = response.headers.get("Location", "nowhere")[:200]
+            return errors.ApiError(
+                self._redact(f"the service redirected to {where}; not followed"),
+                status=status,
+                method=method,
+                path=path,
+            )
         body = _json_or_none(response)
         if body is None:
             reason = response.reason_phrase or "error"
@@ -470,6 +541,32 @@ class JsmClient:
 
     def _parse(self, model: type[Model], response: httpx.Response) -> Model:
         return self._parse_body(model, _json_or_none(response), response)
+
+    def _parse_item(self, model: type[Item], response: httpx.Response) -> Item:
+        """One item read field by field (see ``read_tolerantly``); malformed only without an id."""
+        body = _json_or_none(response)
+        item = read_tolerantly(model, body)
+        if item is None:
+            self._parse_body(model, body, response)  # raises, naming what is wrong
+            raise errors.MalformedResponse(  # pragma: no cover (validation just failed above)
+                "the answer did not have the expected shape",
+                status=response.status_code,
+                method=response.request.method,
+                path=response.request.url.path,
+            )
+        return item
+
+    def _parse_items(
+        self, model: type[ItemPage], item: type[Item], response: httpx.Response
+    ) -> ItemPage:
+        """A page whose items are each read field by field; an item without an id is left out."""
+        body = _json_or_none(response)
+        raw = body.get("values") if isinstance(body, dict) else None
+        page = self._parse_body(
+            model, {**body, "values": []} if isinstance(body, dict) else body, response
+        )
+        items = [read_tolerantly(item, r) for r in (raw if isinstance(raw, list) else [])]
+        return page.model_copy(update={"values": [i for i in items if i is not None]})
 
     def _parse_body(self, model: type[Model], body: Any, response: httpx.Response) -> Model:
         method, path = response.request.method, response.request.url.path
@@ -563,29 +660,48 @@ class JsmClient:
         )
         known = self._parsed
         alerts: list[Alert] = []
+        parsed: dict[str, tuple[Any, Alert]] = {}
+        unreadable = 0
         for raw in raw_values:
             cached = known.get(str(raw.get("id"))) if isinstance(raw, dict) else None
-            if cached is not None and cached[0] == raw:
-                alerts.append(cached[1])
-            else:
-                alerts.append(self._parse_body(Alert, raw, response))
-        self._parsed = {a.id: (raw, a) for raw, a in zip(raw_values, alerts, strict=True)}
+            alert = cached[1] if cached is not None and cached[0] == raw else None
+            if alert is None:
+                # One alert with a field the service got wrong must not cost the whole page:
+                # the field shows as missing, the rest of the alert and the page show.
+                alert = read_tolerantly(Alert, raw)
+                if alert is None:
+                    unreadable += 1
+                    continue
+                if alert.unreadable:
+                    log.info("alert %s: unreadable fields %s", alert.id, sorted(alert.unreadable))
+            if alert.id in parsed:
+                continue  # the same alert twice on one page: once is enough
+            parsed[alert.id] = (raw, alert)
+            alerts.append(alert)
+        self._parsed = parsed
         page.values = alerts
         next_path = page.links.next
         if next_path and next_path.startswith(("http://", "https://")):
             # Tolerate an absolute link (the spec's narrative shows one).
             url = httpx.URL(next_path)
             next_path = url.raw_path.decode().removeprefix(httpx.URL(self.base_url).path)
-        listing = Listing(page.values, page.count, offset, size, next_path or None)
+        listing = Listing(
+            page.values,
+            page.count,
+            offset,
+            size,
+            next_path or None,
+            unreadable=unreadable,
+        )
         self._last_listing = (response.content, listing)
         return listing
 
     async def get_alert(self, alert_id: str) -> Alert:
-        return self._parse(Alert, await self.request("GET", f"/v1/alerts/{_seg(alert_id)}"))
+        return self._parse_item(Alert, await self.request("GET", f"/v1/alerts/{_seg(alert_id)}"))
 
     async def get_alert_by_alias(self, alias: str) -> Alert:
         response = await self.request("GET", "/v1/alerts/alias", params={"alias": alias})
-        return self._parse(Alert, response)
+        return self._parse_item(Alert, response)
 
     async def request_status(self, request_id: str) -> RequestStatus | None:
         """The outcome of a write, or None while the service has not processed it yet."""
@@ -601,18 +717,15 @@ class JsmClient:
         self, alert_id: str, *, after: str | None = None, size: int = 20
     ) -> NotesPage:
         params = {"after": after, "size": size}
-        return self._parse(
-            NotesPage,
-            await self.request("GET", f"/v1/alerts/{_seg(alert_id)}/notes", params=params),
-        )
+        response = await self.request("GET", f"/v1/alerts/{_seg(alert_id)}/notes", params=params)
+        return self._parse_items(NotesPage, Note, response)
 
     async def list_logs(
         self, alert_id: str, *, after: str | None = None, size: int = 20
     ) -> LogsPage:
         params = {"after": after, "size": size}
-        return self._parse(
-            LogsPage, await self.request("GET", f"/v1/alerts/{_seg(alert_id)}/logs", params=params)
-        )
+        response = await self.request("GET", f"/v1/alerts/{_seg(alert_id)}/logs", params=params)
+        return self._parse_items(LogsPage, LogEntry, response)
 
     # ------------------------------------------------------------------ writing
 
@@ -740,18 +853,48 @@ def _json_or_none(response: httpx.Response) -> Any:
 
 
 def _retry_after(value: str | None) -> float | None:
+    """Seconds to wait, from a number or an HTTP date; never more than RETRY_AFTER_CAP_S
+    (``inf``, ``nan`` or a date in the year 9999 read as the cap), never negative."""
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        pass
-    try:  # An HTTP date.
-        from email.utils import parsedate_to_datetime
+        try:  # An HTTP date.
+            from email.utils import parsedate_to_datetime
 
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
+            seconds = parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError, OverflowError, IndexError):
+            return None
+    if not math.isfinite(seconds) or seconds > RETRY_AFTER_CAP_S:
+        return RETRY_AFTER_CAP_S if seconds == seconds else None  # nan: no advice at all
+    return max(0.0, seconds)
+
+
+class _TooLarge(Exception):
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+# Headers that describe the body on the wire, not the decoded bytes we keep.
+_FRAMING_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+
+async def _read_capped(response: httpx.Response, cap: int) -> bytes:
+    """The decoded body, or _TooLarge as soon as it passes ``cap`` bytes (a declared length
+    over the cap is refused before reading anything)."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > cap:
+        raise _TooLarge(int(declared))
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > cap:
+            raise _TooLarge(size)
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _reason(exc: Exception) -> str:

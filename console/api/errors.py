@@ -78,6 +78,16 @@ class MalformedResponse(ApiError):
         return self.status is not None and self.status >= 500
 
 
+class ResponseTooLarge(MalformedResponse):
+    """An answer past the client's size cap: refused unread, never retried."""
+
+    kind = "too-large"
+
+    @property
+    def retryable(self) -> bool:
+        return False
+
+
 class BadRequest(ApiError):
     kind = "bad-request"
 

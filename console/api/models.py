@@ -12,16 +12,20 @@ message that names the field.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any, Literal
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
+    AfterValidator,
     AliasChoices,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     StringConstraints,
+    ValidationError,
     field_validator,
     model_validator,
 )
@@ -52,14 +56,62 @@ def _none_as_empty_dict(value: Any) -> Any:
     return {} if value is None else value
 
 
+def _as_utc(value: datetime) -> datetime:
+    """A time without a zone is read as UTC (never compared naive against aware)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _scalars(value: Any) -> Any:
+    """Extra-property values the spec calls strings: a nested object or list is kept as its
+    JSON text rather than losing the alert over it."""
+    if not isinstance(value, dict):
+        return value
+    return {
+        key: item
+        if item is None or isinstance(item, str | int | float | bool)
+        else json.dumps(item, ensure_ascii=False, separators=(",", ":"), default=str)
+        for key, item in value.items()
+    }
+
+
 ListOrNull = BeforeValidator(_none_as_empty_list)
 DictOrNull = BeforeValidator(_none_as_empty_dict)
+Time = Annotated[datetime, AfterValidator(_as_utc)]
 
 
 class Incoming(BaseModel):
     """A body read from the service: unknown fields kept, field names camelCase on the wire."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
+    # Wire names of fields the service sent but that could not be read (shown as "?").
+    _unreadable: frozenset[str] = PrivateAttr(default_factory=frozenset)
+
+    @property
+    def unreadable(self) -> frozenset[str]:
+        return self._unreadable
+
+
+Item = TypeVar("Item", bound=Incoming)
+
+
+def read_tolerantly(model: type[Item], raw: Any) -> Item | None:
+    """One item of a page, read field by field: a field that cannot be read is left out (and
+    named in ``unreadable``) instead of rejecting the item; None when the item has no
+    readable identity (or is not an object at all)."""
+    if not isinstance(raw, dict):
+        return None
+    try:
+        return model.model_validate(raw)
+    except ValidationError as error:
+        bad = {str(e["loc"][0]) for e in error.errors() if e["loc"]}
+    if not bad:
+        return None
+    try:
+        item = model.model_validate({k: v for k, v in raw.items() if k not in bad})
+    except ValidationError:
+        return None  # a required field (the id) was among the bad ones
+    item._unreadable = frozenset(bad)
+    return item
 
 
 class Outgoing(BaseModel):
@@ -95,20 +147,20 @@ class Alert(Incoming):
     snoozed: bool = False
     priority: str | None = None
     count: int | None = None
-    created_at: datetime | None = Field(None, alias="createdAt")
-    updated_at: datetime | None = Field(None, alias="updatedAt")
+    created_at: Time | None = Field(None, alias="createdAt")
+    updated_at: Time | None = Field(None, alias="updatedAt")
     # The spec spells it lastOccuredAt; the seed page's example lastOccurredAt.
-    last_occurred_at: datetime | None = Field(
+    last_occurred_at: Time | None = Field(
         None, validation_alias=AliasChoices("lastOccurredAt", "lastOccuredAt")
     )
-    snoozed_until: datetime | None = Field(None, alias="snoozedUntil")
-    ack_time: datetime | None = Field(None, alias="ackTime")
-    close_time: datetime | None = Field(None, alias="closeTime")
+    snoozed_until: Time | None = Field(None, alias="snoozedUntil")
+    ack_time: Time | None = Field(None, alias="ackTime")
+    close_time: Time | None = Field(None, alias="closeTime")
     tags: Annotated[list[str], ListOrNull] = Field(default_factory=list)
     actions: Annotated[list[str], ListOrNull] = Field(default_factory=list)
     responders: Annotated[list[Responder], ListOrNull] = Field(default_factory=list)
-    extra_properties: Annotated[dict[str, JsonScalar], DictOrNull] = Field(
-        default_factory=dict, alias="extraProperties"
+    extra_properties: Annotated[dict[str, JsonScalar], DictOrNull, BeforeValidator(_scalars)] = (
+        Field(default_factory=dict, alias="extraProperties")
     )
     integration_type: str | None = Field(None, alias="integrationType")
     integration_name: str | None = Field(None, alias="integrationName")
@@ -137,7 +189,8 @@ class Receipt(Incoming):
     """The answer to every asynchronous write: the request id to follow."""
 
     result: str | None = None
-    request_id: str = Field(alias="requestId")
+    # An id we will ask about again (and journal): printable ASCII, as the service's UUIDs are.
+    request_id: str = Field(alias="requestId", pattern=r"^[!-~]{1,200}$")
     took: float | None = None
 
 
@@ -145,7 +198,7 @@ class RequestStatus(Incoming):
     """What became of an asynchronous write."""
 
     action: str | None = None
-    processed_at: datetime | None = Field(None, alias="processedAt")
+    processed_at: Time | None = Field(None, alias="processedAt")
     integration_id: str | None = Field(None, alias="integrationId")
     is_success: bool = Field(validation_alias=AliasChoices("isSuccess", "success"))
     status: str | None = None
@@ -169,8 +222,8 @@ class Note(Incoming):
     id: str
     note: str = ""
     owner: str | None = None
-    created_at: datetime | None = Field(None, alias="createdAt")
-    updated_at: datetime | None = Field(None, alias="updatedAt")
+    created_at: Time | None = Field(None, alias="createdAt")
+    updated_at: Time | None = Field(None, alias="updatedAt")
 
 
 class NotesPage(Incoming):
@@ -182,7 +235,7 @@ class LogEntry(Incoming):
     log: str = ""
     log_type: str | None = Field(None, alias="logType")
     owner: str | None = None
-    log_time: datetime | None = Field(None, alias="logTime")
+    log_time: Time | None = Field(None, alias="logTime")
 
 
 class LogsPage(Incoming):
@@ -196,7 +249,7 @@ class Attachment(Incoming):
 
     id: str
     attachment_name: str | None = Field(None, alias="attachmentName")
-    inserted_at: datetime | None = Field(None, alias="insertedAt")
+    inserted_at: Time | None = Field(None, alias="insertedAt")
 
 
 class AttachmentsPage(Incoming):
@@ -324,8 +377,6 @@ class Snooze(Outgoing):
 
     def to_json(self) -> dict[str, Any]:
         # ISO-8601 in UTC with milliseconds and Z, as the service writes its own times.
-        from datetime import UTC
-
         stamp = self.end_time.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
         return {"endTime": stamp}
 

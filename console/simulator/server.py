@@ -115,7 +115,9 @@ class BackgroundSimulator:
         return f"{self.origin}{API_PREFIX}/{self.config.cloud_id}"
 
     def start(self, timeout: float = 10.0) -> BackgroundSimulator:
-        sock = _bind(self.config.host, self.config.port)
+        """Serve; started again after stop(), it comes back on the same port with the same
+        alerts and pending writes (a restart, as clients see one)."""
+        sock = _bind(self.config.host, self.port or self.config.port)
         self.port = sock.getsockname()[1]
         server = uvicorn.Server(
             _uvicorn_config(self.simulator, self.config.host, self.port, "error")

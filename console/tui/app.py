@@ -27,10 +27,14 @@ from textual.widgets import DataTable, Footer, Static
 from console.actions import ActionEvent, ActionTracker, BatchFinished, State, TrackerEvent
 from console.api import errors
 from console.api.client import LIST_WINDOW, JsmClient
+from console.crash import CrashReporter
 from console.feed import DEFAULT_QUERY, SORT_FIELDS, AlertFeed, Update, View, ViewRejected
+from console.sanitize import clean
 from console.tui import keys
 from console.tui.cells import clock, literal
 from console.tui.detail import DetailPane
+from console.tui.dialogs import ConfirmDialog
+from console.tui.guard import Guarded
 from console.tui.operations import Operations
 from console.tui.query_bar import QueryBar
 from console.tui.table import AlertTable
@@ -67,10 +71,11 @@ class TrackerNews(Message):
         self.event = event
 
 
-class AlertConsole(Operations, App[None]):
+class AlertConsole(Guarded, Operations, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "alert-console"
     BINDINGS: ClassVar[list[BindingType]] = keys.bindings()
+    guard_armed = False  # bugs are reported, not fatal, once the console is up
 
     def __init__(self, client: JsmClient, tracker: ActionTracker, settings: Settings) -> None:
         super().__init__()
@@ -88,6 +93,10 @@ class AlertConsole(Operations, App[None]):
         self._timer: Timer | None = None
         self._unsubscribe = tracker.subscribe(self._hear)
         self._batches: dict[str, list[str]] = {}  # batch id -> alert ids it touches
+        self._held_told: set[str] = set()  # batches whose rate-limit hold was told
+        self.crashes = CrashReporter(secrets=client.secret_forms)
+        self._tick_failures = 0
+        self._tick_resumes_at = 0.0
 
     def _hear(self, event: TrackerEvent) -> None:
         self.post_message(TrackerNews(event))
@@ -118,6 +127,48 @@ class AlertConsole(Operations, App[None]):
         self.set_interval(1.0, self._tick)
         self.refresh_now()
         self.tracker.resume()
+        self.guard_armed = True
+
+    # ------------------------------------------------------------------ bugs and toasts
+
+    def report_bug(self, where: str, error: Exception) -> None:
+        """A bug of ours: crash file and debug log always, a toast the first time (and again
+        only after a quiet period). The console carries on."""
+        report = self.crashes.report(where, error)
+        if report is None:
+            return
+        saved = f" Details: {report.path}." if report.path else ""
+        self.notify(
+            f"{report.summary} (in {report.where}).{saved} The console carries on.",
+            title="alert-console bug",
+            severity="error",
+            timeout=15,
+        )
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Textual's last resort (timers, callbacks, workers): fatal only before we are up.
+        if self.guard_armed and not self._exit and isinstance(error, Exception):
+            self.report_bug("a callback", error)
+            return
+        super()._handle_exception(error)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast of the console: its text through the sanitiser, never read as markup."""
+        super().notify(
+            clean(message, multiline=True),
+            title=clean(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def on_resize(self) -> None:
         self._fit(self.size.width, self.size.height)
@@ -177,28 +228,18 @@ class AlertConsole(Operations, App[None]):
             log.info("refresh failed: %s", error)
             update = None
         except Exception as error:  # a bug: never let it kill the console, never hide it
-            log.exception("refresh failed")
-            self._report_bug("refresh", error)
+            self.report_bug("the refresh", error)
+            self.feed.record_bug(error)
             update = None
         if update is not None:
             try:
                 self._apply(update)
             except Exception as error:
-                log.exception("drawing a refresh failed")
-                self._report_bug("drawing", error)
+                self.report_bug("drawing a refresh", error)
+                self.feed.record_bug(error)
         self._draw_status()
         if not self.paused:
             self._schedule(self.feed.next_delay())
-
-    def _report_bug(self, what: str, error: Exception) -> None:
-        self.notify(
-            f"Internal error in {what}: {type(error).__name__}: {error}. "
-            "The console carries on; the data may be stale.",
-            title="alert-console bug",
-            severity="error",
-            markup=False,
-            timeout=15,
-        )
 
     def _apply(self, update: Update) -> None:
         self.table.show(
@@ -214,8 +255,18 @@ class AlertConsole(Operations, App[None]):
     # ------------------------------------------------------------------ drawing
 
     def _tick(self) -> None:
-        self._draw_status()
-        self.table.tick()
+        now = time.monotonic()
+        if now < self._tick_resumes_at:
+            return  # a bug here: backed off, not repeated every second
+        try:
+            self._draw_status()
+            self.table.tick()
+        except Exception as error:
+            self._tick_failures += 1
+            self._tick_resumes_at = now + min(300.0, 2.0**self._tick_failures)
+            self.report_bug("the clock tick", error)
+        else:
+            self._tick_failures = 0
 
     def _draw_status(self) -> None:
         now = time.monotonic()
@@ -271,6 +322,12 @@ class AlertConsole(Operations, App[None]):
             first = last.view.offset + 1
             final = last.view.offset + len(last.order)
             text.append(f"{first:,}–{final:,} of {last.total:,}", style="bold")
+            if last.listing.unreadable:
+                n = last.listing.unreadable
+                text.append(
+                    f"  · {n} alert{'s' if n != 1 else ''} unreadable (no id): not shown",
+                    style="#ffaf00",
+                )
             if last.listing.window_reached:
                 text.append(
                     f"  · the service shows at most {LIST_WINDOW:,}: narrow the query",
@@ -279,7 +336,11 @@ class AlertConsole(Operations, App[None]):
         arrow = "↓" if view.order == "desc" else "↑"
         text.append(f"   sort {view.sort} {arrow}", style="dim")
         if self.table.marks:
-            text.append(f"   {len(self.table.marks)} marked", style="bold #ff87d7")
+            away = len(self.table.marks_off_page)
+            text.append(
+                f"   {len(self.table.marks)} marked" + (f" ({away} off this page)" if away else ""),
+                style="bold #ff87d7",
+            )
         pending = len(self.tracker.pending)
         if pending:
             text.append(
@@ -342,6 +403,14 @@ class AlertConsole(Operations, App[None]):
                 self.table.set_badge(alert_id, "? unknown")
         if event.state is State.SUCCEEDED:
             self._refresh_soon()
+        if event.held_s is not None:
+            # Held back by the service's rate limit: said once per batch.
+            if action.batch_id not in self._held_told:
+                self._held_told.add(action.batch_id)
+                self.notify(
+                    event.text, title=f"{action.title} held", severity="warning", timeout=10
+                )
+            return
         # One toast per step of a single action; a bulk action speaks once, when it ends.
         toast = TOASTS.get(event.state)
         if toast is not None and len(self._batches.get(action.batch_id, [])) <= 1:
@@ -454,6 +523,41 @@ class AlertConsole(Operations, App[None]):
         if alert is not None:
             self.copy_to_clipboard(alert.model_dump_json(by_alias=True, indent=2))
             self.notify(f"Copied #{alert.tiny_id} as JSON", markup=False, timeout=3)
+
+    async def action_quit(self) -> None:
+        """Quit; with actions still on their way, ask first and say what becomes of them."""
+        pending = self.tracker.pending
+        if not pending:
+            self.exit()
+            return
+        unsent = len(self.tracker.unsent)
+        on_their_way = len(pending) - unsent
+        lines = []
+        if unsent:
+            lines.append(
+                f"{unsent} not sent yet: they will not be sent (the journal records them as "
+                "not sent)."
+            )
+        if on_their_way:
+            lines.append(
+                f"{on_their_way} sent or being sent, waiting for the service's outcome: the "
+                "next start follows them up."
+            )
+        if self.settings.demo:
+            lines.append("The built-in simulator stops with the console.")
+        n = len(pending)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.tracker.abandon_unsent()
+                self.exit()
+
+        self.push_screen(
+            ConfirmDialog(
+                f"{n} action{'s' if n != 1 else ''} still pending: quit anyway?", "\n".join(lines)
+            ),
+            answered,
+        )
 
     def action_help(self) -> None:
         from console.tui.help import help_screen

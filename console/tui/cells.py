@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from rich.text import Text
 
 from console.api.models import Alert
+from console.sanitize import clean
 
 # Priority: a glyph and the label itself, so it reads without colour.
 PRIORITY_GLYPH = {"P1": "◆", "P2": "▲", "P3": "■", "P4": "▼", "P5": "·"}
@@ -25,40 +26,26 @@ PRIORITY_STYLE = {
     "P5": "dim",
 }
 STATUS_STYLE = {"open": "bold", "acked": "#87d787", "snoozed": "#af87ff", "closed": "dim"}
-_BIDI = {0x200E, 0x200F, 0x061C, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
-
-
-def _visible(ch: str, single_line: bool) -> str:
-    code = ord(ch)
-    if code in (0x0A, 0x0D) and not single_line:
-        return ch
-    if code < 0x20:
-        return chr(0x2400 + code)  # ␀..␟: ␛ for ESC, ␉ for TAB, ␊ for LF
-    if code == 0x7F:
-        return "␡"
-    if 0x80 <= code <= 0x9F or code in _BIDI:
-        return f"\\u{code:04x}"
-    return ch
-
-
-def _needs_cleaning(value: str) -> bool:
-    return any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F or ord(c) in _BIDI for c in value)
-
-
-def clean(value: str, *, single_line: bool = True) -> str:
-    """Alert text made safe to show: every control and direction character visible."""
-    if not _needs_cleaning(value):
-        return value
-    return "".join(_visible(ch, single_line) for ch in value)
 
 
 def literal(value: object, style: str = "", *, single_line: bool = True) -> Text:
-    """A cell or line of alert text, shown exactly as sent: never markup, never escapes."""
-    return Text(clean("" if value is None else str(value), single_line=single_line), style=style)
+    """A cell or line of untrusted text, shown exactly as sent: never markup, and every control
+    or direction character made visible by the one sanitiser."""
+    return Text(clean(value, multiline=not single_line), style=style)
+
+
+MISSING = "?"
+
+
+def readable(alert: Alert, *fields: str) -> bool:
+    """False when the service sent one of these (wire-named) fields in a form we cannot read."""
+    return not alert.unreadable.intersection(fields)
 
 
 def status_of(alert: Alert) -> str:
-    """open / acked / snoozed / closed, as the table shows it."""
+    """open / acked / snoozed / closed, as the table shows it ("?" when it cannot be told)."""
+    if not readable(alert, "status", "acknowledged", "snoozed"):
+        return MISSING
     if not alert.is_open:
         return "closed"
     if alert.snoozed:

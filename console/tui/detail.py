@@ -20,7 +20,9 @@ from textual.widgets import Static
 from console.api import errors
 from console.api.client import JsmClient
 from console.api.models import Alert, LogEntry, Note
+from console.sanitize import clean
 from console.tui.cells import literal, priority_cell, stamp, status_cell, status_of
+from console.tui.guard import Guarded
 
 HISTORY_PAGE = 100
 
@@ -33,7 +35,7 @@ class History:
     more_logs: bool
 
 
-class DetailPane(VerticalScroll):
+class DetailPane(Guarded, VerticalScroll):
     DEFAULT_CSS = """
     DetailPane { padding: 0 1; }
     DetailPane > Static { width: 1fr; }
@@ -96,7 +98,7 @@ class DetailPane(VerticalScroll):
 
 def fields_view(alert: Alert) -> RenderableType:
     head = Text.assemble(
-        priority_cell(alert.priority), "  ", (f"#{alert.tiny_id or '?'}", "bold"), "  "
+        priority_cell(alert.priority), "  ", literal(f"#{alert.tiny_id or '?'}", "bold"), "  "
     )
     head.append_text(status_cell(status_of(alert)))
     head.append("  ")
@@ -129,6 +131,15 @@ def fields_view(alert: Alert) -> RenderableType:
     row("Tags", ", ".join(alert.tags))
     row("Actions", ", ".join(alert.actions))
     row("Responders", ", ".join(f"{r.type}:{r.id}" for r in alert.responders))
+    if alert.unreadable:
+        row(
+            "Unreadable",
+            Text(
+                clean(", ".join(sorted(alert.unreadable)))
+                + "  (the service sent these in a form the console cannot read)",
+                style="italic #ff8700",
+            ),
+        )
     for key, value in alert.extra_properties.items():
         shown = "true" if value is True else "false" if value is False else value
         grid.add_row(literal(f"· {key}", "dim"), literal("" if shown is None else shown))

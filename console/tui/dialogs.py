@@ -17,16 +17,19 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Input, Label, OptionList, Select, Static
+from textual.widgets import Button, Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
+from console.sanitize import clean
 from console.tui.cells import literal
+from console.tui.guard import Guarded
+from console.tui.inputs import SafeInput, SafeTextArea
 
 FormValues = dict[str, str]
 Check = Callable[[FormValues], dict[str, str]]  # field -> problem; empty when all is well
 
 
-class ConfirmDialog(ModalScreen[bool]):
+class ConfirmDialog(Guarded, ModalScreen[bool]):
     """Yes only on ``y`` (or the Yes button); ``n``, Escape and Enter (on the default) mean No."""
 
     DEFAULT_CSS = """
@@ -53,7 +56,7 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(self._title), id="confirm-title")
+            yield Static(literal(self._title), id="confirm-title")
             yield Static(self._body, id="confirm-body")
             yield Static(Text("y = yes   ·   n, Esc or Enter = no", style="dim"))
             with Horizontal():
@@ -79,9 +82,10 @@ class FormField:
     value: str = ""
     options: Sequence[tuple[str, str]] = field(default_factory=tuple)  # a Select when given
     password: bool = False
+    multiline: bool = False  # a TextArea: Enter is a new line, Ctrl+S sends
 
 
-class FormDialog(ModalScreen[FormValues | None]):
+class FormDialog(Guarded, ModalScreen[FormValues | None]):
     """One or more fields; Enter submits (after ``check``), Escape cancels."""
 
     DEFAULT_CSS = """
@@ -93,6 +97,9 @@ class FormDialog(ModalScreen[FormValues | None]):
     FormDialog #form-title { text-style: bold; width: 1fr; margin-bottom: 1; }
     FormDialog #form-intro { color: $text-muted; width: 1fr; margin-bottom: 1; }
     FormDialog .field { height: 1; margin-bottom: 1; }
+    FormDialog .field.multiline { height: 6; }
+    FormDialog TextArea { border: none; height: 6; width: 1fr; padding: 0 1; background: $boost; }
+    FormDialog TextArea:focus { border: none; background: $primary 25%; }
     FormDialog .field Label { width: 24; color: $text-muted; }
     FormDialog Input { border: none; height: 1; padding: 0 1; width: 1fr; background: $boost; }
     FormDialog Input:focus { border: none; background: $primary 25%; }
@@ -103,7 +110,10 @@ class FormDialog(ModalScreen[FormValues | None]):
     FormDialog .problem.shown { display: block; }
     FormDialog #form-hint { color: $text-muted; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", show=False),
+        Binding("ctrl+s", "submit", "Send", show=False),
+    ]
 
     def __init__(
         self,
@@ -123,13 +133,21 @@ class FormDialog(ModalScreen[FormValues | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(self._title), id="form-title")
+            yield Static(literal(self._title), id="form-title")
             if self._intro.plain:
                 yield Static(self._intro, id="form-intro")
             for spec in self._fields:
-                with Horizontal(classes="field"):
-                    yield Label(Text(spec.label))
-                    if spec.options:
+                with Horizontal(classes="field multiline" if spec.multiline else "field"):
+                    yield Label(literal(spec.label))
+                    if spec.multiline:
+                        yield SafeTextArea(
+                            clean(spec.value, multiline=True),
+                            soft_wrap=True,
+                            show_line_numbers=False,
+                            placeholder=spec.placeholder,
+                            id=f"field-{spec.name}",
+                        )
+                    elif spec.options:
                         yield Select(
                             spec.options,
                             value=spec.value or spec.options[0][1],
@@ -137,17 +155,20 @@ class FormDialog(ModalScreen[FormValues | None]):
                             id=f"field-{spec.name}",
                         )
                     else:
-                        yield Input(
+                        yield SafeInput(
                             value=spec.value,
                             placeholder=spec.placeholder,
                             password=spec.password,
                             id=f"field-{spec.name}",
                         )
                 yield Static("", classes="problem", id=f"problem-{spec.name}")
-            yield Static(Text(f"{self._submit_label} · Esc to cancel"), id="form-hint")
+            submit = self._submit_label
+            if any(f.multiline for f in self._fields):
+                submit = submit.replace("Enter", "Ctrl+S") + " (Enter: a new line)"
+            yield Static(Text(f"{submit} · Esc to cancel"), id="form-hint")
 
     def on_mount(self) -> None:
-        first = self.query("Input, Select").first()
+        first = self.query("Input, Select, TextArea").first()
         first.focus()
 
     def values(self) -> FormValues:
@@ -158,11 +179,16 @@ class FormDialog(ModalScreen[FormValues | None]):
                 result[spec.name] = str(widget.value)
             elif isinstance(widget, Input):
                 result[spec.name] = widget.value
+            elif isinstance(widget, TextArea):
+                result[spec.name] = widget.text
         return result
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        self.submit()
+
+    def action_submit(self) -> None:
         self.submit()
 
     def submit(self) -> None:
@@ -187,7 +213,7 @@ class FormDialog(ModalScreen[FormValues | None]):
         self.dismiss(None)
 
 
-class ChoiceDialog(ModalScreen[str | None]):
+class ChoiceDialog(Guarded, ModalScreen[str | None]):
     """Pick one of a few options (an alert's custom actions, say); Enter picks, Escape cancels."""
 
     DEFAULT_CSS = """
@@ -208,7 +234,7 @@ class ChoiceDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(self._title), id="choice-title")
+            yield Static(literal(self._title), id="choice-title")
             yield OptionList(*[Option(literal(c), id=str(i)) for i, c in enumerate(self._choices)])
 
     def on_mount(self) -> None:
@@ -222,7 +248,7 @@ class ChoiceDialog(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class InfoScreen(ModalScreen[None]):
+class InfoScreen(Guarded, ModalScreen[None]):
     """A read-only page (help, full-screen detail); Escape, q or the same key closes it."""
 
     DEFAULT_CSS = """
@@ -247,7 +273,7 @@ class InfoScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(self._title), id="info-title")
+            yield Static(literal(self._title), id="info-title")
             yield self._body
 
     def action_close(self) -> None:

@@ -17,7 +17,14 @@ from console.actions.expect import expected
 from console.api import errors
 from console.api.models import Alert
 from console.tui.dialogs import ChoiceDialog, ConfirmDialog, FormDialog, FormField, FormValues
-from console.tui.parsing import parse_properties, parse_recipients, parse_until, split_list
+from console.tui.parsing import (
+    FieldProblem,
+    parse_properties,
+    parse_recipients,
+    parse_until,
+    split_keys,
+    split_list,
+)
 
 if TYPE_CHECKING:
     from console.tui.table import AlertTable
@@ -80,7 +87,7 @@ class Operations(_Base):
         data: Mapping[str, Any] | None = None,
         summary: str = "",
     ) -> None:
-        pairs = [(a.id if a else None, f"#{a.tiny_id}" if a else "new alert") for a in targets]
+        pairs = [(a.id if a else None, label(a) if a else "new alert") for a in targets]
         try:
             batch = self.tracker.submit(op, pairs, data, summary=summary)
         except errors.ReadOnlyError as error:
@@ -91,6 +98,10 @@ class Operations(_Base):
             return
         self._batches[batch] = [a.id for a in targets if a is not None]
         title = OPS[op].title
+        away = len(self.table.marks_off_page)
+        if len(targets) > 1:
+            # The marks did their job: the next key must not fall on them again.
+            self.table.clear_marks()
         for alert in targets:
             if alert is None:
                 continue
@@ -99,7 +110,8 @@ class Operations(_Base):
             if hoped is not None:
                 self.table.expect(hoped)
         if len(targets) > 1:
-            self.notify(f"{title}: {len(targets)} alerts queued", markup=False, timeout=3)
+            elsewhere = f" ({away} not on this page)" if away else ""
+            self.notify(f"{title}: {len(targets)} alerts queued{elsewhere}", timeout=3)
         self._draw_page()
 
     def _checker(self, op: str, build: Build) -> Callable[[FormValues], dict[str, str]]:
@@ -108,8 +120,8 @@ class Operations(_Base):
         def check(values: FormValues) -> dict[str, str]:
             try:
                 data = build(values)
-            except ValueError as error:
-                return {next(iter(values), "value"): str(error)}
+            except (ValueError, ArithmeticError) as error:  # OverflowError: 9999999d, say
+                return {_problem_field(error, values): str(error)}
             try:
                 self.tracker.validate(op, data)
             except errors.InputError as error:
@@ -126,20 +138,23 @@ class Operations(_Base):
         build: Build,
         targets: list[Alert],
         *,
-        confirm: str | None = None,
+        confirm: Callable[[FormValues], str] | None = None,
         intro: str = "",
     ) -> None:
-        """A form, then (optionally) a confirmation, then the action."""
+        """A form, then (optionally) a confirmation, then the action.
+
+        ``confirm`` builds the question from the values (never a ``str.format`` template:
+        a tinyId of ``{oops}`` must stay text)."""
 
         def done(values: FormValues | None) -> None:
             if values is None:
                 return
-            data = build(values)
+            data = build(values)  # the form's check built these very values already
             if confirm is None:
                 self._send(op, list(targets), data, summary=_summary(values))
                 return
             self.push_screen(
-                ConfirmDialog(confirm.format(**values), _names(targets)),
+                ConfirmDialog(confirm(values), _names(targets, self.table.marks_off_page)),
                 lambda yes: (
                     self._send(op, list(targets), data, summary=_summary(values)) if yes else None
                 ),
@@ -147,7 +162,10 @@ class Operations(_Base):
 
         self.push_screen(
             FormDialog(
-                title, fields, intro=intro or _names(targets), check=self._checker(op, build)
+                title,
+                fields,
+                intro=intro or _names(targets, self.table.marks_off_page),
+                check=self._checker(op, build),
             ),
             done,
         )
@@ -165,9 +183,8 @@ class Operations(_Base):
     def action_close(self) -> None:
         if (targets := self._targets()) is None:
             return
-        what = f"#{targets[0].tiny_id}" if len(targets) == 1 else f"{len(targets)} alerts"
         self.push_screen(
-            ConfirmDialog(f"Close {what}?", _names(targets)),
+            ConfirmDialog(f"Close {_what(targets)}?", _names(targets, self.table.marks_off_page)),
             lambda yes: self._send("close", list(targets)) if yes else None,
         )
 
@@ -238,25 +255,41 @@ class Operations(_Base):
     def action_remove_extra_properties(self) -> None:
         if (targets := self._targets()) is None:
             return
-        present = sorted({k for a in targets for k in a.extra_properties})
+        present = {k for a in targets for k in a.extra_properties}
+
+        def build(values: FormValues) -> dict[str, Any]:
+            keys = split_keys(values["keys"])
+            absent = [k for k in keys if k not in present]
+            if absent:
+                where = label(targets[0]) if len(targets) == 1 else "any of these alerts"
+                raise ValueError(f"not an extra property of {where}: {', '.join(absent)}")
+            return {"keys": keys}
+
         self._ask(
             "remove_extra_properties",
             "Remove extra properties",
-            [FormField("keys", "Keys to remove", ", ".join(present[:6]))],
-            lambda v: {"keys": split_list(v["keys"])},
+            [
+                FormField(
+                    "keys",
+                    "Keys to remove",
+                    "one per line, or separated by commas: " + ", ".join(sorted(present)[:4]),
+                    multiline=True,
+                )
+            ],
+            build,
             targets,
         )
 
     def action_escalate(self) -> None:
         if (targets := self._targets()) is not None:
-            what = f"#{targets[0].tiny_id}" if len(targets) == 1 else f"{len(targets)} alerts"
+            what = _what(targets)
             self._ask(
                 "escalate",
                 "Escalate",
                 [FormField("escalationId", "Escalation id")],
                 lambda v: {"escalationId": v["escalationId"].strip()},
                 targets,
-                confirm=f"Escalate {what} to {{escalationId}}?",
+                confirm=lambda v: f"Escalate {what} to {v['escalationId'].strip()}?",
             )
 
     def action_snooze(self) -> None:
@@ -280,7 +313,7 @@ class Operations(_Base):
             self._ask(
                 "add_note",
                 "Add note",
-                [FormField("note", "Note")],
+                [FormField("note", "Note", "as many lines as you need", multiline=True)],
                 lambda v: {"note": v["note"]},
                 targets,
             )
@@ -339,8 +372,11 @@ class Operations(_Base):
         if (targets := self._targets()) is None:
             return
         if len(targets) == 1:
-            expected_text = targets[0].tiny_id or ""
-            instruction = f"Type the tinyId, {expected_text}, to delete #{expected_text}."
+            # The tinyId, or the id when the service sent none: never an empty answer.
+            alert = targets[0]
+            expected_text = alert.tiny_id or alert.id
+            kind = "tinyId" if alert.tiny_id else "alert id"
+            instruction = f"Type the {kind}, {expected_text}, to delete {label(alert)}."
         else:
             expected_text = str(len(targets))
             instruction = f"Type {expected_text} to delete these {expected_text} alerts."
@@ -354,7 +390,7 @@ class Operations(_Base):
             FormDialog(
                 "Delete — this cannot be undone",
                 [FormField("confirm", "Confirm", instruction)],
-                intro=f"{_names(targets)}\n\n{instruction}",
+                intro=f"{_names(targets, self.table.marks_off_page)}\n\n{instruction}",
                 check=check,
                 submit_label="Enter to delete",
             ),
@@ -367,18 +403,21 @@ def _create_body(values: FormValues) -> dict[str, Any]:
     for key in ("alias", "description", "entity", "source", "note"):
         if values.get(key, "").strip():
             body[key] = values[key].strip()
-    if values.get("tags", "").strip():
-        body["tags"] = split_list(values["tags"])
-    if values.get("actions", "").strip():
-        body["actions"] = [a.strip() for a in values["actions"].split(",") if a.strip()]
-    if values.get("responders", "").strip():
-        body["responders"] = parse_recipients(
-            values["responders"], ("team", "user", "escalation", "schedule")
-        )
-    if values.get("visibleTo", "").strip():
-        body["visibleTo"] = parse_recipients(values["visibleTo"], ("team", "user"))
-    if values.get("extraProperties", "").strip():
-        body["extraProperties"] = parse_properties(values["extraProperties"])
+    parsers: dict[str, Callable[[str], Any]] = {
+        "tags": split_list,
+        "actions": lambda text: [a.strip() for a in text.split(",") if a.strip()],
+        "responders": lambda text: parse_recipients(
+            text, ("team", "user", "escalation", "schedule")
+        ),
+        "visibleTo": lambda text: parse_recipients(text, ("team", "user")),
+        "extraProperties": parse_properties,
+    }
+    for key, parse in parsers.items():
+        if values.get(key, "").strip():
+            try:
+                body[key] = parse(values[key])
+            except ValueError as error:  # said under the field it is about
+                raise FieldProblem(key, str(error)) from None
     return body
 
 
@@ -390,11 +429,38 @@ def _form_field(api_field: str, values: FormValues) -> str:
     return next(iter(values), base)
 
 
-def _names(targets: list[Alert]) -> str:
-    lines = [f"#{a.tiny_id}  {a.message}" for a in targets[:8]]
+def label(alert: Alert) -> str:
+    """How an alert is named to people: ``#123``, or its id when the service sent no tinyId."""
+    return f"#{alert.tiny_id}" if alert.tiny_id else alert.id
+
+
+def _what(targets: list[Alert]) -> str:
+    return label(targets[0]) if len(targets) == 1 else f"{len(targets)} alerts"
+
+
+def _names(targets: list[Alert], off_page: list[str] | None = None) -> str:
+    """The alerts an action is about, one per line; marked ones that left the page said so."""
+    away = set(off_page or ())
+    lines = [
+        f"{label(a)}  {a.message}" + ("  (no longer on this page)" if a.id in away else "")
+        for a in targets[:8]
+    ]
     if len(targets) > 8:
         lines.append(f"… and {len(targets) - 8} more")
+    gone = sum(1 for a in targets if a.id in away)
+    if gone:
+        lines.append(
+            f"{gone} of these marked alert{'s are' if gone != 1 else ' is'} no longer on this "
+            "page (closed, changed, or on another page); the action still applies to "
+            f"{'them' if gone != 1 else 'it'}, and to nothing else."
+        )
     return "\n".join(lines)
+
+
+def _problem_field(error: Exception, values: FormValues) -> str:
+    """The form field a build error is about: the one it names, else the first."""
+    field = getattr(error, "field", None)
+    return field if field in values else next(iter(values), "value")
 
 
 def _summary(values: FormValues) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-_DURATION = re.compile(
-    r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|secs|m|min|mins|h|hr|hrs|d|day|days|w)\s*$", re.I
-)
+_PART = r"(\d+(?:\.\d+)?)\s*(s|sec|secs|m|min|mins|h|hr|hrs|d|day|days|w)"
+_DURATION = re.compile(rf"^\s*(?:{_PART}\s*)+$", re.I)  # 30m, 2h, 1h30m, 1d 12h
+_PARTS = re.compile(_PART, re.I)
 _UNITS = {
     "s": 1,
     "sec": 1,
@@ -23,6 +23,20 @@ _UNITS = {
     "days": 86400,
     "w": 604800,
 }
+
+
+class FieldProblem(ValueError):
+    """A value that cannot be used, and the form field it belongs to."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def split_keys(text: str) -> list[str]:
+    """Keys that may contain spaces: one per line, or separated by commas; no blanks."""
+    parts = (p.strip() for p in re.split(r"[,\n]", text))
+    return list(dict.fromkeys(p for p in parts if p))
 
 
 def split_list(text: str) -> list[str]:
@@ -52,12 +66,14 @@ def parse_until(text: str, now: datetime | None = None) -> datetime:
     value = text.strip()
     if not value:
         raise ValueError("give a duration (30m, 2h, 1d) or an end time (14:30, 2026-12-01T08:00)")
-    match = _DURATION.match(value)
-    if match:
-        seconds = float(match.group(1)) * _UNITS[match.group(2).lower()]
+    if _DURATION.match(value):
+        seconds = sum(float(n) * _UNITS[unit.lower()] for n, unit in _PARTS.findall(value))
         if seconds <= 0:
             raise ValueError("the duration must be positive")
-        return now + timedelta(seconds=seconds)
+        try:
+            return now + timedelta(seconds=seconds)
+        except (OverflowError, ValueError):
+            raise ValueError(f"{value} is too far in the future") from None
     clock = re.fullmatch(r"(\d{1,2}):(\d{2})", value)
     if clock:
         local_now = now.astimezone()
@@ -72,11 +88,14 @@ def parse_until(text: str, now: datetime | None = None) -> datetime:
         end = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise ValueError(f"“{value}” is neither a duration (30m, 2h) nor a time") from None
-    if end.tzinfo is None:
-        end = end.astimezone()  # a naive time is local
-    if end <= now:
-        raise ValueError("the end time is in the past")
-    return end.astimezone(UTC)
+    try:
+        if end.tzinfo is None:
+            end = end.astimezone()  # a naive time is local
+        if end <= now:
+            raise ValueError("the end time is in the past")
+        return end.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{value} cannot be written as a time in UTC") from None
 
 
 def parse_recipients(text: str, types: tuple[str, ...]) -> list[dict[str, str]]:

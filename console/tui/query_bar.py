@@ -17,6 +17,8 @@ from textual.widgets import Input, Static
 
 from console.query import complete, completion_start, lint
 from console.tui.cells import literal
+from console.tui.guard import Guarded
+from console.tui.inputs import SafeInput
 
 
 class QuerySuggester(Suggester):
@@ -36,7 +38,7 @@ class QuerySuggester(Suggester):
         return suggestion if suggestion != value and suggestion.startswith(value) else None
 
 
-class QueryBar(Vertical):
+class QueryBar(Guarded, Vertical):
     DEFAULT_CSS = """
     QueryBar { height: auto; }
     QueryBar Horizontal { height: 1; }
@@ -66,7 +68,7 @@ class QueryBar(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal():
             yield Static("Query /", id="query-label", markup=False)
-            yield Input(
+            yield SafeInput(
                 value=self.applied,
                 placeholder="JSM query, e.g. status: open AND priority: P1",
                 suggester=QuerySuggester(),

@@ -20,7 +20,18 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import RowDoesNotExist
 
 from console.api.models import Alert
-from console.tui.cells import age, age_clock, literal, priority_cell, status_cell, status_of
+from console.sanitize import clean
+from console.tui.cells import (
+    MISSING,
+    age,
+    age_clock,
+    literal,
+    priority_cell,
+    readable,
+    status_cell,
+    status_of,
+)
+from console.tui.guard import Guarded
 
 RECENT_S = 30.0  # how long a new or changed row stays marked
 
@@ -45,6 +56,14 @@ COLUMNS: tuple[Column, ...] = (
     Column("tags", "Tags", 16, wide_only=True),
     Column("count", "Count", 5),
 )
+# The service's fields behind each column: one it sent unreadably shows as "?".
+_WIRE_FIELDS: dict[str, tuple[str, ...]] = {
+    "message": ("message",),
+    "entity": ("entity", "source"),
+    "owner": ("owner",),
+    "tags": ("tags",),
+    "count": ("count",),
+}
 WIDE_AT = 140  # from here every column shows, and the message keeps ~40 characters
 
 
@@ -65,7 +84,7 @@ class RowState:
     recent_until: float = 0.0
 
 
-class AlertTable(DataTable[Text]):
+class AlertTable(Guarded, DataTable[Text]):
     BINDINGS = [
         Binding("space", "toggle_mark", "Mark", show=False),
         Binding("asterisk", "mark_page", "Mark page", show=False),
@@ -80,7 +99,9 @@ class AlertTable(DataTable[Text]):
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.alerts: dict[str, Alert] = {}
         self.order: list[str] = []
-        self.marks: set[str] = set()
+        # Marked alerts, by id, with their last known data: a mark outlives a page change or
+        # the alert leaving the page, so an action never falls on a neighbouring row.
+        self.marks: dict[str, Alert] = {}
         self.rows_state: dict[str, RowState] = {}
         self._rendered: dict[str, tuple[Text, ...]] = {}
         self._wide = True
@@ -145,10 +166,17 @@ class AlertTable(DataTable[Text]):
     def alert(self, alert_id: str) -> Alert | None:
         return self._optimistic.get(alert_id) or self.alerts.get(alert_id)
 
+    @property
+    def marks_off_page(self) -> list[str]:
+        """Marked alerts that are not on the page shown now."""
+        return [i for i in self.marks if i not in self.alerts]
+
     def targets(self) -> list[Alert]:
-        """What an action applies to: every marked row, or else the selected one."""
+        """What an action applies to: exactly the marked alerts (those on this page in its
+        order, then the others as last seen), or else the selected one."""
         if self.marks:
-            return [a for i in self.order if i in self.marks and (a := self.alert(i)) is not None]
+            here = [a for i in self.order if i in self.marks and (a := self.alert(i)) is not None]
+            return here + [self.marks[i] for i in self.marks_off_page]
         alert = self.selected
         return [alert] if alert is not None else []
 
@@ -190,10 +218,9 @@ class AlertTable(DataTable[Text]):
         self._settled -= ended
         self.alerts = alerts
         self.order = list(order)
-        marks = len(self.marks)
-        self.marks &= set(alerts)
-        if len(self.marks) != marks:
-            self.post_message(self.MarksChanged(len(self.marks)))
+        for alert_id in self.marks:
+            if alert_id in alerts:
+                self.marks[alert_id] = alerts[alert_id]
         same_rows = not gone and all(i in self._rendered for i in self.order)
         if same_rows and not changed and not ended and self._row_order() == self.order:
             return  # nothing to draw: an unchanged refresh costs no table work at all
@@ -286,22 +313,27 @@ class AlertTable(DataTable[Text]):
         alert_id = self.selected_id
         if alert_id is None:
             return
-        self.marks.symmetric_difference_update({alert_id})
+        if self.marks.pop(alert_id, None) is None:
+            alert = self.alert(alert_id)
+            if alert is not None:
+                self.marks[alert_id] = alert
         self.redraw_row(alert_id)
         self.post_message(self.MarksChanged(len(self.marks)))
         if self.cursor_row < self.row_count - 1:
             self.move_cursor(row=self.cursor_row + 1)
 
     def action_mark_page(self) -> None:
-        self.marks = set(self.order)
         for alert_id in self.order:
+            alert = self.alert(alert_id)
+            if alert is not None:
+                self.marks[alert_id] = alert
             self.redraw_row(alert_id)
         self.post_message(self.MarksChanged(len(self.marks)))
 
     def clear_marks(self) -> bool:
         if not self.marks:
             return False
-        marked, self.marks = self.marks, set()
+        marked, self.marks = self.marks, {}
         for alert_id in marked:
             self.redraw_row(alert_id)
         self.post_message(self.MarksChanged(0))
@@ -338,7 +370,7 @@ class AlertTable(DataTable[Text]):
         if key == "priority":
             return priority_cell(alert.priority)
         if key == "tiny":
-            cell = IdCell(alert.tiny_id or "?", style="bold" if state.recent else "")
+            cell = IdCell(clean(alert.tiny_id or MISSING), style="bold" if state.recent else "")
             cell.alert_id = alert.id
             return cell
         if key == "status":
@@ -348,6 +380,9 @@ class AlertTable(DataTable[Text]):
             return status_cell(status)
         if key == "age":
             return Text(age(alert.created_at, self._ages_at), style="dim")
+        wire = _WIRE_FIELDS.get(key, ())
+        if wire and not readable(alert, *wire):
+            return Text(MISSING, style="dim", justify="right" if key == "count" else "left")
         if key == "message":
             return literal(alert.message, "bold" if state.recent == "new" else "")
         if key == "entity":

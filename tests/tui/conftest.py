@@ -4,26 +4,39 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.console import Console
+from textual._compositor import LayoutUpdate
+from textual.app import App
 from textual.pilot import Pilot
-from textual.widgets import Static
+from textual.widgets import Input, Select, Static, TextArea
 
 from console.actions import ActionTracker, Journal
-from console.api import BasicCredentials, JsmClient
+from console.api import BasicCredentials, JsmClient, RetryPolicy
 from console.simulator.server import BackgroundSimulator
 from console.tui.app import AlertConsole, Settings
+from console.tui.dialogs import FormDialog
 from tests.conftest import ACCOUNT, FAST_RETRY
 
 WIDE = (160, 48)
 SMALL = (80, 24)
 
 
+def no_hidden_bugs(app: AlertConsole, request: pytest.FixtureRequest) -> None:
+    """The console reports a bug and carries on; a test must not pass over one unnoticed."""
+    if request.node.get_closest_marker("bugs_expected") is None:
+        reports = [f"{r.where}: {r.summary}" for r in app.crashes.reports.values()]
+        assert not reports, f"the console caught bugs during the test: {reports}"
+
+
 @pytest.fixture
-async def console(sim: BackgroundSimulator, tmp_path: Path) -> AsyncIterator[AlertConsole]:
+async def console(
+    sim: BackgroundSimulator, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[AlertConsole]:
     """The console on the test simulator: 40 alerts, pages of 20, refresh every 60 s."""
     async with JsmClient(
         origin=sim.origin, cloud_id="demo", credentials=BasicCredentials(*ACCOUNT), retry=FAST_RETRY
@@ -37,6 +50,56 @@ async def console(sim: BackgroundSimulator, tmp_path: Path) -> AsyncIterator[Ale
         yield app
         await tracker.aclose()
         tracker.journal.close()  # type: ignore[union-attr]
+        no_hidden_bugs(app, request)
+
+
+ConsoleFactory = Callable[..., Awaitable[AlertConsole]]
+
+
+@pytest.fixture
+async def make_console(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[ConsoleFactory]:
+    """``await make_console(origin, retry=..., **settings)``: a console on any server (the
+    simulator, or a hostile one), its client, tracker and journal closed after the test."""
+    made: list[tuple[AlertConsole, JsmClient, ActionTracker]] = []
+
+    async def make(
+        origin: str, *, retry: RetryPolicy = FAST_RETRY, concurrency: int = 4, **settings: Any
+    ) -> AlertConsole:
+        client = JsmClient(
+            origin=origin, cloud_id="demo", credentials=BasicCredentials(*ACCOUNT), retry=retry
+        )
+        tracker = ActionTracker(
+            client,
+            journal=Journal(tmp_path / "journal.jsonl"),
+            concurrency=concurrency,
+            read_only=bool(settings.get("read_only")),
+        )
+        base = {"query": "", "refresh_s": 60, "page_size": 20, "site": "test", "user": ACCOUNT[0]}
+        app = AlertConsole(client, tracker, Settings(**{**base, **settings}))
+        made.append((app, client, tracker))
+        return app
+
+    yield make
+    for app, client, tracker in made:
+        await tracker.aclose()
+        if tracker.journal is not None:
+            tracker.journal.close()
+        await client.aclose()
+        no_hidden_bugs(app, request)
+
+
+def terminal_stream(app: App[None]) -> str:
+    """What the console would write to a real terminal for the whole screen now (dialogs and
+    toasts included): Textual's own escape sequences around the rendered cells."""
+    screen = app.screen
+    update = screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    assert isinstance(update, LayoutUpdate)
+    terminal = Console(
+        force_terminal=True, color_system="truecolor", file=io.StringIO(), legacy_windows=False
+    )
+    return update.render_segments(terminal)
 
 
 async def until(pilot: Pilot[None], condition: Callable[[], object], timeout: float = 10.0) -> None:
@@ -54,6 +117,37 @@ async def loaded(pilot: Pilot[None]) -> AlertConsole:
     await until(pilot, lambda: app.feed.last is not None and not app.feed.busy)
     await pilot.pause()
     return app
+
+
+async def fill(pilot: Pilot[None], **values: str) -> None:
+    """Type into the open form's fields (by name), then send it as a user would: Enter in a
+    one-line field, Ctrl+S in a form with a multi-line field (where Enter is a new line)."""
+    screen = pilot.app.screen
+    assert isinstance(screen, FormDialog), screen
+    for name, value in values.items():
+        widget = screen.query_one(f"#field-{name}")
+        if isinstance(widget, Select):
+            widget.value = value
+        elif isinstance(widget, TextArea):
+            widget.text = value
+        else:
+            assert isinstance(widget, Input)
+            widget.value = value
+    await pilot.pause()
+    if screen.query(TextArea):
+        screen.query(TextArea).first().focus()
+        await pilot.press("ctrl+s")
+        return
+    first = screen.query(Input).first()
+    first.focus()
+    await pilot.press("enter")
+
+
+async def select(pilot: Pilot[None], alert_id: str) -> None:
+    app = pilot.app
+    assert isinstance(app, AlertConsole)
+    app.table.move_cursor(row=app.table.order.index(alert_id))
+    await pilot.pause()
 
 
 def shown(widget: Static) -> str:

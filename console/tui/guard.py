@@ -1,0 +1,39 @@
+"""A bug in a handler must not take the console down at 3 a.m.
+
+Textual ends a widget's message loop (and then the app) when one of its handlers
+raises. :class:`Guarded` is mixed into our own app, screens and widgets: an
+exception in any of their handlers or key actions is handed to the app's
+``report_bug`` (crash file, one toast, debug log) and the loop carries on. The app
+also turns Textual's last-resort handler (timers, callbacks, workers) into a
+report once it is up; a failure during start-up stays fatal, as it should.
+"""
+
+from __future__ import annotations
+
+from asyncio import CancelledError
+from typing import Protocol, runtime_checkable
+
+from textual.message import Message
+from textual.message_pump import MessagePump
+
+
+@runtime_checkable
+class BugSink(Protocol):
+    guard_armed: bool
+
+    def report_bug(self, where: str, error: Exception) -> None: ...
+
+
+class Guarded(MessagePump):
+    """Mixed in before a Textual base class: ``class AlertTable(Guarded, DataTable[Text])``."""
+
+    async def _dispatch_message(self, message: Message) -> None:
+        try:
+            await super()._dispatch_message(message)
+        except CancelledError:
+            raise
+        except Exception as error:
+            sink = self.app
+            if not isinstance(sink, BugSink) or not sink.guard_armed:
+                raise
+            sink.report_bug(f"{type(self).__name__} handling {type(message).__name__}", error)
