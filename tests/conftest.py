@@ -11,6 +11,7 @@ import pytest
 from console.api import BasicCredentials, JsmClient, RetryPolicy
 from console.simulator.config import SimulatorConfig
 from console.simulator.server import BackgroundSimulator
+from tests.hostile import HostileServer
 
 # Fast enough for tests, slow enough that "pending" is observable.
 TEST_CONFIG = SimulatorConfig(
@@ -54,6 +55,25 @@ def api(sim: BackgroundSimulator) -> Iterator[httpx.Client]:
     """Plain httpx with the account's credentials: the simulator's tests need nothing of ours."""
     with httpx.Client(base_url=sim.base_url, auth=ACCOUNT, timeout=10) as client:
         yield client
+
+
+@pytest.fixture
+def hostile() -> Iterator[HostileServer]:
+    """A hostile HTTP server on loopback (see tests/hostile.py), with no routes yet."""
+    with HostileServer() as server:
+        yield server
+
+
+@pytest.fixture
+async def hostile_client(hostile: HostileServer) -> AsyncIterator[JsmClient]:
+    """Our client on the hostile server: one try per request, a 1 s deadline per attempt."""
+    async with JsmClient(
+        origin=hostile.origin,
+        cloud_id="demo",
+        credentials=BasicCredentials("me@example.com", "hostile-api-token"),
+        retry=RetryPolicy(attempts=1, base_s=0.01, cap_s=0.05, budget_s=10.0, attempt_s=1.0),
+    ) as api_client:
+        yield api_client
 
 
 # Quick retries, so that tests of retry behaviour take milliseconds, not seconds.

@@ -430,50 +430,8 @@ class JsmClient:
                     content = await _read_capped(streamed, self.max_body_bytes)
                 finally:
                     await streamed.aclose()
-        except TimeoutError:
-            raise errors.TransportError(
-                f"no complete answer from {self.origin} within {deadline:.0f} s",
-                reached_server=True,
-                method=method,
-                path=path,
-            ) from None
-        except _TooLarge as exc:
-            raise errors.ResponseTooLarge(
-                f"the answer was larger than {self.max_body_bytes // 1_000_000} MB "
-                f"({exc.size:,} bytes or more); refused",
-                status=status,
-                method=method,
-                path=path,
-            ) from None
-        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            raise errors.TransportError(
-                self._redact(f"cannot connect to {self.origin}: {_reason(exc)}"),
-                reached_server=False,
-                method=method,
-                path=path,
-            ) from None
-        except httpx.TimeoutException as exc:
-            raise errors.TransportError(
-                f"no answer from {self.origin} in time ({type(exc).__name__})",
-                reached_server=True,
-                method=method,
-                path=path,
-            ) from None
-        except httpx.DecodingError as exc:
-            # A broken gzip, say: the service answered, but not with anything readable.
-            raise errors.MalformedResponse(
-                self._redact(f"the answer could not be decoded: {_reason(exc)}"),
-                status=status,
-                method=method,
-                path=path,
-            ) from None
-        except httpx.HTTPError as exc:
-            raise errors.TransportError(
-                self._redact(f"the connection to {self.origin} failed: {_reason(exc)}"),
-                reached_server=True,
-                method=method,
-                path=path,
-            ) from None
+        except (TimeoutError, _TooLarge, httpx.HTTPError) as exc:
+            raise self._failure(exc, deadline, status, method, path) from None
         log.debug(
             "%s %s -> %d in %.0f ms",
             method,
@@ -491,6 +449,38 @@ class JsmClient:
             content=content,
             request=request,
             extensions=streamed.extensions,
+        )
+
+    def _failure(
+        self, exc: Exception, deadline: float, status: int | None, method: str, path: str
+    ) -> errors.ApiError:
+        """What went wrong with one attempt, as the typed error a person can act on."""
+        if isinstance(exc, TimeoutError):  # our total deadline, not one of httpx's
+            text, reached = f"no complete answer from {self.origin} within {deadline:.0f} s", True
+        elif isinstance(exc, _TooLarge):
+            return errors.ResponseTooLarge(
+                f"the answer was larger than {self.max_body_bytes // 1_000_000} MB "
+                f"({exc.size:,} bytes or more); refused",
+                status=status,
+                method=method,
+                path=path,
+            )
+        elif isinstance(exc, httpx.DecodingError):
+            # A broken gzip, say: the service answered, but not with anything readable.
+            return errors.MalformedResponse(
+                self._redact(f"the answer could not be decoded: {_reason(exc)}"),
+                status=status,
+                method=method,
+                path=path,
+            )
+        elif isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+            text, reached = f"cannot connect to {self.origin}: {_reason(exc)}", False
+        elif isinstance(exc, httpx.TimeoutException):
+            text, reached = f"no answer from {self.origin} in time ({type(exc).__name__})", True
+        else:
+            text, reached = f"the connection to {self.origin} failed: {_reason(exc)}", True
+        return errors.TransportError(
+            self._redact(text), reached_server=reached, method=method, path=path
         )
 
     def _error(self, method: str, path: str, response: httpx.Response) -> errors.ApiError:

@@ -77,7 +77,9 @@ class DetailPane(Guarded, VerticalScroll):
         """Forget the cached history (after a note was added, say)."""
         self._cache.pop(alert_id, None)
 
-    @work(exclusive=True, group="detail", exit_on_error=False)
+    # exit_on_error: an unexpected exception goes to the app's handler, which reports it
+    # (crash file, one toast) and carries on; expected ones are handled below.
+    @work(exclusive=True, group="detail", exit_on_error=True)
     async def _load(self, alert: Alert) -> None:
         try:
             notes = await self.client.list_notes(alert.id, size=HISTORY_PAGE)

@@ -8,7 +8,6 @@ import json
 import stat
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import pytest
 
 from console.actions import ActionTracker, Journal, State
 from console.actions.journal import JournalEntry
-from console.api import BasicCredentials, JsmClient, RetryPolicy
+from console.api import BasicCredentials, JsmClient
 from console.simulator.server import BackgroundSimulator
 from tests.actions.conftest import TrackerFactory
 from tests.actions.support import (
@@ -61,23 +60,6 @@ async def test_a_service_down_for_14_s_during_a_bulk_ack_of_50_loses_none(
 
 
 # ---------------------------------------------------------------------- bodies nobody can read
-
-
-@pytest.fixture
-def hostile() -> Iterator[HostileServer]:
-    with HostileServer() as server:
-        yield server
-
-
-@pytest.fixture
-async def hostile_client(hostile: HostileServer) -> AsyncIterator[JsmClient]:
-    async with JsmClient(
-        origin=hostile.origin,
-        cloud_id="demo",
-        credentials=BasicCredentials("me@example.com", "t"),
-        retry=RetryPolicy(attempts=3, base_s=0.01, cap_s=0.05, budget_s=1.0, attempt_s=1.0),
-    ) as client:
-        yield client
 
 
 @pytest.mark.parametrize(

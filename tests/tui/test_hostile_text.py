@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import stat
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -224,6 +225,8 @@ async def test_no_raw_control_reaches_the_terminal_the_journal_or_the_logs(
     crash = report.path.read_text(encoding="utf-8")
     assert text_controls(crash) == [] and "␛]52" in crash
 
+    assert stat.S_IMODE(debug_log.stat().st_mode) == 0o600
+    assert stat.S_IMODE(debug_log.parent.stat().st_mode) == 0o700
     logged = debug_log.read_text(encoding="utf-8")
     assert "503" in logged and "␛]52" in logged  # the error was logged, made safe
     assert text_controls(logged) == []

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import stat
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -41,12 +40,6 @@ ALERT = {
     "priority": "P2",
     "createdAt": "2026-11-27T10:00:00Z",
 }
-
-
-@pytest.fixture
-def hostile() -> Iterator[HostileServer]:
-    with HostileServer() as server:
-        yield server
 
 
 def listing(*alerts: Any) -> Reply:
@@ -150,6 +143,24 @@ async def test_a_bug_in_a_key_is_reported_once_and_the_console_carries_on(
         # Still running: the next page works.
         await pilot.press("right_square_bracket")
         await until(pilot, lambda: "21–40 of 40" in shown(app.page_bar))
+
+
+@pytest.mark.bugs_expected
+async def test_a_bug_in_a_worker_is_reported_and_the_console_carries_on(
+    console: AlertConsole,
+) -> None:
+    async def broken(*_args: Any, **_kwargs: Any) -> None:
+        raise KeyError("a bug in a worker")
+
+    async with console.run_test(size=WIDE, notifications=True) as pilot:
+        app = await loaded(pilot)
+        app.client.list_notes = broken  # type: ignore[method-assign]
+        await pilot.press("down")  # the detail pane loads the next alert's notes
+        await until(pilot, lambda: any("KeyError" in t for t in toasts(app)))
+        assert app.is_running
+        await pilot.press("down")
+        await pilot.pause()
+        assert app.table.cursor_row == 2  # keys still work
 
 
 @pytest.mark.bugs_expected
