@@ -333,14 +333,12 @@ async def _run_console(
     site: str,
     demo: bool,
 ) -> None:
-    from console.actions import ActionTracker, Journal
     from console.api.client import JsmClient
-    from console.tui.app import AlertConsole, Settings
+    from console.tui.settings import Settings, feed_for
 
     async with JsmClient(
         origin=origin, cloud_id=cloud_id, credentials=credentials, read_only=args.read_only
     ) as client:
-        tracker = ActionTracker(client, journal=Journal(), read_only=args.read_only)
         settings = Settings(
             query=query,
             refresh_s=args.refresh,
@@ -351,8 +349,15 @@ async def _run_console(
             site=site,
             user=credentials.who,
         )
+        # The first page is asked for now, while Textual and the screen are still loading.
+        feed = feed_for(client, settings)
+        feed.start_early()
+        from console.actions import ActionTracker, Journal
+        from console.tui.app import AlertConsole
+
+        tracker = ActionTracker(client, journal=Journal(), read_only=args.read_only)
         try:
-            await AlertConsole(client, tracker, settings).run_async()
+            await AlertConsole(client, tracker, settings, feed=feed).run_async()
         finally:
             await tracker.aclose()
             if tracker.journal is not None:

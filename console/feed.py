@@ -10,8 +10,10 @@ jitter). It knows nothing of Textual: the TUI calls :meth:`refresh` and draws.
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -86,6 +88,10 @@ class Freshness:
         return age is None or age > 2 * interval_s
 
 
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 @dataclass
 class AlertFeed:
     client: JsmClient
@@ -94,9 +100,17 @@ class AlertFeed:
     max_backoff_s: float = 120.0
     freshness: Freshness = field(default_factory=Freshness)
     rng: random.Random = field(default_factory=random.Random)
+    clock: Callable[[], datetime] = _utc_now  # when the service confirmed a page (wall clock)
     _last: Update | None = None
     _running: bool = False
     _generation: int = 0
+    _early: asyncio.Task[Update | None] | None = None
+
+    def start_early(self) -> None:
+        """Ask for the first page now, before the screen that shows it is built; the first
+        :meth:`refresh` then waits for this answer instead of asking again."""
+        if self._early is None and self._last is None:
+            self._early = asyncio.get_running_loop().create_task(self._fetch())
 
     @property
     def busy(self) -> bool:
@@ -125,6 +139,12 @@ class AlertFeed:
         client's ApiError otherwise, after recording it in freshness. Either way the
         last good data stays in :attr:`last`.
         """
+        early, self._early = self._early, None
+        if early is not None:
+            return await early
+        return await self._fetch()
+
+    async def _fetch(self) -> Update | None:
         if self._running:
             return None
         self._running = True
@@ -183,7 +203,7 @@ class AlertFeed:
             changed=frozenset(changed),
             removed=frozenset(removed),
             fresh_view=fresh,
-            at=datetime.now(UTC),
+            at=self.clock(),
         )
 
     def record_bug(self, error: Exception) -> None:
@@ -196,22 +216,24 @@ class AlertFeed:
     def _failed(self, error: errors.ApiError) -> None:
         fresh = self.freshness
         failures = fresh.failures + 1
-        delay = self.next_delay(failures, error)
+        delay = self._backoff(failures, error)
         self.freshness = replace(
             fresh, error=error, failures=failures, retry_at=time.monotonic() + delay
         )
 
-    def next_delay(
-        self, failures: int | None = None, error: errors.ApiError | None = None
-    ) -> float:
-        """Seconds until the next refresh: the interval, or a growing backoff after failures."""
-        failures = self.freshness.failures if failures is None else failures
-        if failures == 0:
+    def next_delay(self) -> float:
+        """Seconds until the next refresh: the interval, or after a failure exactly the retry
+        the header announces (``freshness.retry_at``)."""
+        fresh = self.freshness
+        if fresh.failures == 0 or fresh.retry_at is None:
             return self.interval_s
-        error = error or self.freshness.error
+        return max(0.0, fresh.retry_at - time.monotonic())
+
+    def _backoff(self, failures: int, error: errors.ApiError) -> float:
+        """A growing, jittered delay after ``failures`` failures in a row."""
         backoff = min(self.max_backoff_s, self.interval_s * 2 ** (failures - 1))
         backoff = self.rng.uniform(backoff * 0.8, backoff)
-        if error is not None and error.retry_after:
+        if error.retry_after:
             # The service's Retry-After, but never more than the client's cap for reads.
             backoff = max(backoff, min(error.retry_after, READ_HOLD_CAP_S))
         return backoff

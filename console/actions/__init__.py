@@ -1,7 +1,8 @@
 """The action tracker: every write sent, followed to its outcome, journaled. No Textual here."""
 
 from console.actions.journal import Journal
-from console.actions.model import OPS, Action, ActionEvent, BatchFinished, State, TrackerEvent
+from console.actions.model import Action, ActionEvent, BatchFinished, State, TrackerEvent
+from console.actions.ops import OPS, Field, Op
 from console.actions.tracker import ActionTracker
 
 __all__ = [
@@ -10,7 +11,9 @@ __all__ = [
     "ActionEvent",
     "ActionTracker",
     "BatchFinished",
+    "Field",
     "Journal",
+    "Op",
     "State",
     "TrackerEvent",
 ]

@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from console.actions.ops import OPS
+
 
 class State(StrEnum):
     QUEUED = "queued"  # accepted by the tracker, not sent yet
@@ -19,36 +21,6 @@ class State(StrEnum):
 
 FINAL = frozenset({State.SUCCEEDED, State.FAILED, State.NOT_SENT})
 SETTLED = FINAL | {State.UNKNOWN}  # a batch is summarised once every action is here
-
-
-@dataclass(frozen=True)
-class OpLabel:
-    title: str  # "Acknowledge"
-    done: str  # "acknowledged", for "9 acknowledged"
-
-
-# Every write the console can make; notes are synchronous, the rest asynchronous.
-OPS: dict[str, OpLabel] = {
-    "create": OpLabel("Create", "created"),
-    "delete": OpLabel("Delete", "deleted"),
-    "acknowledge": OpLabel("Acknowledge", "acknowledged"),
-    "unacknowledge": OpLabel("Unacknowledge", "unacknowledged"),
-    "close": OpLabel("Close", "closed"),
-    "assign": OpLabel("Assign", "assigned"),
-    "add_responder": OpLabel("Add responder", "given a responder"),
-    "escalate": OpLabel("Escalate", "escalated"),
-    "snooze": OpLabel("Snooze", "snoozed"),
-    "custom_action": OpLabel("Run action", "actioned"),
-    "add_tags": OpLabel("Add tags", "tagged"),
-    "remove_tags": OpLabel("Remove tags", "untagged"),
-    "add_extra_properties": OpLabel("Add extra properties", "given extra properties"),
-    "remove_extra_properties": OpLabel("Remove extra properties", "stripped of extra properties"),
-    "update_message": OpLabel("Update message", "renamed"),
-    "update_description": OpLabel("Update description", "described"),
-    "update_priority": OpLabel("Update priority", "reprioritised"),
-    "add_note": OpLabel("Add note", "noted"),
-}
-SYNCHRONOUS = frozenset({"add_note"})
 
 
 @dataclass

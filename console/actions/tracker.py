@@ -30,9 +30,7 @@ from typing import Any
 from console.actions.journal import Journal
 from console.actions.model import (
     FINAL,
-    OPS,
     SETTLED,
-    SYNCHRONOUS,
     Action,
     ActionEvent,
     BatchFinished,
@@ -41,9 +39,10 @@ from console.actions.model import (
     TrackerEvent,
     summarise,
 )
+from console.actions.ops import OPS
 from console.api import errors
-from console.api.client import JsmClient, build
-from console.api.models import NoteText, RequestStatus
+from console.api.client import JsmClient
+from console.api.models import RequestStatus
 
 log = logging.getLogger(__name__)
 
@@ -155,9 +154,7 @@ class ActionTracker:
         self._prepare(op, data)
 
     def _prepare(self, op: str, data: Mapping[str, Any] | None) -> dict[str, Any] | None:
-        if op in SYNCHRONOUS:
-            return build(NoteText, data or {}).to_json()
-        return self.client.prepare(op, data)
+        return self.client.prepare(OPS[op].request, data)
 
     def _register(self, batch_id: str, actions: list[Action]) -> None:
         self._batches[batch_id] = actions
@@ -183,14 +180,14 @@ class ActionTracker:
                     return  # abandoned (the console is closing) while it waited for a slot
                 action.sending = True
                 try:
-                    if action.op in SYNCHRONOUS:
-                        assert body is not None
-                        await self.client.add_note(action.alert_id or "", body["note"])
+                    op = OPS[action.op]
+                    answer = await self.client.send(op.request, action.alert_id, body)
+                    if op.synchronous:  # a note: its answer is the result itself
                         self._move(
                             action, State.SUCCEEDED, f"{action.title} done for {action.label}"
                         )
                         return
-                    receipt = await self.client.write(action.op, action.alert_id, body)
+                    receipt = answer
                     break
                 except errors.RateLimited as error:
                     hold = error.retry_after or self.slow_poll_s

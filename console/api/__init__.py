@@ -2,19 +2,18 @@
 
 from console.api.client import (
     DEFAULT_ORIGIN,
-    WRITES,
     BasicCredentials,
     BearerToken,
     Credentials,
     JsmClient,
     Listing,
     RetryPolicy,
+    WriteRequest,
 )
 from console.api.errors import ApiError, InputError, ReadOnlyError
 
 __all__ = [
     "DEFAULT_ORIGIN",
-    "WRITES",
     "ApiError",
     "BasicCredentials",
     "BearerToken",
@@ -24,4 +23,5 @@ __all__ = [
     "Listing",
     "ReadOnlyError",
     "RetryPolicy",
+    "WriteRequest",
 ]

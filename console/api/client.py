@@ -25,8 +25,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -35,16 +34,10 @@ import pydantic
 from console import __version__
 from console.api import errors
 from console.api.models import (
-    AddExtraProperties,
-    AddResponder,
     Alert,
     AlertPage,
-    AssignAlert,
     CreateAlert,
-    CustomAction,
-    DeleteExtraProperties,
     ErrorBody,
-    Escalate,
     Incoming,
     LogEntry,
     LogsPage,
@@ -54,11 +47,6 @@ from console.api.models import (
     Outgoing,
     Receipt,
     RequestStatus,
-    Snooze,
-    Tags,
-    UpdateDescription,
-    UpdateMessage,
-    UpdatePriority,
     read_tolerantly,
 )
 
@@ -170,47 +158,19 @@ class RateGate:
             await asyncio.sleep(self.rng.uniform(0, self.spread))
 
 
-@dataclass(frozen=True)
-class WriteOp:
-    """One asynchronous write of the API: how to send it and whether a retry is safe."""
+Answer = TypeVar("Answer", Receipt, Note)
 
-    name: str
+
+@dataclass(frozen=True)
+class WriteRequest(Generic[Answer]):
+    """How one write of the API is sent: the contract's part of an operation. The operations
+    themselves (names, wording, badges, keys) are described once, in console.actions.ops."""
+
     method: str
     path: str  # below /v1/alerts; {id} is the alert
     body: type[Outgoing] | None
-    retry: Retry
-
-
-WRITES: dict[str, WriteOp] = {
-    op.name: op
-    for op in (
-        WriteOp("create", "POST", "", CreateAlert, "safe"),  # safe: always sent with an alias
-        WriteOp("delete", "DELETE", "/{id}", None, "unsafe"),
-        WriteOp("acknowledge", "POST", "/{id}/acknowledge", None, "safe"),
-        WriteOp("unacknowledge", "POST", "/{id}/unacknowledge", None, "safe"),
-        WriteOp("close", "POST", "/{id}/close", None, "safe"),
-        WriteOp("assign", "POST", "/{id}/assign", AssignAlert, "safe"),
-        WriteOp("add_responder", "POST", "/{id}/responders", AddResponder, "safe"),
-        WriteOp("escalate", "POST", "/{id}/escalate", Escalate, "unsafe"),
-        WriteOp("snooze", "POST", "/{id}/snooze", Snooze, "safe"),
-        WriteOp("custom_action", "POST", "/{id}/action", CustomAction, "unsafe"),
-        WriteOp("add_tags", "POST", "/{id}/tags", Tags, "safe"),
-        WriteOp("remove_tags", "DELETE", "/{id}/tags", Tags, "safe"),
-        WriteOp(
-            "add_extra_properties", "POST", "/{id}/extra-properties", AddExtraProperties, "safe"
-        ),
-        WriteOp(
-            "remove_extra_properties",
-            "DELETE",
-            "/{id}/extra-properties",
-            DeleteExtraProperties,
-            "safe",
-        ),
-        WriteOp("update_message", "PATCH", "/{id}/message", UpdateMessage, "safe"),
-        WriteOp("update_description", "PATCH", "/{id}/description", UpdateDescription, "safe"),
-        WriteOp("update_priority", "PATCH", "/{id}/priority", UpdatePriority, "safe"),
-    )
-}
+    retry: Retry  # "safe": may be repeated; "unsafe": only when it surely never arrived
+    answer: type[Answer]  # Receipt (a request id to follow), or the Note itself for notes
 
 
 @dataclass(frozen=True)
@@ -720,97 +680,30 @@ class JsmClient:
     # ------------------------------------------------------------------ writing
 
     def prepare(
-        self, op_name: str, data: Mapping[str, Any] | Outgoing | None = None
+        self, request: WriteRequest[Any], data: Mapping[str, Any] | Outgoing | None = None
     ) -> dict[str, Any] | None:
         """A write's body checked against the limits (else InputError); None if it takes none."""
-        op = WRITES[op_name]
-        if op.body is None:
+        if request.body is None:
             return None
-        payload = build(op.body, data if data is not None else {})
+        payload = build(request.body, data if data is not None else {})
         body = payload.to_json()
-        if op.name == "create" and not body.get("alias"):
+        if request.body is CreateAlert and not body.get("alias"):
             # An alias makes a retried create deduplicate instead of making a second alert.
             body["alias"] = f"alert-console-{uuid.uuid4()}"
         return body
 
-    async def write(
-        self, op_name: str, alert_id: str | None = None, body: dict[str, Any] | None = None
-    ) -> Receipt:
-        """Send an asynchronous write whose body went through :meth:`prepare`."""
-        op = WRITES[op_name]
-        path = "/v1/alerts" + op.path.format(id=_seg(alert_id or ""))
-        response = await self.request(op.method, path, body=body, retry=op.retry)
-        return self._parse(Receipt, response)
-
-    async def create_alert(self, alert: Mapping[str, Any] | CreateAlert) -> tuple[Receipt, str]:
-        """Create (or deduplicate into) an alert; returns the receipt and the alias sent."""
-        body = self.prepare("create", alert)
-        assert body is not None
-        return await self.write("create", None, body), body["alias"]
-
-    async def _op(self, name: str, alert_id: str, data: Mapping[str, Any] | None = None) -> Receipt:
-        return await self.write(name, alert_id, self.prepare(name, data))
-
-    async def acknowledge(self, alert_id: str) -> Receipt:
-        return await self._op("acknowledge", alert_id)
-
-    async def unacknowledge(self, alert_id: str) -> Receipt:
-        return await self._op("unacknowledge", alert_id)
-
-    async def close(self, alert_id: str) -> Receipt:
-        return await self._op("close", alert_id)
-
-    async def delete_alert(self, alert_id: str) -> Receipt:
-        return await self._op("delete", alert_id)
-
-    async def assign(self, alert_id: str, account_id: str) -> Receipt:
-        return await self._op("assign", alert_id, {"accountId": account_id})
-
-    async def add_responder(self, alert_id: str, responder_type: str, responder_id: str) -> Receipt:
-        return await self._op(
-            "add_responder", alert_id, {"type": responder_type, "id": responder_id}
-        )
-
-    async def escalate(self, alert_id: str, escalation_id: str) -> Receipt:
-        return await self._op("escalate", alert_id, {"escalationId": escalation_id})
-
-    async def snooze(self, alert_id: str, until: datetime) -> Receipt:
-        return await self._op("snooze", alert_id, {"endTime": until})
-
-    async def execute_action(self, alert_id: str, action_name: str) -> Receipt:
-        return await self._op("custom_action", alert_id, {"actionName": action_name})
-
-    async def add_tags(self, alert_id: str, tags: list[str]) -> Receipt:
-        return await self._op("add_tags", alert_id, {"tags": tags})
-
-    async def remove_tags(self, alert_id: str, tags: list[str]) -> Receipt:
-        return await self._op("remove_tags", alert_id, {"tags": tags})
-
-    async def add_extra_properties(self, alert_id: str, properties: Mapping[str, Any]) -> Receipt:
-        return await self._op(
-            "add_extra_properties", alert_id, {"extraProperties": dict(properties)}
-        )
-
-    async def remove_extra_properties(self, alert_id: str, keys: list[str]) -> Receipt:
-        return await self._op("remove_extra_properties", alert_id, {"keys": keys})
-
-    async def update_message(self, alert_id: str, message: str) -> Receipt:
-        return await self._op("update_message", alert_id, {"message": message})
-
-    async def update_description(self, alert_id: str, description: str) -> Receipt:
-        return await self._op("update_description", alert_id, {"description": description})
-
-    async def update_priority(self, alert_id: str, priority: str) -> Receipt:
-        return await self._op("update_priority", alert_id, {"priority": priority})
+    async def send(
+        self,
+        request: WriteRequest[Answer],
+        alert_id: str | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> Answer:
+        """Send a write whose body went through :meth:`prepare`; its answer, parsed."""
+        path = "/v1/alerts" + request.path.format(id=_seg(alert_id or ""))
+        response = await self.request(request.method, path, body=body, retry=request.retry)
+        return self._parse(request.answer, response)
 
     # Notes are synchronous: the answer is the note itself.
-
-    async def add_note(self, alert_id: str, text: str) -> Note:
-        body = build(NoteText, {"note": text}).to_json()
-        response = await self.request(
-            "POST", f"/v1/alerts/{_seg(alert_id)}/notes", body=body, retry="unsafe"
-        )
-        return self._parse(Note, response)
 
     async def update_note(self, alert_id: str, note_id: str, text: str) -> Note:
         body = build(NoteText, {"note": text}).to_json()

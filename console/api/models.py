@@ -85,10 +85,21 @@ class Incoming(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
     # Wire names of fields the service sent but that could not be read (shown as "?").
     _unreadable: frozenset[str] = PrivateAttr(default_factory=frozenset)
+    # The JSON object exactly as the service sent it (for "copy as JSON").
+    _raw: dict[str, Any] | None = PrivateAttr(default=None)
 
     @property
     def unreadable(self) -> frozenset[str]:
         return self._unreadable
+
+    @property
+    def raw(self) -> dict[str, Any]:
+        """As the service sent it: its own field names and values (or, for an item we built
+        ourselves, our model in the service's field names)."""
+        if self._raw is not None:
+            return self._raw
+        dumped: dict[str, Any] = self.model_dump(by_alias=True, mode="json", exclude_none=True)
+        return dumped
 
 
 Item = TypeVar("Item", bound=Incoming)
@@ -101,16 +112,17 @@ def read_tolerantly(model: type[Item], raw: Any) -> Item | None:
     if not isinstance(raw, dict):
         return None
     try:
-        return model.model_validate(raw)
+        item = model.model_validate(raw)
     except ValidationError as error:
         bad = {str(e["loc"][0]) for e in error.errors() if e["loc"]}
-    if not bad:
-        return None
-    try:
-        item = model.model_validate({k: v for k, v in raw.items() if k not in bad})
-    except ValidationError:
-        return None  # a required field (the id) was among the bad ones
-    item._unreadable = frozenset(bad)
+        if not bad:
+            return None
+        try:
+            item = model.model_validate({k: v for k, v in raw.items() if k not in bad})
+        except ValidationError:
+            return None  # a required field (the id) was among the bad ones
+        item._unreadable = frozenset(bad)
+    item._raw = raw
     return item
 
 

@@ -2,39 +2,36 @@
 
 Alert text comes from anyone who can send an alert, so it is never markup and
 never reaches the terminal raw: every string becomes a ``rich.text.Text`` (no
-markup parsing), control characters become visible Unicode pictures (ESC is
-"␛"), and bidirectional overrides are shown as escapes so they cannot reorder
-what is on screen.
+markup parsing) through the one sanitiser. Colours come from the theme's
+palette, and every state also has a word or a glyph, so nothing depends on
+colour alone.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from rich.text import Text
 
 from console.api.models import Alert
 from console.sanitize import clean
+from console.tui.palette import Palette
 
 # Priority: a glyph and the label itself, so it reads without colour.
 PRIORITY_GLYPH = {"P1": "◆", "P2": "▲", "P3": "■", "P4": "▼", "P5": "·"}
-PRIORITY_STYLE = {
-    "P1": "bold #ff5f5f",
-    "P2": "bold #ffaf00",
-    "P3": "#ffd75f",
-    "P4": "#5fafff",
-    "P5": "dim",
-}
-STATUS_STYLE = {"open": "bold", "acked": "#87d787", "snoozed": "#af87ff", "closed": "dim"}
+MISSING = "?"
 
 
 def literal(value: object, style: str = "", *, single_line: bool = True) -> Text:
     """A cell or line of untrusted text, shown exactly as sent: never markup, and every control
-    or direction character made visible by the one sanitiser."""
-    return Text(clean(value, multiline=not single_line), style=style)
-
-
-MISSING = "?"
+    or direction character made visible by the one sanitiser. Cut text ends in an ellipsis."""
+    return Text(
+        clean(value, multiline=not single_line),
+        style=style,
+        overflow="ellipsis" if single_line else "fold",
+        no_wrap=single_line,
+    )
 
 
 def readable(alert: Alert, *fields: str) -> bool:
@@ -43,39 +40,39 @@ def readable(alert: Alert, *fields: str) -> bool:
 
 
 def status_of(alert: Alert) -> str:
-    """open / acked / snoozed / closed, as the table shows it ("?" when it cannot be told)."""
+    """open / acked / snoozed / closed, as the table shows it ("?" when it cannot be told).
+
+    Read from the flags (``acknowledged``, ``snoozed``) or from the spec's own ``status``
+    values (``acked``, ``snoozed``, ``resolved``), whichever the service sends."""
     if not readable(alert, "status", "acknowledged", "snoozed"):
         return MISSING
     if not alert.is_open:
         return "closed"
-    if alert.snoozed:
+    if alert.snoozed or alert.status == "snoozed":
         return "snoozed"
-    if alert.acknowledged:
+    if alert.acknowledged or alert.status == "acked":
         return "acked"
     return "open"
 
 
-def priority_cell(priority: str | None) -> Text:
+def acknowledged(alert: Alert) -> bool:
+    return alert.acknowledged or alert.status == "acked"
+
+
+def priority_cell(priority: str | None, palette: Palette) -> Text:
     label = priority if priority in PRIORITY_GLYPH else (priority or "P?")
-    glyph = PRIORITY_GLYPH.get(label, "?")
-    return Text(f"{glyph} {clean(label)}", style=PRIORITY_STYLE.get(label, ""))
+    glyph = PRIORITY_GLYPH.get(label, MISSING)
+    return Text(f"{glyph} {clean(label)}", style=palette[label.lower()], no_wrap=True)
 
 
-def status_cell(status: str) -> Text:
-    return Text(status, style=STATUS_STYLE.get(status, ""))
+def status_cell(status: str, palette: Palette) -> Text:
+    return Text(status, style=palette["unknown" if status == MISSING else status], no_wrap=True)
 
 
-def age_clock() -> datetime:
-    """The clock ages are read against: now, floored to the minute, so that every age in a
-    table moves at the same moment once a minute (not one row a second)."""
-    return datetime.now(UTC).replace(second=0, microsecond=0)
-
-
-def age(when: datetime | None, now: datetime | None = None) -> str:
+def age(when: datetime | None, now: datetime) -> str:
     """How long ago, in the largest unit that fits: <1m, 12m, 3h, 2d."""
     if when is None:
-        return "?"
-    now = now or age_clock()
+        return MISSING
     seconds = max(0, int((now - when).total_seconds()))
     if seconds < 60:
         return "<1m"
@@ -86,7 +83,13 @@ def age(when: datetime | None, now: datetime | None = None) -> str:
     return f"{seconds // 86400}d"
 
 
-def clock(when: datetime | None) -> str:
+def minute(clock: Callable[[], datetime]) -> datetime:
+    """The clock ages are read against: now, floored to the minute, so that every age in a
+    table moves at the same moment once a minute (not one row a second)."""
+    return clock().replace(second=0, microsecond=0)
+
+
+def clock_time(when: datetime | None) -> str:
     """A local wall-clock time for headers: 14:02:11."""
     if when is None:
         return "never"
@@ -98,3 +101,7 @@ def stamp(when: datetime | None) -> str:
     if when is None:
         return "—"
     return when.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def utc(when: datetime) -> datetime:
+    return when.astimezone(UTC)

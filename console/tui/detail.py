@@ -1,38 +1,24 @@
 """The detail pane: every field of the selected alert, its notes and its activity log.
 
-Fields come from the table's data at once; notes and the log are fetched lazily
-(one worker, latest wins, so scrolling through rows never queues requests) and
-cached per alert until the alert's ``updatedAt`` moves.
+It only draws what it is given: the screen hands it the alert (at once, from the
+table's data) and then its history (from console.history, fetched off the UI).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from console.api import errors
-from console.api.client import JsmClient
-from console.api.models import Alert, LogEntry, Note
+from console.api.models import Alert
+from console.history import History
 from console.sanitize import clean
-from console.tui.cells import literal, priority_cell, stamp, status_cell, status_of
+from console.tui.cells import acknowledged, literal, priority_cell, stamp, status_cell, status_of
 from console.tui.guard import Guarded
-
-HISTORY_PAGE = 100
-
-
-@dataclass(frozen=True)
-class History:
-    notes: list[Note]
-    logs: list[LogEntry]
-    more_notes: bool
-    more_logs: bool
+from console.tui.palette import PLAIN, Palette
 
 
 class DetailPane(Guarded, VerticalScroll):
@@ -41,73 +27,67 @@ class DetailPane(Guarded, VerticalScroll):
     DetailPane > Static { width: 1fr; }
     """
 
-    def __init__(self, client: JsmClient, *, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.client = client
         self.alert: Alert | None = None
-        self._cache: dict[str, tuple[object, History]] = {}
+        self.palette = PLAIN
         self.can_focus = True
-
-    def compose(self) -> ComposeResult:
         self._fields = Static("", markup=False, id="detail-fields")
         self._history = Static("", markup=False, id="detail-history")
+
+    def compose(self) -> ComposeResult:
         yield self._fields
         yield self._history
 
-    def show(self, alert: Alert | None) -> None:
-        """Show ``alert`` (None: nothing selected); fetch its notes and log if not cached."""
+    def show(self, alert: Alert | None, history: History | None = None) -> bool:
+        """Show ``alert`` (None: nothing selected) and, if known, its history; True when the
+        alert is new here (the caller then fetches its history)."""
         previous = self.alert
-        if alert is not None and alert == previous:
-            return  # the same data: nothing to draw, nothing to fetch
+        if alert is not None and alert == previous and history is None:
+            return False  # the same data: nothing to draw
         self.alert = alert
         if alert is None:
-            self._fields.update(Text("No alert selected.", style="dim"))
+            self._fields.update(Text("No alert selected.", style=self.palette["muted"]))
             self._history.update("")
+            return False
+        self._fields.update(fields_view(alert, self.palette))
+        if history is not None:
+            self._history.update(history_view(history, self.palette))
+        elif previous is None or previous.id != alert.id:
+            self._history.update(Text("Loading notes and activity…", style="italic"))
+        return True
+
+    def show_history(self, alert_id: str, history: History | str) -> None:
+        """The history of ``alert_id`` (or why it is unavailable), if it is still shown."""
+        if self.alert is None or self.alert.id != alert_id:
             return
-        self._fields.update(fields_view(alert))
-        cached = self._cache.get(alert.id)
-        if cached is not None and cached[0] == alert.updated_at:
-            self._history.update(history_view(cached[1]))
+        if isinstance(history, str):
+            text = literal(f"Notes and activity unavailable: {history}", "italic")
+            text.stylize(self.palette["stale"])
+            self._history.update(text)
         else:
-            if previous is None or previous.id != alert.id:
-                self._history.update(Text("Loading notes and activity…", style="dim italic"))
-            self._load(alert)
+            self._history.update(history_view(history, self.palette))
 
-    def invalidate(self, alert_id: str) -> None:
-        """Forget the cached history (after a note was added, say)."""
-        self._cache.pop(alert_id, None)
-
-    # exit_on_error: an unexpected exception goes to the app's handler, which reports it
-    # (crash file, one toast) and carries on; expected ones are handled below.
-    @work(exclusive=True, group="detail", exit_on_error=True)
-    async def _load(self, alert: Alert) -> None:
-        try:
-            notes = await self.client.list_notes(alert.id, size=HISTORY_PAGE)
-            logs = await self.client.list_logs(alert.id, size=HISTORY_PAGE)
-        except errors.ApiError as error:
-            if self.alert is not None and self.alert.id == alert.id:
-                self._history.update(
-                    literal(f"Notes and activity unavailable: {error}", "italic #ff8700")
-                )
-            return
-        history = History(notes.values, logs.values, bool(notes.links.next), bool(logs.links.next))
-        self._cache[alert.id] = (alert.updated_at, history)
-        if len(self._cache) > 200:
-            self._cache.pop(next(iter(self._cache)))
-        if self.alert is not None and self.alert.id == alert.id:
-            self._history.update(history_view(history))
+    def redraw(self, palette: Palette) -> None:
+        """A new theme: draw again in its colours."""
+        self.palette = palette
+        alert, self.alert = self.alert, None
+        self.show(alert)
 
 
-def fields_view(alert: Alert) -> RenderableType:
+def fields_view(alert: Alert, palette: Palette) -> RenderableType:
     head = Text.assemble(
-        priority_cell(alert.priority), "  ", literal(f"#{alert.tiny_id or '?'}", "bold"), "  "
+        priority_cell(alert.priority, palette),
+        "  ",
+        literal(f"#{alert.tiny_id or '?'}", "bold"),
+        "  ",
+        status_cell(status_of(alert), palette),
+        "  ",
     )
-    head.append_text(status_cell(status_of(alert)))
-    head.append("  ")
-    head.append_text(literal(alert.message, "bold"))
+    head.append_text(literal(alert.message, "bold", single_line=False))
 
     grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="dim", no_wrap=True)
+    grid.add_column(style=palette["muted"], no_wrap=True)
     grid.add_column(overflow="fold")
 
     def row(label: str, value: object) -> None:
@@ -116,15 +96,14 @@ def fields_view(alert: Alert) -> RenderableType:
 
     row("Id", alert.id)
     row("Alias", alert.alias)
-    row("Owner", alert.owner or Text("nobody", style="dim"))
-    row("Acknowledged", "yes" if alert.acknowledged else "no")
+    row("Status", _status_words(alert))
+    row("Owner", alert.owner or Text("nobody", style=palette["muted"]))
     row("Count", str(alert.count or 1))
     row("Created", stamp(alert.created_at))
     row("Last occurred", stamp(alert.last_occurred_at))
     row("Updated", stamp(alert.updated_at))
-    if alert.snoozed:
-        row("Snoozed until", stamp(alert.snoozed_until))
-    row("Acked at", stamp(alert.ack_time) if alert.ack_time else None)
+    # An ack time left over from before an unacknowledge says nothing now.
+    row("Acked at", stamp(alert.ack_time) if alert.ack_time and acknowledged(alert) else None)
     row("Closed at", stamp(alert.close_time) if alert.close_time else None)
     row("Entity", alert.entity)
     row("Source", alert.source)
@@ -139,12 +118,12 @@ def fields_view(alert: Alert) -> RenderableType:
             Text(
                 clean(", ".join(sorted(alert.unreadable)))
                 + "  (the service sent these in a form the console cannot read)",
-                style="italic #ff8700",
+                style=palette["stale"],
             ),
         )
     for key, value in alert.extra_properties.items():
         shown = "true" if value is True else "false" if value is False else value
-        grid.add_row(literal(f"· {key}", "dim"), literal("" if shown is None else shown))
+        grid.add_row(literal(f"· {key}"), literal("" if shown is None else shown))
     parts: list[RenderableType] = [head, Text(""), grid]
     if alert.description:
         parts += [
@@ -155,29 +134,40 @@ def fields_view(alert: Alert) -> RenderableType:
     return Group(*parts)
 
 
-def history_view(history: History) -> RenderableType:
+def _status_words(alert: Alert) -> str:
+    """Every state at once: "acknowledged, snoozed until 2026-12-01 08:00:00"."""
+    status = status_of(alert)
+    if status in ("closed", "?"):
+        return status
+    words = ["acknowledged" if acknowledged(alert) else "open, not acknowledged"]
+    if alert.snoozed or alert.status == "snoozed":
+        until = f" until {stamp(alert.snoozed_until)}" if alert.snoozed_until else ""
+        words.append(f"snoozed{until}")
+    return ", ".join(words)
+
+
+def history_view(history: History, palette: Palette) -> RenderableType:
+    muted = palette["muted"]
     parts: list[RenderableType] = [
         Text(""),
         Text(f"Notes ({len(history.notes)})", style="bold underline"),
     ]
     if not history.notes:
-        parts.append(Text("none", style="dim"))
+        parts.append(Text("none", style=muted))
     for note in reversed(history.notes):
         parts.append(
-            Text.assemble(
-                (stamp(note.created_at), "dim"), "  ", literal(note.owner or "", "italic")
-            )
+            Text.assemble((stamp(note.created_at), muted), "  ", literal(note.owner or ""))
         )
         parts.append(literal(note.note, single_line=False))
     if history.more_notes:
-        parts.append(Text("… older notes not shown", style="dim"))
+        parts.append(Text("… older notes not shown", style=muted))
     parts += [Text(""), Text("Activity", style="bold underline")]
     log = Table.grid(padding=(0, 2))
-    log.add_column(style="dim", no_wrap=True)
+    log.add_column(style=muted, no_wrap=True)
     log.add_column(overflow="fold")
     for entry in reversed(history.logs):
-        log.add_row(stamp(entry.log_time), literal(entry.log))
-    parts.append(log if history.logs else Text("none", style="dim"))
+        log.add_row(stamp(entry.log_time), literal(entry.log, single_line=False))
+    parts.append(log if history.logs else Text("none", style=muted))
     if history.more_logs:
-        parts.append(Text("… older activity not shown", style="dim"))
+        parts.append(Text("… older activity not shown", style=muted))
     return Group(*parts)

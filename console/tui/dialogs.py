@@ -100,7 +100,9 @@ class FormDialog(Guarded, ModalScreen[FormValues | None]):
     FormDialog .field.multiline { height: 6; }
     FormDialog TextArea { border: none; height: 6; width: 1fr; padding: 0 1; background: $boost; }
     FormDialog TextArea:focus { border: none; background: $primary 25%; }
-    FormDialog .field Label { width: 24; color: $text-muted; }
+    FormDialog .field Label {
+        width: 24; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     FormDialog Input { border: none; height: 1; padding: 0 1; width: 1fr; background: $boost; }
     FormDialog Input:focus { border: none; background: $primary 25%; }
     FormDialog Select { width: 1fr; height: 1; }
@@ -130,6 +132,7 @@ class FormDialog(Guarded, ModalScreen[FormValues | None]):
         self._intro = intro if isinstance(intro, Text) else literal(intro, single_line=False)
         self._check = check
         self._submit_label = submit_label
+        self._shown: set[str] = set()  # fields whose problem is on screen
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -191,23 +194,52 @@ class FormDialog(Guarded, ModalScreen[FormValues | None]):
     def action_submit(self) -> None:
         self.submit()
 
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    @on(Select.Changed)
+    def _edited(self) -> None:
+        # A problem shown goes as soon as the input is good (new ones wait for Enter).
+        if self._shown:
+            self._show(self._problems(), only_clear=True)
+
+    def _problems(self) -> dict[str, str]:
+        return self._check(self.values()) if self._check else {}
+
     def submit(self) -> None:
         values = self.values()
-        problems = self._check(values) if self._check else {}
-        general = {k: v for k, v in problems.items() if k not in {f.name for f in self._fields}}
-        for index, spec in enumerate(self._fields):
-            text = problems.get(spec.name, "")
-            if index == 0 and general:
-                text = "; ".join(
-                    [*([text] if text else []), *(f"{k}: {v}" for k, v in general.items())]
-                )
-            problem = self.query_one(f"#problem-{spec.name}", Static)
-            problem.update(literal(text))
-            problem.set_class(bool(text), "shown")
+        problems = self._problems()
+        self._show(problems)
         if problems:
             self.app.bell()
             return
         self.dismiss(values)
+
+    def _show(self, problems: dict[str, str], *, only_clear: bool = False) -> None:
+        """Each problem under its own field (one the form does not have: under the first);
+        the first field with a problem gets the focus and is scrolled into view."""
+        names = [f.name for f in self._fields]
+        general = [f"{k}: {v}" for k, v in problems.items() if k not in names]
+        first_bad: str | None = None
+        for index, name in enumerate(names):
+            text = "; ".join(
+                [*([problems[name]] if name in problems else []), *(general if index == 0 else [])]
+            )
+            if only_clear and text and name not in self._shown:
+                continue
+            problem = self.query_one(f"#problem-{name}", Static)
+            problem.update(literal(text))
+            problem.set_class(bool(text), "shown")
+            if text:
+                self._shown.add(name)
+                first_bad = first_bad or name
+            else:
+                self._shown.discard(name)
+        if first_bad is not None and not only_clear:
+            field = self.query_one(f"#field-{first_bad}")
+            field.focus()
+            self.call_after_refresh(
+                self.query_one(f"#problem-{first_bad}").scroll_visible, animate=False
+            )
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -1,7 +1,8 @@
 """The console's keys, as data: bindings, footer, help and command palette all come from here.
 
-Each binding has an id (the action's name), so a keymap can rebind it later
-(Textual's ``App.set_keymap``) without touching the code.
+Every write comes from the op registry (console.actions.ops): its key, footer label,
+description and binding id. The view's own keys are listed below. Each binding has
+an id, so a keymap can rebind it (Textual's ``App.set_keymap``) without touching code.
 """
 
 from __future__ import annotations
@@ -10,69 +11,60 @@ from dataclasses import dataclass
 
 from textual.binding import Binding, BindingType
 
+from console.actions import OPS
+
 
 @dataclass(frozen=True)
 class Key:
-    action: str  # the App's action_<name>
+    id: str  # the binding id a keymap rebinds
+    action: str  # the screen's action: "op('acknowledge')" or "refresh"
     key: str  # Textual key name
     label: str  # short, for the footer
     description: str  # for help and the command palette
     footer: bool = False
-    writes: bool = False  # refused in read-only mode
+    writes: bool = False  # refused (and hidden) in read-only mode
 
 
-KEYMAP: tuple[Key, ...] = (
-    Key("acknowledge", "a", "Ack", "Acknowledge the selected or marked alerts", True, True),
-    Key("unacknowledge", "u", "Unack", "Unacknowledge the selected or marked alerts", writes=True),
-    Key("close", "c", "Close", "Close the selected or marked alerts (asks first)", True, True),
-    Key("assign", "w", "Assign", "Assign an owner (account id)", writes=True),
-    Key("add_responder", "plus", "Responder", "Add a responder (type and id)", writes=True),
-    Key("add_tags", "t", "Tag", "Add tags", writes=True),
-    Key("remove_tags", "T", "Untag", "Remove tags", writes=True),
-    Key("add_extra_properties", "x", "Props", "Add extra properties (key=value)", writes=True),
-    Key("remove_extra_properties", "X", "Del props", "Remove extra properties (keys)", writes=True),
-    Key("escalate", "e", "Escalate", "Escalate to an escalation (asks first)", writes=True),
-    Key("snooze", "s", "Snooze", "Snooze for a while (30m, 2h) or until a time", writes=True),
-    Key("add_note", "n", "Note", "Add a note", True, True),
-    Key(
-        "custom_action",
-        "exclamation_mark",
-        "Action",
-        "Run one of the alert's custom actions",
-        writes=True,
-    ),
-    Key("create", "N", "New", "Create an alert", writes=True),
-    Key("delete", "D", "Delete", "Delete (asks you to type the tinyId)", writes=True),
-    Key("toggle_mark", "space", "Mark", "Mark or unmark the row (actions apply to marked rows)"),
-    Key("mark_page", "asterisk", "Mark page", "Mark every row of the page"),
-    Key("clear_marks", "escape", "Unmark", "Clear the marks"),
-    Key("edit_query", "slash", "Query", "Edit the query", True),
-    Key("refresh", "r", "Refresh", "Refresh now", True),
-    Key("pause", "p", "Pause", "Pause or resume live refresh", True),
-    Key("previous_page", "left_square_bracket", "Prev", "Previous page"),
-    Key("next_page", "right_square_bracket", "Next", "Next page"),
-    Key("first_page", "g", "First", "First page"),
-    Key("next_sort", "o", "Sort", "Sort by the next field"),
-    Key("flip_order", "O", "Order", "Flip the sort order"),
-    Key("copy_id", "y", "Copy id", "Copy the alert id to the clipboard"),
-    Key("copy_json", "Y", "Copy JSON", "Copy the alert as JSON to the clipboard"),
-    Key("detail", "enter", "Detail", "Full-screen detail of the selected alert"),
-    Key("help", "question_mark", "Help", "Help: every active key", True),
-    Key("quit", "q", "Quit", "Quit", True),
+VIEW_KEYS: tuple[Key, ...] = (
+    Key("toggle_mark", "toggle_mark", "space", "Mark", "Mark or unmark the row"),
+    Key("mark_page", "mark_page", "asterisk", "Mark page", "Mark every row of the page"),
+    Key("clear_marks", "clear_marks", "escape", "Unmark", "Clear the marks"),
+    Key("edit_query", "edit_query", "slash", "Query", "Edit the query", True),
+    Key("refresh", "refresh", "r", "Refresh", "Refresh now", True),
+    Key("pause", "pause", "p", "Pause", "Pause or resume live refresh", True),
+    Key("previous_page", "previous_page", "left_square_bracket", "Prev", "Previous page"),
+    Key("next_page", "next_page", "right_square_bracket", "Next", "Next page"),
+    Key("first_page", "first_page", "g", "First", "First page"),
+    Key("next_sort", "next_sort", "o", "Sort", "Sort by the next field"),
+    Key("flip_order", "flip_order", "O", "Order", "Flip the sort order"),
+    Key("copy_id", "copy_id", "y", "Copy id", "Copy the alert id to the clipboard"),
+    Key("copy_json", "copy_json", "Y", "Copy JSON", "Copy the alert as the service sent it"),
+    Key("detail", "detail", "enter", "Detail", "Full-screen detail of the selected alert"),
+    Key("help", "app.help", "question_mark", "Help", "Help: every active key", True),
+    Key("quit", "app.quit", "q", "Quit", "Quit (asks first while actions are pending)", True),
 )
 
-# Shown in help though Textual owns them.
+KEYMAP: tuple[Key, ...] = (
+    *(
+        Key(op.name, f"op('{op.name}')", op.key, op.label, op.help, op.footer, writes=True)
+        for op in OPS.values()
+    ),
+    *VIEW_KEYS,
+)
+
+# Shown in help though the table owns them.
 BUILT_IN: tuple[tuple[str, str], ...] = (
     ("ctrl+p", "Command palette: every action by name"),
-    ("↑ ↓ PgUp PgDn Home End", "Move in the table"),
+    ("↑ ↓ j k", "Move in the table"),
+    ("PgUp PgDn Home End G", "Page up, page down, first and last row"),
 )
 
 
 def bindings() -> list[BindingType]:
     return [
-        Binding(k.key, k.action, k.label, show=k.footer, id=k.action, tooltip=k.description)
+        Binding(k.key, k.action, k.label, show=k.footer, id=k.id, tooltip=k.description)
         for k in KEYMAP
-        if k.action != "detail"  # Enter belongs to the table (RowSelected)
+        if k.id != "detail"  # Enter belongs to the table (RowSelected)
     ]
 
 

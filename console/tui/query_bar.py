@@ -45,9 +45,9 @@ class QueryBar(Guarded, Vertical):
     QueryBar #query-label { width: auto; padding: 0 1; color: $text-muted; }
     QueryBar Input { border: none; height: 1; padding: 0 1; background: $boost; }
     QueryBar Input:focus { border: none; background: $primary 25%; }
-    QueryBar #query-problem { height: auto; padding: 0 1; display: none; }
-    QueryBar #query-problem.error { color: $error; display: block; }
-    QueryBar #query-problem.warning { color: $warning; display: block; }
+    QueryBar #query-problem { height: auto; max-height: 2; padding: 0 1; display: none; }
+    QueryBar #query-problem.error { color: $text-error; display: block; }
+    QueryBar #query-problem.warning { color: $text-warning; display: block; }
     """
     BINDINGS = [Binding("escape", "abandon", "Back to the table", show=False)]
 
@@ -89,7 +89,11 @@ class QueryBar(Guarded, Vertical):
         self.problem.set_classes(level)
         self.problem.update(literal(text))
 
-    def show_server_error(self, what: str, message: str) -> None:
+    def show_server_error(self, what: str, error: Exception) -> None:
+        """The service refused the view: at most two lines, never the whole query again."""
+        message = getattr(error, "message", str(error))
+        if len(message) > 160:
+            message = message[:159] + "…"
         self.say(f"✗ The service refused {what}: {message} (showing the previous results)", "error")
 
     @on(Input.Changed, "#query-input")

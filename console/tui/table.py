@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from rich.text import Text
 from textual.binding import Binding
@@ -19,19 +20,21 @@ from textual.message import Message
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowDoesNotExist
 
+from console.actions import OPS
 from console.api.models import Alert
 from console.sanitize import clean
 from console.tui.cells import (
     MISSING,
     age,
-    age_clock,
     literal,
+    minute,
     priority_cell,
     readable,
     status_cell,
     status_of,
 )
 from console.tui.guard import Guarded
+from console.tui.palette import PLAIN, Palette
 
 RECENT_S = 30.0  # how long a new or changed row stays marked
 
@@ -48,7 +51,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("flags", " ", 3),
     Column("priority", "Pri", 4),
     Column("tiny", "#", 6),
-    Column("status", "Status", 8),
+    Column("status", "Status", 0),  # as wide as its longest word or badge: never cut
     Column("age", "Age", 4),
     Column("message", "Message", 0),  # takes what is left
     Column("entity", "Entity / source", 18, wide_only=True),
@@ -65,6 +68,10 @@ _WIRE_FIELDS: dict[str, tuple[str, ...]] = {
     "count": ("count",),
 }
 WIDE_AT = 140  # from here every column shows, and the message keeps ~40 characters
+UNKNOWN_BADGE = "? unknown"
+STATUS_WIDTH = max(
+    len(w) for w in ("snoozed", UNKNOWN_BADGE, *(f"⧗ {op.badge}" for op in OPS.values()))
+)
 
 
 class IdCell(Text):
@@ -88,6 +95,11 @@ class AlertTable(Guarded, DataTable[Text]):
     BINDINGS = [
         Binding("space", "toggle_mark", "Mark", show=False),
         Binding("asterisk", "mark_page", "Mark page", show=False),
+        # The moves k9s and lazygit users reach for (g stays "first page").
+        Binding("home", "first_row", "First row", show=False),
+        Binding("end,G", "last_row", "Last row", show=False),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
     ]
 
     class MarksChanged(Message):
@@ -95,8 +107,12 @@ class AlertTable(Guarded, DataTable[Text]):
             super().__init__()
             self.count = count
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(
+        self, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC), id: str | None = None
+    ) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self.clock = clock
+        self.palette = PLAIN
         self.alerts: dict[str, Alert] = {}
         self.order: list[str] = []
         # Marked alerts, by id, with their last known data: a mark outlives a page change or
@@ -108,7 +124,7 @@ class AlertTable(Guarded, DataTable[Text]):
         self._columns: tuple[Column, ...] = ()
         self._optimistic: dict[str, Alert] = {}
         self._settled: set[str] = set()
-        self._ages_at = age_clock()
+        self._ages_at = minute(clock)
 
     # ------------------------------------------------------------------ columns
 
@@ -122,6 +138,21 @@ class AlertTable(Guarded, DataTable[Text]):
         else:
             self._fit_message()
 
+    def action_first_row(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=0)
+
+    def action_last_row(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=self.row_count - 1)
+
+    def set_palette(self, palette: Palette) -> None:
+        """A new theme: every row drawn again in its colours."""
+        self.palette = palette
+        with self.app.batch_update():
+            for alert_id in self.order:
+                self.redraw_row(alert_id)
+
     def _layout_columns(self, width: int) -> None:
         """(Re)create the columns for this width: a layout change, not a refresh."""
         self._wide = width >= WIDE_AT
@@ -130,7 +161,8 @@ class AlertTable(Guarded, DataTable[Text]):
         self.clear(columns=True)
         self._rendered.clear()
         for column in self._columns:
-            self.add_column(column.label, key=column.key, width=max(1, column.width))
+            fixed = STATUS_WIDTH if column.key == "status" else column.width
+            self.add_column(column.label, key=column.key, width=max(1, fixed))
         self._fit_message(width)
         for alert_id in self.order:
             self._add(alert_id)
@@ -138,7 +170,11 @@ class AlertTable(Guarded, DataTable[Text]):
 
     def _fit_message(self, width: int | None = None) -> None:
         width = width or self.size.width
-        fixed = sum(c.width for c in self._columns if c.key != "message")
+        fixed = sum(
+            STATUS_WIDTH if c.key == "status" else c.width
+            for c in self._columns
+            if c.key != "message"
+        )
         padding = 2 * self.cell_padding * len(self._columns) + 2
         message = self.columns.get("message")  # type: ignore[call-overload]
         if message is not None:
@@ -278,7 +314,7 @@ class AlertTable(Guarded, DataTable[Text]):
     def _refresh_ages(self) -> None:
         """Ages move on even when nothing else changes; only cells whose text moved are touched."""
         keys = [c.key for c in self._columns]
-        now = age_clock()
+        now = minute(self.clock)
         if "age" not in keys or now == self._ages_at:
             return  # ages only move when the minute does
         self._ages_at = now
@@ -290,7 +326,7 @@ class AlertTable(Guarded, DataTable[Text]):
                 continue
             text = age(alert.created_at, now)
             if drawn[index].plain != text:
-                cell = Text(text, style="dim")
+                cell = Text(text, style=self.palette["muted"])
                 self.update_cell(alert_id, "age", cell)
                 self._rendered[alert_id] = (*drawn[:index], cell, *drawn[index + 1 :])
 
@@ -351,52 +387,52 @@ class AlertTable(Guarded, DataTable[Text]):
         return tuple(values[c.key] for c in self._columns)
 
     def _cell(self, key: str, alert: Alert, state: RowState, marked: bool) -> Text:
+        p = self.palette
         if key == "flags":
-            mark = "●" if marked else " "
             if state.badge:
-                flag, style = "⧗", "bold #ffaf00"
+                flag, style = "⧗", p["pending"]
             elif state.outcome:
-                flag, style = (
-                    state.outcome,
-                    "bold #87d787" if state.outcome == "✓" else "bold #ff5f5f",
-                )
+                flag, style = state.outcome, p["ok" if state.outcome == "✓" else "failed"]
             elif state.recent:
-                flag, style = ("+" if state.recent == "new" else "~"), "bold #5fd7ff"
+                flag, style = ("+" if state.recent == "new" else "~"), p["recent"]
             else:
-                flag, style = " ", ""
-            text = Text(mark, style="bold #ff87d7")
+                flag, style = " ", p["muted"]
+            text = Text("●" if marked else " ", style=p["mark"])
             text.append(flag, style=style)
             return text
         if key == "priority":
-            return priority_cell(alert.priority)
+            return priority_cell(alert.priority, p)
         if key == "tiny":
-            cell = IdCell(clean(alert.tiny_id or MISSING), style="bold" if state.recent else "")
+            cell = IdCell(
+                clean(alert.tiny_id or MISSING),
+                style="bold" if state.recent else "",
+                overflow="ellipsis",
+                no_wrap=True,
+            )
             cell.alert_id = alert.id
             return cell
         if key == "status":
-            status = status_of(alert)
             if state.badge:
-                return Text(state.badge, style="italic #ffaf00")
-            return status_cell(status)
+                return Text(state.badge, style=p["pending"], no_wrap=True)
+            return status_cell(status_of(alert), p)
         if key == "age":
-            return Text(age(alert.created_at, self._ages_at), style="dim")
+            return Text(age(alert.created_at, self._ages_at), style=p["muted"])
         wire = _WIRE_FIELDS.get(key, ())
         if wire and not readable(alert, *wire):
-            return Text(MISSING, style="dim", justify="right" if key == "count" else "left")
+            return Text(MISSING, style=p["unknown"], justify="right" if key == "count" else "left")
         if key == "message":
             return literal(alert.message, "bold" if state.recent == "new" else "")
         if key == "entity":
             return literal(alert.entity or alert.source or "")
         if key == "owner":
-            return literal(alert.owner or "", "dim" if not alert.owner else "")
+            return literal(alert.owner or "")
         if key == "tags":
-            return literal(", ".join(alert.tags), "#87afd7")
+            tags = literal(", ".join(alert.tags))
+            tags.stylize(p["tags"])
+            return tags
         if key == "count":
-            return Text(
-                str(alert.count or 1),
-                justify="right",
-                style="bold" if (alert.count or 1) > 1 else "dim",
-            )
+            count = alert.count or 1
+            return Text(str(count), justify="right", style="bold" if count > 1 else p["muted"])
         raise KeyError(key)
 
     def _add(self, alert_id: str) -> None:

@@ -1,4 +1,5 @@
-"""The optimistic row (console.actions.expect) against what the site really shows afterwards."""
+"""The optimistic row (each op's ``expect`` in the registry) against what the site shows
+afterwards."""
 
 from __future__ import annotations
 
@@ -9,12 +10,11 @@ import httpx
 import pytest
 
 from console.actions import OPS, ActionTracker, State
-from console.actions.expect import expected
 from console.api import InputError, JsmClient
 from tests.actions.support import find, settled
 
 SHOWN = ("acknowledged", "status", "owner", "tags", "snoozed", "snoozed_until", "priority")
-SHOWN_TOO = ("message", "extra_properties")
+SHOWN_TOO = ("message", "extra_properties", "description")
 UNTIL = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=3)
 
 VISIBLE: dict[str, tuple[str, dict[str, Any] | None]] = {
@@ -28,6 +28,7 @@ VISIBLE: dict[str, tuple[str, dict[str, Any] | None]] = {
     "snooze": ("status:open AND snoozed:false", {"endTime": UNTIL}),
     "update_priority": ("status:open AND NOT priority:P5", {"priority": "P5"}),
     "update_message": ("status:open", {"message": "Optimistically renamed"}),
+    "update_description": ("status:open", {"description": "Optimistically described"}),
     "add_extra_properties": ("status:open", {"extraProperties": {"shard": 7, "hot": True}}),
     "remove_extra_properties": ("status:open", {"keys": ["service", "no-such-key"]}),
 }
@@ -39,7 +40,7 @@ async def test_the_expected_row_is_what_the_site_shows_after_success(
 ) -> None:
     query, data = VISIBLE[op]
     before = await client.get_alert(find(api, query, 1)[0]["id"])
-    hoped = expected(before, op, data)
+    hoped = OPS[op].expected(before, data)
     assert hoped is not None
     assert hoped.id == before.id
     batch = tracker.submit(op, [(before.id, f"#{before.tiny_id}")], data)
@@ -56,7 +57,7 @@ async def test_ops_that_change_nothing_in_a_row_expect_nothing(
     op: str, api: httpx.Client, client: JsmClient
 ) -> None:
     alert = await client.get_alert(find(api, "status:open", 1)[0]["id"])
-    assert expected(alert, op, {}) is None
+    assert OPS[op].expected(alert, {}) is None
 
 
 async def test_validate_checks_like_submit_and_sends_nothing(

@@ -24,6 +24,7 @@ from tests.actions.support import (
     targets,
     zero_stats,
 )
+from tests.api.support import ops
 
 # Good data for every op, so that only read-only mode can be the reason for a refusal.
 GOOD: dict[str, dict[str, Any] | None] = {
@@ -93,13 +94,13 @@ async def test_a_read_only_client_refuses_writes_but_reads(
     client = make_client(read_only=True)
     zero_stats(sim)
     with pytest.raises(ReadOnlyError):
-        await client.write("acknowledge", target["id"])
+        await client.send(OPS["acknowledge"].request, target["id"])
     with pytest.raises(ReadOnlyError):
-        await client.acknowledge(target["id"])
+        await ops(client).acknowledge(target["id"])
     with pytest.raises(ReadOnlyError):
-        await client.create_alert({"message": "not sent"})
+        await ops(client).create_alert({"message": "not sent"})
     with pytest.raises(ReadOnlyError):
-        await client.add_note(target["id"], "not sent")
+        await ops(client).add_note(target["id"], "not sent")
     with pytest.raises(ReadOnlyError):
         await client.request("DELETE", f"/v1/alerts/{target['id']}")
     assert client.requests_sent == 0

@@ -11,7 +11,7 @@ import pytest
 from console.api import BasicCredentials, BearerToken, JsmClient, ReadOnlyError, RetryPolicy, errors
 from console.simulator.server import BackgroundSimulator
 from tests.api.conftest import MakeClient
-from tests.api.support import closed_port, create_and_get, requests_seen
+from tests.api.support import closed_port, create_and_get, ops, requests_seen
 from tests.conftest import VIEWER
 from tests.helpers import get
 
@@ -70,10 +70,10 @@ async def test_the_viewer_is_forbidden_to_write_and_nothing_changes(
     target = next(a for a in listing.alerts if a.is_open and not a.acknowledged)
     before = get(api, target.id)
     for attempt in (
-        viewer.acknowledge(target.id),
-        viewer.add_tags(target.id, ["x"]),
-        viewer.create_alert({"message": "from the viewer"}),
-        viewer.add_note(target.id, "a note"),
+        ops(viewer).acknowledge(target.id),
+        ops(viewer).add_tags(target.id, ["x"]),
+        ops(viewer).create_alert({"message": "from the viewer"}),
+        ops(viewer).add_note(target.id, "a note"),
     ):
         with pytest.raises(errors.Forbidden) as caught:
             await attempt
@@ -94,13 +94,13 @@ async def test_a_token_without_delete_scope_is_unauthorized_on_deletes() -> None
         ) as client:
             alert = (await client.list_alerts()).alerts[0]
             with pytest.raises(errors.Unauthorized) as caught:
-                await client.remove_tags(alert.id, ["x"])
+                await ops(client).remove_tags(alert.id, ["x"])
             assert "scope does not match" in str(caught.value)
             assert "demo-token" not in str(caught.value)
             with pytest.raises(errors.Unauthorized):
-                await client.delete_alert(alert.id)
+                await ops(client).delete_alert(alert.id)
             # Adding is no delete: it still works.
-            assert (await client.add_tags(alert.id, ["x"])).request_id
+            assert (await ops(client).add_tags(alert.id, ["x"])).request_id
 
 
 async def test_a_read_only_client_sends_no_write(
@@ -109,9 +109,9 @@ async def test_a_read_only_client_sends_no_write(
     client = make_client(read_only=True)
     assert (await client.list_alerts(size=1)).total == 40
     with pytest.raises(ReadOnlyError):
-        await client.acknowledge("any")
+        await ops(client).acknowledge("any")
     with pytest.raises(ReadOnlyError):
-        await client.add_note("any", "text")
+        await ops(client).add_note("any", "text")
     assert requests_seen(sim) == {"total": 1, "reads": 1}
 
 
@@ -281,7 +281,7 @@ async def test_logs_never_show_the_token(
     raised.append(missing.value)
     sim.set_faults(error_rate=1.0)
     with pytest.raises(errors.ServerError) as server:
-        await good.acknowledge("any")
+        await ops(good).acknowledge("any")
     raised.append(server.value)
     with pytest.raises(errors.ServerError):
         await bearer.list_alerts()

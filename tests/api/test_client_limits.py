@@ -11,14 +11,14 @@ import pytest
 
 from console.api import InputError, JsmClient
 from console.simulator.server import BackgroundSimulator
-from tests.api.support import create_and_get, requests_seen, settled
+from tests.api.support import create_and_get, ops, requests_seen, settled
 from tests.helpers import get
 
 Call = Callable[[JsmClient], Awaitable[object]]
 
 
 def create(**fields: Any) -> Call:
-    return lambda c: c.create_alert({"message": "limits", **fields})
+    return lambda c: ops(c).create_alert({"message": "limits", **fields})
 
 
 def responders(n: int, kind: str = "user") -> list[dict[str, str]]:
@@ -27,10 +27,10 @@ def responders(n: int, kind: str = "user") -> list[dict[str, str]]:
 
 LIMITS: list[tuple[str, Call, str]] = [
     # create: the spec's lengths
-    ("message-131", lambda c: c.create_alert({"message": "m" * 131}), "message"),
-    ("message-empty", lambda c: c.create_alert({"message": ""}), "message"),
-    ("message-blank", lambda c: c.create_alert({"message": " \t "}), "message"),
-    ("message-missing", lambda c: c.create_alert({"alias": "a"}), "message"),
+    ("message-131", lambda c: ops(c).create_alert({"message": "m" * 131}), "message"),
+    ("message-empty", lambda c: ops(c).create_alert({"message": ""}), "message"),
+    ("message-blank", lambda c: ops(c).create_alert({"message": " \t "}), "message"),
+    ("message-missing", lambda c: ops(c).create_alert({"alias": "a"}), "message"),
     ("alias-513", create(alias="a" * 513), "alias"),
     ("description-15001", create(description="d" * 15_001), "description"),
     ("entity-513", create(entity="e" * 513), "entity"),
@@ -56,43 +56,43 @@ LIMITS: list[tuple[str, Call, str]] = [
     ("priority-P6", create(priority="P6"), "priority"),
     ("unknown-field", create(colour="red"), "colour"),
     # every other write
-    ("update-message-131", lambda c: c.update_message("id", "m" * 131), "message"),
-    ("update-message-empty", lambda c: c.update_message("id", ""), "message"),
-    ("update-description", lambda c: c.update_description("id", "d" * 15_001), "description"),
-    ("update-priority-P0", lambda c: c.update_priority("id", "P0"), "priority"),
-    ("update-priority-lower", lambda c: c.update_priority("id", "p1"), "priority"),
-    ("add-note-25001", lambda c: c.add_note("id", "n" * 25_001), "note"),
-    ("add-note-empty", lambda c: c.add_note("id", ""), "note"),
-    ("update-note-blank", lambda c: c.update_note("id", "1", "  "), "note"),
-    ("add-tags-none", lambda c: c.add_tags("id", []), "tags"),
-    ("add-tags-21", lambda c: c.add_tags("id", [f"t{i}" for i in range(21)]), "tags"),
-    ("add-tag-51", lambda c: c.add_tags("id", ["t" * 51]), "tags[0]"),
-    ("remove-tag-empty", lambda c: c.remove_tags("id", ["a", ""]), "tags[1]"),
-    ("add-extra-none", lambda c: c.add_extra_properties("id", {}), "extraProperties"),
+    ("update-message-131", lambda c: ops(c).update_message("id", "m" * 131), "message"),
+    ("update-message-empty", lambda c: ops(c).update_message("id", ""), "message"),
+    ("update-description", lambda c: ops(c).update_description("id", "d" * 15_001), "description"),
+    ("update-priority-P0", lambda c: ops(c).update_priority("id", "P0"), "priority"),
+    ("update-priority-lower", lambda c: ops(c).update_priority("id", "p1"), "priority"),
+    ("add-note-25001", lambda c: ops(c).add_note("id", "n" * 25_001), "note"),
+    ("add-note-empty", lambda c: ops(c).add_note("id", ""), "note"),
+    ("update-note-blank", lambda c: ops(c).update_note("id", "1", "  "), "note"),
+    ("add-tags-none", lambda c: ops(c).add_tags("id", []), "tags"),
+    ("add-tags-21", lambda c: ops(c).add_tags("id", [f"t{i}" for i in range(21)]), "tags"),
+    ("add-tag-51", lambda c: ops(c).add_tags("id", ["t" * 51]), "tags[0]"),
+    ("remove-tag-empty", lambda c: ops(c).remove_tags("id", ["a", ""]), "tags[1]"),
+    ("add-extra-none", lambda c: ops(c).add_extra_properties("id", {}), "extraProperties"),
     (
         "add-extra-8001",
-        lambda c: c.add_extra_properties("id", {"k": "v" * 8_000}),
+        lambda c: ops(c).add_extra_properties("id", {"k": "v" * 8_000}),
         "extraProperties",
     ),
-    ("remove-extra-none", lambda c: c.remove_extra_properties("id", []), "keys"),
-    ("assign-empty", lambda c: c.assign("id", ""), "accountId"),
-    ("add-responder-type", lambda c: c.add_responder("id", "group", "x"), "type"),
-    ("add-responder-id", lambda c: c.add_responder("id", "team", ""), "id"),
-    ("escalate-empty", lambda c: c.escalate("id", ""), "escalationId"),
-    ("action-empty", lambda c: c.execute_action("id", ""), "actionName"),
-    ("action-51", lambda c: c.execute_action("id", "a" * 51), "actionName"),
+    ("remove-extra-none", lambda c: ops(c).remove_extra_properties("id", []), "keys"),
+    ("assign-empty", lambda c: ops(c).assign("id", ""), "accountId"),
+    ("add-responder-type", lambda c: ops(c).add_responder("id", "group", "x"), "type"),
+    ("add-responder-id", lambda c: ops(c).add_responder("id", "team", ""), "id"),
+    ("escalate-empty", lambda c: ops(c).escalate("id", ""), "escalationId"),
+    ("action-empty", lambda c: ops(c).execute_action("id", ""), "actionName"),
+    ("action-51", lambda c: ops(c).execute_action("id", "a" * 51), "actionName"),
     (
         "snooze-naive",
-        lambda c: c.snooze("id", datetime.now() + timedelta(hours=1)),
+        lambda c: ops(c).snooze("id", datetime.now() + timedelta(hours=1)),
         "endTime",
     ),
     # listing
-    ("size-0", lambda c: c.list_alerts(size=0), "size"),
-    ("size-101", lambda c: c.list_alerts(size=101), "size"),
-    ("offset-negative", lambda c: c.list_alerts(offset=-1), "offset"),
-    ("window", lambda c: c.list_alerts(offset=19_950, size=100), "offset"),
-    ("window-edge", lambda c: c.list_alerts(offset=19_901, size=100), "offset"),
-    ("order", lambda c: c.list_alerts(order="up"), "order"),
+    ("size-0", lambda c: ops(c).list_alerts(size=0), "size"),
+    ("size-101", lambda c: ops(c).list_alerts(size=101), "size"),
+    ("offset-negative", lambda c: ops(c).list_alerts(offset=-1), "offset"),
+    ("window", lambda c: ops(c).list_alerts(offset=19_950, size=100), "offset"),
+    ("window-edge", lambda c: ops(c).list_alerts(offset=19_901, size=100), "offset"),
+    ("order", lambda c: ops(c).list_alerts(order="up"), "order"),
 ]
 
 
@@ -112,7 +112,7 @@ async def test_input_over_a_limit_is_refused_before_sending(
 
 async def test_several_problems_are_all_named(client: JsmClient, sim: BackgroundSimulator) -> None:
     with pytest.raises(InputError) as caught:
-        await client.create_alert(
+        await ops(client).create_alert(
             {"message": "", "tags": ["ok", "t" * 51], "priority": "urgent", "source": "s" * 101}
         )
     assert set(caught.value.fields) == {"message", "tags[1]", "priority", "source"}
@@ -124,11 +124,11 @@ async def test_nested_extra_properties_are_refused_before_sending(
     client: JsmClient, sim: BackgroundSimulator, nested: object
 ) -> None:
     with pytest.raises(InputError) as caught:
-        await client.create_alert({"message": "x", "extraProperties": {"k": nested}})
+        await ops(client).create_alert({"message": "x", "extraProperties": {"k": nested}})
     assert caught.value.fields
     assert all(f.startswith("extraProperties") for f in caught.value.fields)
     with pytest.raises(InputError):
-        await client.add_extra_properties("id", {"ok": 1, "k": nested})
+        await ops(client).add_extra_properties("id", {"ok": 1, "k": nested})
     assert requests_seen(sim).get("total", 0) == 0
 
 
@@ -140,7 +140,7 @@ async def test_a_nested_extra_property_is_named_once_by_its_key(client: JsmClien
     # a valid string; ... a valid integer; ..."), none of which says the value may not be
     # nested. It should name the field once, as the service does: 'extraProperties.k'.
     with pytest.raises(InputError) as caught:
-        await client.create_alert({"message": "x", "extraProperties": {"k": {"a": 1}}})
+        await ops(client).create_alert({"message": "x", "extraProperties": {"k": {"a": 1}}})
     assert caught.value.fields == ("extraProperties.k",), caught.value.problems
 
 
@@ -236,13 +236,13 @@ async def test_markup_escapes_and_unicode_round_trip_unchanged(
     assert stored["message"] == TEXT
     assert stored["tags"] == fields["tags"]
     assert stored["extraProperties"] == fields["extraProperties"]
-    note = await client.add_note(alert.id, f"note {TEXT}")
+    note = await ops(client).add_note(alert.id, f"note {TEXT}")
     assert note.note == f"note {TEXT}"
     notes = await client.list_notes(alert.id)
     assert [n.note for n in notes.values] == [TEXT, f"note {TEXT}"]
     updated = await client.update_note(alert.id, note.id, UNICODE)
     assert updated.note == UNICODE
-    await settled(client, (await client.update_message(alert.id, MARKUP + ANSI)).request_id)
-    await settled(client, (await client.update_description(alert.id, CONTROL)).request_id)
+    await settled(client, (await ops(client).update_message(alert.id, MARKUP + ANSI)).request_id)
+    await settled(client, (await ops(client).update_description(alert.id, CONTROL)).request_id)
     again = await client.get_alert(alert.id)
     assert (again.message, again.description) == (MARKUP + ANSI, CONTROL)

@@ -13,7 +13,7 @@ from console.api import BearerToken, InputError, JsmClient
 from console.api.models import PRIORITIES
 from console.simulator.server import BackgroundSimulator
 from tests.api.conftest import MakeClient
-from tests.api.support import create_and_get, read, requests_seen, settled, status_code
+from tests.api.support import create_and_get, ops, read, requests_seen, settled, status_code
 from tests.helpers import get
 
 
@@ -171,7 +171,7 @@ async def test_get_alert_by_alias_finds_the_open_alert(
 
 async def test_an_alias_with_url_characters_round_trips(client: JsmClient) -> None:
     alias = "disk full?&x=1#frag /var/ünï 100%"
-    receipt, sent = await client.create_alert({"message": "odd alias", "alias": alias})
+    receipt, sent = await ops(client).create_alert({"message": "odd alias", "alias": alias})
     assert sent == alias
     status = await settled(client, receipt.request_id)
     found = await client.get_alert_by_alias(alias)
@@ -185,7 +185,7 @@ async def test_an_alias_with_url_characters_round_trips(client: JsmClient) -> No
 async def test_create_without_alias_sends_a_generated_one(
     client: JsmClient, api: httpx.Client
 ) -> None:
-    receipt, alias = await client.create_alert({"message": "Disk full on db-7"})
+    receipt, alias = await ops(client).create_alert({"message": "Disk full on db-7"})
     assert receipt.result == "Request will be processed"
     assert alias.startswith("alert-console-")
     uuid.UUID(alias.removeprefix("alert-console-"))
@@ -195,7 +195,7 @@ async def test_create_without_alias_sends_a_generated_one(
     stored = get(api, status.alert_id or "")
     assert stored["alias"] == alias
     assert stored["message"] == "Disk full on db-7"
-    _, other = await client.create_alert({"message": "Disk full on db-7"})
+    _, other = await ops(client).create_alert({"message": "Disk full on db-7"})
     assert other != alias
 
 
@@ -217,7 +217,7 @@ async def test_create_keeps_the_given_alias_and_every_field(
         "extraProperties": {"lag_s": 31.5, "replicas": 2, "paged": False, "region": "eu"},
         "note": "first seen by the canary",
     }
-    receipt, alias = await client.create_alert(fields)
+    receipt, alias = await ops(client).create_alert(fields)
     assert alias == "replication-lag:pg-3"
     status = await settled(client, receipt.request_id)
     stored = get(api, status.alert_id or "")
@@ -235,7 +235,7 @@ async def test_create_with_the_alias_of_an_open_alert_deduplicates(
     client: JsmClient, api: httpx.Client
 ) -> None:
     first, _ = await create_and_get(client, {"alias": "kafka-lag:orders"})
-    receipt, _ = await client.create_alert({"message": "again", "alias": "kafka-lag:orders"})
+    receipt, _ = await ops(client).create_alert({"message": "again", "alias": "kafka-lag:orders"})
     status = await settled(client, receipt.request_id)
     assert status.is_success
     assert status.status == "Alert count incremented"
@@ -253,7 +253,7 @@ async def test_request_status_is_none_while_pending_then_the_record(
 ) -> None:
     alert, _ = await create_and_get(client)
     sim.set_processing(paused=True)
-    receipt = await client.acknowledge(alert.id)
+    receipt = await ops(client).acknowledge(alert.id)
     assert await client.request_status(receipt.request_id) is None
     assert await client.request_status(receipt.request_id) is None
     assert sim.stats()["pending"] == 1
@@ -270,12 +270,12 @@ async def test_request_status_is_none_while_pending_then_the_record(
 
 async def test_acknowledge_and_unacknowledge(client: JsmClient, api: httpx.Client) -> None:
     alert, _ = await create_and_get(client)
-    status = await settled(client, (await client.acknowledge(alert.id)).request_id)
+    status = await settled(client, (await ops(client).acknowledge(alert.id)).request_id)
     assert status.is_success and status.status == "Acknowledged alert"
     stored = get(api, alert.id)
     assert stored["acknowledged"] is True
     assert "ackTime" in stored
-    status = await settled(client, (await client.unacknowledge(alert.id)).request_id)
+    status = await settled(client, (await ops(client).unacknowledge(alert.id)).request_id)
     assert (status.action, status.status) == ("UnAcknowledge", "Unacknowledged alert")
     assert get(api, alert.id)["acknowledged"] is False
 
@@ -284,23 +284,23 @@ async def test_close_then_acknowledge_fails_in_its_status(
     client: JsmClient, api: httpx.Client
 ) -> None:
     alert, _ = await create_and_get(client)
-    status = await settled(client, (await client.close(alert.id)).request_id)
+    status = await settled(client, (await ops(client).close(alert.id)).request_id)
     assert (status.action, status.is_success) == ("Close", True)
     assert get(api, alert.id)["status"] == "closed"
-    late = await settled(client, (await client.acknowledge(alert.id)).request_id)
+    late = await settled(client, (await ops(client).acknowledge(alert.id)).request_id)
     assert not late.is_success
     assert late.status == "Alert is already closed"
 
 
 async def test_delete_alert(client: JsmClient, api: httpx.Client) -> None:
     alert, _ = await create_and_get(client)
-    status = await settled(client, (await client.delete_alert(alert.id)).request_id)
+    status = await settled(client, (await ops(client).delete_alert(alert.id)).request_id)
     assert (status.action, status.is_success) == ("Delete", True)
     assert status_code(api, f"/v1/alerts/{alert.id}") == 404
 
 
 async def test_a_write_to_a_missing_alert_fails_in_its_status(client: JsmClient) -> None:
-    receipt = await client.acknowledge("no-such-alert")
+    receipt = await ops(client).acknowledge("no-such-alert")
     status = await settled(client, receipt.request_id)
     assert not status.is_success
     assert status.status == "Alert does not exist"
@@ -309,7 +309,7 @@ async def test_a_write_to_a_missing_alert_fails_in_its_status(client: JsmClient)
 async def test_assign(client: JsmClient, sim: BackgroundSimulator, api: httpx.Client) -> None:
     user = next(d for d in sim.simulator.store.directory.values() if d.type == "user")
     alert, _ = await create_and_get(client)
-    status = await settled(client, (await client.assign(alert.id, user.id)).request_id)
+    status = await settled(client, (await ops(client).assign(alert.id, user.id)).request_id)
     assert (status.action, status.is_success) == ("AssignOwnership", True)
     assert get(api, alert.id)["owner"] == user.name
 
@@ -319,7 +319,7 @@ async def test_add_responder(
 ) -> None:
     team = next(d for d in sim.simulator.store.directory.values() if d.type == "team")
     alert, _ = await create_and_get(client)
-    receipt = await client.add_responder(alert.id, "team", team.id)
+    receipt = await ops(client).add_responder(alert.id, "team", team.id)
     status = await settled(client, receipt.request_id)
     assert (status.action, status.is_success) == ("AddResponder", True)
     assert get(api, alert.id)["responders"] == [{"id": team.id, "type": "team"}]
@@ -328,14 +328,14 @@ async def test_add_responder(
 async def test_escalate(client: JsmClient, sim: BackgroundSimulator, api: httpx.Client) -> None:
     escalation = next(d for d in sim.simulator.store.directory.values() if d.type == "escalation")
     alert, _ = await create_and_get(client)
-    status = await settled(client, (await client.escalate(alert.id, escalation.id)).request_id)
+    status = await settled(client, (await ops(client).escalate(alert.id, escalation.id)).request_id)
     assert (status.action, status.is_success, status.status) == (
         "Escalate",
         True,
         "Escalated alert",
     )
     assert {"id": escalation.id, "type": "escalation"} in get(api, alert.id)["responders"]
-    unknown = await settled(client, (await client.escalate(alert.id, "no-such")).request_id)
+    unknown = await settled(client, (await ops(client).escalate(alert.id, "no-such")).request_id)
     assert not unknown.is_success and unknown.status == "Escalation does not exist"
 
 
@@ -343,7 +343,7 @@ async def test_snooze_with_a_time_zone_aware_end(client: JsmClient, api: httpx.C
     alert, _ = await create_and_get(client)
     plus_five = timezone(timedelta(hours=5, minutes=30))
     until = (datetime.now(UTC) + timedelta(hours=2)).astimezone(plus_five)
-    status = await settled(client, (await client.snooze(alert.id, until)).request_id)
+    status = await settled(client, (await ops(client).snooze(alert.id, until)).request_id)
     assert (status.action, status.is_success) == ("Snooze", True)
     stored = get(api, alert.id)
     assert stored["snoozed"] is True
@@ -355,7 +355,7 @@ async def test_snooze_with_a_naive_time_is_refused_before_sending(
     client: JsmClient, sim: BackgroundSimulator
 ) -> None:
     with pytest.raises(InputError) as caught:
-        await client.snooze("any-alert", datetime.now() + timedelta(hours=1))
+        await ops(client).snooze("any-alert", datetime.now() + timedelta(hours=1))
     assert caught.value.fields == ("endTime",)
     assert "time zone" in str(caught.value)
     assert requests_seen(sim).get("total", 0) == 0
@@ -364,23 +364,25 @@ async def test_snooze_with_a_naive_time_is_refused_before_sending(
 async def test_execute_action(client: JsmClient) -> None:
     alert, _ = await create_and_get(client, {"actions": ["restart pod"]})
     status = await settled(
-        client, (await client.execute_action(alert.id, "restart pod")).request_id
+        client, (await ops(client).execute_action(alert.id, "restart pod")).request_id
     )
     assert (status.action, status.is_success) == ("restart pod", True)
     assert status.status == "Executed action [restart pod]"
     logs = await client.list_logs(alert.id, size=100)
     assert any(entry.log == "Executed custom action [restart pod]" for entry in logs.values)
-    other = await settled(client, (await client.execute_action(alert.id, "reboot")).request_id)
+    other = await settled(client, (await ops(client).execute_action(alert.id, "reboot")).request_id)
     assert not other.is_success
     assert other.status == "Action [reboot] is not available for this alert"
 
 
 async def test_add_and_remove_tags(client: JsmClient, api: httpx.Client) -> None:
     alert, _ = await create_and_get(client, {"tags": ["keep", "drop-me"]})
-    status = await settled(client, (await client.add_tags(alert.id, ["new", "keep"])).request_id)
+    status = await settled(
+        client, (await ops(client).add_tags(alert.id, ["new", "keep"])).request_id
+    )
     assert (status.action, status.is_success) == ("AddTags", True)
     assert get(api, alert.id)["tags"] == ["keep", "drop-me", "new"]
-    receipt = await client.remove_tags(alert.id, ["drop-me", "absent"])
+    receipt = await ops(client).remove_tags(alert.id, ["drop-me", "absent"])
     status = await settled(client, receipt.request_id)
     assert (status.action, status.is_success) == ("RemoveTags", True)
     assert get(api, alert.id)["tags"] == ["keep", "new"]
@@ -391,7 +393,7 @@ async def test_add_extra_properties_of_every_scalar_type(
 ) -> None:
     alert, _ = await create_and_get(client, {"extraProperties": {"old": "x"}})
     properties = {"flag": True, "off": False, "count": 3, "ratio": 0.25, "text": "eu-west-1"}
-    receipt = await client.add_extra_properties(alert.id, properties)
+    receipt = await ops(client).add_extra_properties(alert.id, properties)
     status = await settled(client, receipt.request_id)
     assert (status.action, status.is_success) == ("AddDetails", True)
     stored = get(api, alert.id)["extraProperties"]
@@ -404,7 +406,7 @@ async def test_add_extra_properties_of_every_scalar_type(
 
 async def test_remove_extra_properties(client: JsmClient, api: httpx.Client) -> None:
     alert, _ = await create_and_get(client, {"extraProperties": {"a": 1, "b": 2, "c": 3}})
-    receipt = await client.remove_extra_properties(alert.id, ["a", "c", "absent"])
+    receipt = await ops(client).remove_extra_properties(alert.id, ["a", "c", "absent"])
     status = await settled(client, receipt.request_id)
     assert (status.action, status.is_success) == ("RemoveDetails", True)
     assert get(api, alert.id)["extraProperties"] == {"b": 2}
@@ -415,9 +417,9 @@ async def test_update_message_description_and_priority(
 ) -> None:
     alert, _ = await create_and_get(client, {"description": "old", "priority": "P4"})
     receipts = [
-        await client.update_message(alert.id, "New message"),
-        await client.update_description(alert.id, "New description\nwith two lines"),
-        await client.update_priority(alert.id, "P1"),
+        await ops(client).update_message(alert.id, "New message"),
+        await ops(client).update_description(alert.id, "New description\nwith two lines"),
+        await ops(client).update_priority(alert.id, "P1"),
     ]
     actions = [(await settled(client, r.request_id)).action for r in receipts]
     assert actions == ["UpdateMessage", "UpdateDescription", "UpdatePriority"]
@@ -425,7 +427,7 @@ async def test_update_message_description_and_priority(
     assert stored["message"] == "New message"
     assert stored["description"] == "New description\nwith two lines"
     assert stored["priority"] == "P1"
-    await settled(client, (await client.update_description(alert.id, "")).request_id)
+    await settled(client, (await ops(client).update_description(alert.id, "")).request_id)
     assert get(api, alert.id)["description"] == ""
 
 
@@ -435,8 +437,8 @@ async def test_update_message_description_and_priority(
 async def test_notes_add_list_update_delete(client: JsmClient, api: httpx.Client) -> None:
     alert, _ = await create_and_get(client)
     assert (await client.list_notes(alert.id)).values == []
-    first = await client.add_note(alert.id, "checked the dashboards")
-    second = await client.add_note(alert.id, "paged the DBA")
+    first = await ops(client).add_note(alert.id, "checked the dashboards")
+    second = await ops(client).add_note(alert.id, "paged the DBA")
     assert first.note == "checked the dashboards"
     assert first.owner == "demo@example.com"
     assert first.id != second.id
@@ -460,8 +462,8 @@ async def test_notes_add_list_update_delete(client: JsmClient, api: httpx.Client
 
 async def test_list_logs_pages_through_the_history(client: JsmClient) -> None:
     alert, _ = await create_and_get(client)
-    await settled(client, (await client.acknowledge(alert.id)).request_id)
-    await settled(client, (await client.close(alert.id)).request_id)
+    await settled(client, (await ops(client).acknowledge(alert.id)).request_id)
+    await settled(client, (await ops(client).close(alert.id)).request_id)
     logs = await client.list_logs(alert.id)
     texts = [entry.log for entry in logs.values]
     assert texts[0].startswith("Alert created via")
@@ -486,6 +488,6 @@ async def test_bearer_token_reads_and_writes(make_client: MakeClient, api: httpx
     listing = await client.list_alerts(size=5)
     assert listing.total == 40
     target = next(a for a in all_alerts(api) if a["status"] == "open" and not a["acknowledged"])
-    status = await settled(client, (await client.acknowledge(target["id"])).request_id)
+    status = await settled(client, (await ops(client).acknowledge(target["id"])).request_id)
     assert status.is_success
     assert get(api, target["id"])["acknowledged"] is True

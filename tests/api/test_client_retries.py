@@ -18,6 +18,7 @@ from tests.api.support import (
     closed_port,
     create_and_get,
     drained,
+    ops,
     read,
     requests_seen,
     settled,
@@ -182,7 +183,7 @@ async def test_an_unsafe_write_is_retried_after_a_429(
     sim.admin("stats", method="DELETE")
     sim.set_faults(throttle_rate=1.0)
     started = time.monotonic()
-    escalating = asyncio.create_task(client.escalate(alert.id, escalation.id))
+    escalating = asyncio.create_task(ops(client).escalate(alert.id, escalation.id))
     await held_back(client)
     sim.set_faults(throttle_rate=0.0)
     receipt = await escalating
@@ -204,7 +205,7 @@ async def test_creates_with_aliases_under_dropped_answers_make_one_alert_each(
     sim.set_faults(drop_rate=0.5)
     aliases = [f"dropped-create-{i}" for i in range(10)]
     for alias in aliases:
-        _, sent = await client.create_alert({"message": f"alert {alias}", "alias": alias})
+        _, sent = await ops(client).create_alert({"message": f"alert {alias}", "alias": alias})
         assert sent == alias
     counts = requests_seen(sim)
     assert counts["fault_drop"] >= 1
@@ -224,7 +225,7 @@ async def test_creates_without_alias_under_dropped_answers_make_one_alert_each(
 ) -> None:
     client = make_client(retry=PATIENT)
     sim.set_faults(drop_rate=0.5)
-    aliases = [(await client.create_alert({"message": f"no alias {i}"}))[1] for i in range(8)]
+    aliases = [(await ops(client).create_alert({"message": f"no alias {i}"}))[1] for i in range(8)]
     assert len(set(aliases)) == 8
     counts = requests_seen(sim)
     assert counts["fault_drop"] >= 1
@@ -242,7 +243,7 @@ async def test_a_create_whose_answers_are_all_dropped_raises_but_made_one_alert(
 ) -> None:
     sim.set_faults(drop_rate=1.0)
     with pytest.raises(errors.TransportError) as caught:
-        await client.create_alert({"message": "never answered", "alias": "never-answered"})
+        await ops(client).create_alert({"message": "never answered", "alias": "never-answered"})
     assert caught.value.reached_server is True
     assert requests_seen(sim)["writes"] == client.retry.attempts == 6
     sim.set_faults(drop_rate=0.0)
@@ -255,10 +256,10 @@ async def test_a_create_whose_answers_are_all_dropped_raises_but_made_one_alert(
 UnsafeWrite = Callable[[JsmClient, str, dict[str, str]], Awaitable[object]]
 
 UNSAFE: dict[str, UnsafeWrite] = {
-    "escalate": lambda c, alert_id, ids: c.escalate(alert_id, ids["escalation"]),
-    "delete_alert": lambda c, alert_id, ids: c.delete_alert(alert_id),
-    "execute_action": lambda c, alert_id, ids: c.execute_action(alert_id, "restart"),
-    "add_note": lambda c, alert_id, ids: c.add_note(alert_id, "written once"),
+    "escalate": lambda c, alert_id, ids: ops(c).escalate(alert_id, ids["escalation"]),
+    "delete_alert": lambda c, alert_id, ids: ops(c).delete_alert(alert_id),
+    "execute_action": lambda c, alert_id, ids: ops(c).execute_action(alert_id, "restart"),
+    "add_note": lambda c, alert_id, ids: ops(c).add_note(alert_id, "written once"),
     "delete_note": lambda c, alert_id, ids: c.delete_note(alert_id, ids["note"]),
 }
 
@@ -272,7 +273,7 @@ async def test_an_unsafe_write_is_sent_once_when_its_answer_is_dropped(
         "escalation": next(
             e.id for e in sim.simulator.store.directory.values() if e.type == "escalation"
         ),
-        "note": (await client.add_note(alert.id, "to delete")).id,
+        "note": (await ops(client).add_note(alert.id, "to delete")).id,
     }
     sim.admin("stats", method="DELETE")
     sim.set_faults(drop_rate=1.0)
@@ -301,7 +302,7 @@ async def test_a_safe_write_is_retried_when_its_answer_is_dropped(
     sim.admin("stats", method="DELETE")
     sim.set_faults(drop_rate=1.0)
     with pytest.raises(errors.TransportError) as caught:
-        await client.acknowledge(alert.id)
+        await ops(client).acknowledge(alert.id)
     assert caught.value.reached_server is True
     assert requests_seen(sim)["writes"] == client.retry.attempts == 6
     sim.set_faults(drop_rate=0.0)
@@ -323,12 +324,12 @@ async def test_an_unsafe_write_is_not_retried_after_a_5xx(
     sim.admin("stats", method="DELETE")
     sim.set_faults(**{fault: 1.0})
     with pytest.raises(error):
-        await client.escalate(alert.id, "any-escalation")
+        await ops(client).escalate(alert.id, "any-escalation")
     with pytest.raises(error):
-        await client.add_note(alert.id, "note")
+        await ops(client).add_note(alert.id, "note")
     assert requests_seen(sim)["writes"] == 2
     with pytest.raises(error):
-        await client.close(alert.id)  # safe: retried
+        await ops(client).close(alert.id)  # safe: retried
     assert requests_seen(sim)["writes"] == 2 + client.retry.attempts
 
 
@@ -341,7 +342,7 @@ async def test_an_unsafe_write_is_retried_when_it_never_left(make_client: MakeCl
     )
     started = time.monotonic()
     with pytest.raises(errors.TransportError) as caught:
-        await client.escalate("any", "any-escalation")
+        await ops(client).escalate("any", "any-escalation")
     assert caught.value.reached_server is False
     assert client.requests_sent > 3
     assert 0.4 < time.monotonic() - started < 1.5

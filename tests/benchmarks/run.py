@@ -225,6 +225,7 @@ def refresh_cpu(quick: bool) -> Iterator[dict[str, Any]]:
     from console.actions import ActionTracker
     from console.api import BasicCredentials, JsmClient
     from console.tui.app import AlertConsole, Settings
+    from tests.api.support import ops
 
     reps = 10 if quick else 40
     results: dict[str, list[float]] = {"unchanged": [], "changed": [], "rebuild": []}
@@ -257,9 +258,9 @@ def refresh_cpu(quick: bool) -> Iterator[dict[str, Any]]:
                     update = await app.feed.refresh()
                     assert update is not None
                     if kind == "rebuild":
-                        app.table.clear()
-                        app.table._rendered.clear()
-                        app.table.show(update.alerts, update.order, fresh_view=True)
+                        app.main.table.clear()
+                        app.main.table._rendered.clear()
+                        app.main.table.show(update.alerts, update.order, fresh_view=True)
                     else:
                         app._apply(update)
                         if kind == "changed":
@@ -269,12 +270,14 @@ def refresh_cpu(quick: bool) -> Iterator[dict[str, Any]]:
 
                 for rep in range(reps):
                     await cycle("unchanged")
-                    ids = app.table.order[1:11]  # not the selected row: the table alone
+                    ids = app.main.table.order[1:11]  # not the selected row: the table alone
                     expected[:] = ids
                     async with asyncio.TaskGroup() as group:
                         # A new message: visible in the row, and never against a limit.
                         receipts = [
-                            group.create_task(client.update_message(i, f"benchmark change {rep}"))
+                            group.create_task(
+                                ops(client).update_message(i, f"benchmark change {rep}")
+                            )
                             for i in ids
                         ]
                     for receipt in receipts:

@@ -146,7 +146,7 @@ async def fill(pilot: Pilot[None], **values: str) -> None:
 async def select(pilot: Pilot[None], alert_id: str) -> None:
     app = pilot.app
     assert isinstance(app, AlertConsole)
-    app.table.move_cursor(row=app.table.order.index(alert_id))
+    app.main.table.move_cursor(row=app.main.table.order.index(alert_id))
     await pilot.pause()
 
 
@@ -164,7 +164,7 @@ def toasts(app: AlertConsole) -> list[str]:
 
 def row_texts(app: AlertConsole) -> list[list[str]]:
     """Every row of the table as the user reads it: plain text of each cell, in screen order."""
-    table = app.table
+    table = app.main.table
     return [
         [str(getattr(cell, "plain", cell)) for cell in table.get_row_at(i)]
         for i in range(table.row_count)
@@ -172,5 +172,5 @@ def row_texts(app: AlertConsole) -> list[list[str]]:
 
 
 def column(app: AlertConsole, key: str) -> list[str]:
-    index = [c.key for c in app.table._columns].index(key)
+    index = [c.key for c in app.main.table._columns].index(key)
     return [row[index] for row in row_texts(app)]

@@ -156,9 +156,9 @@ async def test_no_raw_control_reaches_the_terminal_the_journal_or_the_logs(
 ) -> None:
     async with app.run_test(size=WIDE, notifications=True) as pilot:
         await loaded(pilot)
-        assert app.table.row_count == len(ALERTS)
+        assert app.main.table.row_count == len(ALERTS)
         # The table, the header (site and user) and the detail pane with notes and activity.
-        await until(pilot, lambda: "Activity" in shown(app.detail._history))
+        await until(pilot, lambda: "Activity" in shown(app.main.detail._history))
         assert_safe(app, "table and detail pane")
         assert "␛]52;c;" in terminal_stream(app)  # shown, as text
 
@@ -194,23 +194,23 @@ async def test_no_raw_control_reaches_the_terminal_the_journal_or_the_logs(
         await pilot.press("n")
 
         # A query the user typed, shown in the page bar.
-        app.query_bar.input.value = f'message: "{corpus.SGR_RED}x {corpus.RLO} {BRACES}"'
+        app.main.query_bar.input.value = f'message: "{corpus.SGR_RED}x {corpus.RLO} {BRACES}"'
         await pilot.press("slash", "enter")
-        await until(pilot, lambda: "query: message" in str(app.page_bar.content))
+        await until(pilot, lambda: "query: message" in str(app.main.page_bar.content))
         await settle(pilot)
         assert_safe(app, "page bar with a hostile query")
 
         # The service fails with a hostile message: the header says why.
         hostile.on("GET", "/v1/alerts", json_reply({"message": ALL}, 503))
         await pilot.press("r")
-        await until(pilot, lambda: "⚠" in str(app.status_bar.content))
+        await until(pilot, lambda: "⚠" in str(app.main.status_bar.content))
         assert_safe(app, "header with the service's error")
 
         # A bug of ours with hostile text in its message: one toast, and a crash file.
         def broken() -> None:
             raise ValueError(ALL)
 
-        app.table.tick = broken  # type: ignore[method-assign]
+        app.main.table.tick = broken  # type: ignore[method-assign]
         await until(pilot, lambda: any("alert-console bug" in t for t in toasts(app)))
         assert_safe(app, "bug toast")
 

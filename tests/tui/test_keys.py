@@ -40,13 +40,14 @@ async def test_acknowledge_and_unacknowledge(
         await select(pilot, target["id"])
         await pilot.press("a")
         # At once: the pending badge and the expected state.
-        index = app.table.order.index(target["id"])
+        index = app.main.table.order.index(target["id"])
         assert column(app, "flags")[index].strip() == "⧗"
         await until(pilot, lambda: alert_of(api, target["id"])["acknowledged"])
         await until(pilot, lambda: any("Acknowledge done" in t for t in toasts(app)))
         assert any("request" in t for t in toasts(app))  # the sent toast names the request id
         await until(
-            pilot, lambda: column(app, "status")[app.table.order.index(target["id"])] == "acked"
+            pilot,
+            lambda: column(app, "status")[app.main.table.order.index(target["id"])] == "acked",
         )
         await pilot.press("u")
         await until(pilot, lambda: not alert_of(api, target["id"])["acknowledged"])
@@ -232,12 +233,12 @@ async def test_bulk_action_over_marks_ends_with_one_summary(
     async with console.run_test(size=WIDE, notifications=True) as pilot:
         app = await loaded(pilot)
         await pilot.press("space", "space", "space")  # marks three rows, moving down
-        marked = [i for i in app.table.order if i in app.table.marks]
+        marked = [i for i in app.main.table.order if i in app.main.table.marks]
         assert len(marked) == 3
-        assert "3 marked" in str(app.page_bar.content)
+        assert "3 marked" in str(app.main.page_bar.content)
         await pilot.press("a")
         # Sent: the marks are cleared, so the next key cannot fall on them again.
-        assert not app.table.marks
+        assert not app.main.table.marks
         await until(pilot, lambda: all(alert_of(api, i)["acknowledged"] for i in marked))
         await until(pilot, lambda: any("3 acknowledged" in t for t in toasts(app)))
         assert sum("Bulk action finished" in t for t in toasts(app)) == 1
@@ -247,18 +248,19 @@ async def test_mark_page_then_act_on_all(console: AlertConsole, api: httpx.Clien
     async with console.run_test(size=WIDE) as pilot:
         app = await loaded(pilot)
         await pilot.press("asterisk")
-        assert set(app.table.marks) == set(app.table.order)
+        assert set(app.main.table.marks) == set(app.main.table.order)
         await pilot.press("t")
         await fill(pilot, tags="page-wide")
         await until(
-            pilot, lambda: all("page-wide" in alert_of(api, i)["tags"] for i in app.table.order)
+            pilot,
+            lambda: all("page-wide" in alert_of(api, i)["tags"] for i in app.main.table.order),
         )
 
 
 async def test_copy_id_and_json(console: AlertConsole) -> None:
     async with console.run_test(size=WIDE) as pilot:
         app = await loaded(pilot)
-        alert = app.table.selected
+        alert = app.main.table.selected
         await pilot.press("y")
         assert app.clipboard == alert.id
         await pilot.press("Y")
@@ -295,7 +297,7 @@ async def test_read_only_sends_nothing(sim: BackgroundSimulator, tmp_path: Any) 
         )
         async with app.run_test(size=WIDE, notifications=True) as pilot:
             await loaded(pilot)
-            assert "READ-ONLY" in str(app.status_bar.content)
+            assert "READ-ONLY" in str(app.main.status_bar.content)
             for key in ("a", "u", "c", "w", "t", "n", "N", "D", "exclamation_mark"):
                 await pilot.press(key)
                 await pilot.pause()

@@ -67,15 +67,15 @@ async def test_a_field_the_service_got_wrong_shows_as_missing_and_the_rest_shows
         await loaded(pilot)
         rows = {row[2]: row for row in row_texts(app)}
         assert set(rows) == {"7", "8", "1"}
-        keys = [c.key for c in app.table._columns]
+        keys = [c.key for c in app.main.table._columns]
         assert rows["7"][keys.index("message")] == "?"
         assert rows["7"][keys.index("status")] == "?"
         assert rows["1"][keys.index("message")] == "fine"
         assert rows["8"][keys.index("age")].endswith("d")  # a naive time, read as UTC
-        assert "1 alert unreadable (no id): not shown" in shown(app.page_bar)
+        assert "1 alert unreadable (no id): not shown" in shown(app.main.page_bar)
         await select(pilot, "bad")
-        await until(pilot, lambda: "Unreadable" in shown(app.detail._fields))
-        assert "acknowledged, message" in shown(app.detail._fields)
+        await until(pilot, lambda: "Unreadable" in shown(app.main.detail._fields))
+        assert "acknowledged, message" in shown(app.main.detail._fields)
 
 
 async def test_a_dripping_server_times_out_says_so_and_the_next_refresh_recovers(
@@ -87,12 +87,12 @@ async def test_a_dripping_server_times_out_says_so_and_the_next_refresh_recovers
         hostile.origin, retry=RetryPolicy(attempts=1, budget_s=1.5, attempt_s=1.0)
     )
     async with app.run_test(size=WIDE) as pilot:
-        await until(pilot, lambda: "no complete answer" in shown(app.status_bar))
-        assert "within 1 s" in shown(app.status_bar)
+        await until(pilot, lambda: "no complete answer" in shown(app.main.status_bar))
+        assert "within 1 s" in shown(app.main.status_bar)
         hostile.on("GET", "/v1/alerts", listing(ALERT))
         await pilot.press("r")
-        await until(pilot, lambda: "updated" in shown(app.status_bar))
-        assert "⚠" not in shown(app.status_bar)
+        await until(pilot, lambda: "updated" in shown(app.main.status_bar))
+        assert "⚠" not in shown(app.main.status_bar)
         assert column(app, "tiny") == ["1"]
 
 
@@ -105,7 +105,7 @@ async def test_a_snooze_that_cannot_be_represented_is_refused_in_the_form(
 ) -> None:
     async with console.run_test(size=WIDE) as pilot:
         app = await loaded(pilot)
-        before = get(api, app.table.selected_id or "")
+        before = get(api, app.main.table.selected_id or "")
         await pilot.press("s")
         await fill(pilot, until=typed)
         await pilot.pause()
@@ -128,7 +128,7 @@ async def test_a_bug_in_a_key_is_reported_once_and_the_console_carries_on(
 
     async with console.run_test(size=WIDE, notifications=True) as pilot:
         app = await loaded(pilot)
-        app.action_refresh = boom  # type: ignore[method-assign]
+        app.main.action_refresh = boom  # type: ignore[method-assign]
         await pilot.press("r")
         await until(pilot, lambda: any("alert-console bug" in t for t in toasts(app)))
         await pilot.press("r")
@@ -142,7 +142,7 @@ async def test_a_bug_in_a_key_is_reported_once_and_the_console_carries_on(
         assert stat.S_IMODE(report.path.parent.stat().st_mode) == 0o700
         # Still running: the next page works.
         await pilot.press("right_square_bracket")
-        await until(pilot, lambda: "21–40 of 40" in shown(app.page_bar))
+        await until(pilot, lambda: "21–40 of 40" in shown(app.main.page_bar))
 
 
 @pytest.mark.bugs_expected
@@ -160,7 +160,7 @@ async def test_a_bug_in_a_worker_is_reported_and_the_console_carries_on(
         assert app.is_running
         await pilot.press("down")
         await pilot.pause()
-        assert app.table.cursor_row == 2  # keys still work
+        assert app.main.table.cursor_row == 2  # keys still work
 
 
 @pytest.mark.bugs_expected
@@ -173,11 +173,11 @@ async def test_a_bug_that_repeats_on_a_timer_is_backed_off(console: AlertConsole
 
     async with console.run_test(size=WIDE) as pilot:
         app = await loaded(pilot)
-        app.table.tick = broken  # type: ignore[method-assign]
+        app.main.table.tick = broken  # type: ignore[method-assign]
         for _ in range(10):
-            app._tick()
+            app.main._tick()
         assert len(calls) == 1  # then quiet for a while, doubling after each failure
-        assert app._tick_resumes_at > 0
+        assert app.main._tick_resumes_at > 0
 
 
 # ---------------------------------------------------------------------- quitting
@@ -228,14 +228,14 @@ async def test_a_marked_alert_that_left_the_page_is_still_the_target_and_no_neig
     app = await make_console(sim.origin, query="status: open")
     async with app.run_test(size=WIDE) as pilot:
         await loaded(pilot)
-        first, second, third = app.table.order[:3]
+        first, second, third = app.main.table.order[:3]
         await pilot.press("space", "space")  # marks the first two rows
         # Someone else closes the first one: it leaves this query's page.
         api.post(f"/v1/alerts/{first}/close", json={})
         await until(pilot, lambda: get(api, first)["status"] == "closed")
         await pilot.press("r")
-        await until(pilot, lambda: first not in app.table.order)
-        assert "2 marked (1 off this page)" in shown(app.page_bar)
+        await until(pilot, lambda: first not in app.main.table.order)
+        assert "2 marked (1 off this page)" in shown(app.main.page_bar)
         await pilot.press("t")
         await until(pilot, lambda: isinstance(app.screen, FormDialog))
         intro = shown(app.screen.query_one("#form-intro"))  # type: ignore[arg-type]
@@ -244,7 +244,7 @@ async def test_a_marked_alert_that_left_the_page_is_still_the_target_and_no_neig
         await until(pilot, lambda: "exactly-these" in get(api, second)["tags"])
         await until(pilot, lambda: "exactly-these" in get(api, first)["tags"])
         assert "exactly-these" not in get(api, third)["tags"]
-        assert not app.table.marks
+        assert not app.main.table.marks
 
 
 async def test_delete_asks_for_the_alert_id_when_there_is_no_tiny_id(
@@ -289,7 +289,7 @@ async def test_a_multi_line_note_is_sent_whole(console: AlertConsole, api: httpx
     note = "first line\nsecond line\n\n  indented fourth"
     async with console.run_test(size=WIDE) as pilot:
         app = await loaded(pilot)
-        alert_id = app.table.selected_id
+        alert_id = app.main.table.selected_id
         await pilot.press("n")
         await fill(pilot, note=note)
 

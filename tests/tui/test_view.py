@@ -11,11 +11,11 @@ from tests.tui.conftest import SMALL, WIDE, column, loaded, row_texts, shown, to
 
 
 def page_bar(app: AlertConsole) -> str:
-    return shown(app.page_bar)
+    return shown(app.main.page_bar)
 
 
 def status_bar(app: AlertConsole) -> str:
-    return shown(app.status_bar)
+    return shown(app.main.status_bar)
 
 
 async def test_first_page_newest_first_with_the_cursor_on_top(
@@ -26,15 +26,15 @@ async def test_first_page_newest_first_with_the_cursor_on_top(
     ).json()["values"]
     async with console.run_test(size=WIDE) as pilot:
         app = await loaded(pilot)
-        assert app.table.row_count == 20
+        assert app.main.table.row_count == 20
         assert column(app, "tiny") == [a["tinyId"] for a in newest]
-        assert app.table.cursor_row == 0
-        assert app.table.selected_id == newest[0]["id"]
+        assert app.main.table.cursor_row == 0
+        assert app.main.table.selected_id == newest[0]["id"]
         assert "1–20 of 40" in page_bar(app)
         assert "sort createdAt ↓" in page_bar(app)
         assert "updated" in status_bar(app)
         # The detail pane shows the selected alert's fields.
-        await until(pilot, lambda: newest[0]["id"] in shown(app.detail._fields))
+        await until(pilot, lambda: newest[0]["id"] in shown(app.main.detail._fields))
 
 
 async def test_paging_forward_back_and_to_the_first_page(
@@ -83,13 +83,13 @@ async def test_a_query_shows_what_it_matches(console: AlertConsole, api: httpx.C
     async with console.run_test(size=WIDE) as pilot:
         app = await loaded(pilot)
         await pilot.press("slash")
-        assert app.focused is app.query_bar.input
-        app.query_bar.input.value = ""
+        assert app.focused is app.main.query_bar.input
+        app.main.query_bar.input.value = ""
         await pilot.press(*"priority: P3 AND status: open", "enter")
         await until(pilot, lambda: app.feed.last.view.query == "priority: P3 AND status: open")
         assert sorted(column(app, "tiny")) == sorted(a["tinyId"] for a in expected["values"][:20])
         assert f"of {expected['count']}" in page_bar(app)
-        assert app.focused is app.table
+        assert app.focused is app.main.table
 
 
 async def test_a_malformed_query_is_flagged_at_once_and_the_results_stay(
@@ -100,17 +100,17 @@ async def test_a_malformed_query_is_flagged_at_once_and_the_results_stay(
         before = row_texts(app)
         reads = sim.stats()["requests"]["reads"]
         await pilot.press("slash")
-        app.query_bar.input.value = ""
+        app.main.query_bar.input.value = ""
         await pilot.press(*"status: open AND (priority: P1")
-        await until(pilot, lambda: "Unclosed" in shown(app.query_bar.problem))
+        await until(pilot, lambda: "Unclosed" in shown(app.main.query_bar.problem))
         await pilot.press("enter")
         await pilot.pause(0.2)
         assert app.feed.view.query == ""  # not applied
         assert row_texts(app) == before
         assert sim.stats()["requests"]["reads"] == reads  # nothing was sent
         await pilot.press("escape")  # back to the table, the bar shows the applied query again
-        assert app.focused is app.table
-        assert app.query_bar.input.value == ""
+        assert app.focused is app.main.table
+        assert app.main.query_bar.input.value == ""
 
 
 async def test_a_query_the_service_refuses_shows_its_message_and_keeps_the_results(
@@ -123,10 +123,10 @@ async def test_a_query_the_service_refuses_shows_its_message_and_keeps_the_resul
         app = await loaded(pilot)
         before = row_texts(app)
         await pilot.press("slash")
-        app.query_bar.input.value = long_query
+        app.main.query_bar.input.value = long_query
         await pilot.press("enter")
-        await until(pilot, lambda: "refused" in shown(app.query_bar.problem))
-        problem = shown(app.query_bar.problem)
+        await until(pilot, lambda: "refused" in shown(app.main.query_bar.problem))
+        problem = shown(app.main.query_bar.problem)
         assert "at most 2048 characters" in problem
         assert app.feed.view.query == ""  # the last good view is back
         assert row_texts(app) == before
@@ -140,14 +140,14 @@ async def test_refresh_keeps_the_cursor_on_the_same_alert_when_rows_move(
         app = await loaded(pilot)
         for _ in range(3):
             await pilot.press("down")
-        chosen = app.table.selected_id
-        assert app.table.cursor_row == 3
+        chosen = app.main.table.selected_id
+        assert app.main.table.cursor_row == 3
         created = [create(api, message=f"new {i}", priority="P1") for i in range(2)]
         await pilot.press("r")
-        await until(pilot, lambda: created[-1]["id"] in app.table.order)
-        assert app.table.selected_id == chosen
-        assert app.table.cursor_row == 5  # it moved down two rows; the cursor went with it
-        assert app.table.order[:2] == [created[1]["id"], created[0]["id"]]
+        await until(pilot, lambda: created[-1]["id"] in app.main.table.order)
+        assert app.main.table.selected_id == chosen
+        assert app.main.table.cursor_row == 5  # it moved down two rows; the cursor went with it
+        assert app.main.table.order[:2] == [created[1]["id"], created[0]["id"]]
         # The new rows are marked as new.
         assert column(app, "flags")[0].strip() == "+"
         assert "1–20 of 42" in page_bar(app)
@@ -158,17 +158,17 @@ async def test_refresh_updates_changed_rows_in_place_and_removes_gone_ones(
 ) -> None:
     async with console.run_test(size=WIDE) as pilot:
         app = await loaded(pilot)
-        first, second = app.table.order[0], app.table.order[1]
+        first, second = app.main.table.order[0], app.main.table.order[1]
         from tests.helpers import write
 
         write(api, "POST", f"/v1/alerts/{first}/tags", {"tags": ["seen-by-test"]})
         write(api, "DELETE", f"/v1/alerts/{second}")
         await pilot.press("r")
-        await until(pilot, lambda: second not in app.table.order)
-        index = app.table.order.index(first)
+        await until(pilot, lambda: second not in app.main.table.order)
+        index = app.main.table.order.index(first)
         assert "seen-by-test" in column(app, "tags")[index]
         assert column(app, "flags")[index].strip() == "~"
-        assert app.table.row_count == 20  # the next alert moved up into the page
+        assert app.main.table.row_count == 20  # the next alert moved up into the page
 
 
 async def test_pause_stops_refreshing_and_says_so(
@@ -207,10 +207,10 @@ async def test_an_empty_result_says_so_with_the_time(console: AlertConsole) -> N
     async with console.run_test(size=WIDE) as pilot:
         app = await loaded(pilot)
         await pilot.press("slash")
-        app.query_bar.input.value = "message: no-such-words-anywhere"
+        app.main.query_bar.input.value = "message: no-such-words-anywhere"
         await pilot.press("enter")
         await until(pilot, lambda: "No alerts match · as of" in page_bar(app))
-        assert app.table.row_count == 0
+        assert app.main.table.row_count == 0
 
 
 async def test_alert_text_is_shown_literally(console: AlertConsole, api: httpx.Client) -> None:
@@ -224,13 +224,13 @@ async def test_alert_text_is_shown_literally(console: AlertConsole, api: httpx.C
     )
     async with console.run_test(size=WIDE) as pilot:
         app = await loaded(pilot)
-        index = app.table.order.index(alert["id"])
+        index = app.main.table.order.index(alert["id"])
         message = column(app, "message")[index]
         assert message == "[bold red]disk[/] full ␛[31mred␛[0m [link=http://x]y[/link] \\u202etxt"
         assert column(app, "entity")[index] == "[i]db[/i]"
         assert column(app, "tags")[index] == "[x]"
-        app.table.move_cursor(row=index)
-        await until(pilot, lambda: "␛[2Jline2 [/bold]" in shown(app.detail._fields))
+        app.main.table.move_cursor(row=index)
+        await until(pilot, lambda: "␛[2Jline2 [/bold]" in shown(app.main.detail._fields))
 
 
 async def test_help_lists_every_key(console: AlertConsole) -> None:
@@ -253,7 +253,7 @@ async def test_help_lists_every_key(console: AlertConsole) -> None:
 async def test_the_command_palette_runs_an_action(console: AlertConsole, api: httpx.Client) -> None:
     async with console.run_test(size=WIDE) as pilot:
         app = await loaded(pilot)
-        chosen = app.table.selected_id
+        chosen = app.main.table.selected_id
         await pilot.press("ctrl+p")
         await pilot.press(*"Acknowledge the selected")
         await pilot.pause(0.5)
@@ -266,8 +266,8 @@ async def test_full_screen_detail_on_enter(console: AlertConsole) -> None:
 
     async with console.run_test(size=SMALL) as pilot:
         app = await loaded(pilot)
-        assert not app.detail.display or app.screen.has_class("compact")
-        chosen = app.table.selected
+        assert not app.main.detail.display or app.screen.has_class("compact")
+        chosen = app.main.table.selected
         await pilot.press("enter")
         assert isinstance(app.screen, InfoScreen)
         pane = app.screen.query_one("#full-detail")
@@ -281,11 +281,11 @@ async def test_usable_at_80_by_24(console: AlertConsole, api: httpx.Client) -> N
     async with console.run_test(size=SMALL) as pilot:
         app = await loaded(pilot)
         assert app.screen.has_class("compact")
-        keys = [c.key for c in app.table._columns]
+        keys = [c.key for c in app.main.table._columns]
         assert "tags" not in keys and "owner" not in keys and "message" in keys
-        assert app.table.size.height >= 10
+        assert app.main.table.size.height >= 10
         await pilot.press("a")
-        chosen = app.table.selected_id
+        chosen = app.main.table.selected_id
         await until(pilot, lambda: api.get(f"/v1/alerts/{chosen}").json()["acknowledged"])
 
 
@@ -293,13 +293,13 @@ async def test_field_names_complete_in_the_query_bar(console: AlertConsole) -> N
     async with console.run_test(size=WIDE) as pilot:
         app = await loaded(pilot)
         await pilot.press("slash")
-        app.query_bar.input.value = ""
+        app.main.query_bar.input.value = ""
         await pilot.press(*"prio")
-        await until(pilot, lambda: app.query_bar.input._suggestion == "priority: ")
+        await until(pilot, lambda: app.main.query_bar.input._suggestion == "priority: ")
         await pilot.press("right")  # accept
-        assert app.query_bar.input.value == "priority: "
+        assert app.main.query_bar.input.value == "priority: "
         await pilot.press("P")
-        await until(pilot, lambda: app.query_bar.input._suggestion.startswith("priority: P"))
+        await until(pilot, lambda: app.main.query_bar.input._suggestion.startswith("priority: P"))
 
 
 async def test_the_view_holds_still_under_a_scrolled_user(
@@ -308,7 +308,7 @@ async def test_the_view_holds_still_under_a_scrolled_user(
     console.feed.set_view(console.feed.view.__class__(query="", size=40))
     async with console.run_test(size=WIDE) as pilot:
         app = await loaded(pilot)
-        table = app.table
+        table = app.main.table
         for _ in range(30):
             await pilot.press("down")
         await until(pilot, lambda: table.scroll_y > 0)

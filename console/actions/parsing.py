@@ -1,4 +1,4 @@
-"""What people type into dialogs, turned into API values. Pure functions, tested on their own."""
+"""What people type into forms, turned into API values. Pure functions, tested on their own."""
 
 from __future__ import annotations
 

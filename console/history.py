@@ -1,0 +1,59 @@
+"""An alert's notes and activity log: fetched on demand and cached, beside the feed.
+
+The detail pane only draws what it is given; this module does the fetching. A
+cached history is good until the alert's ``updatedAt`` moves (a note or an action
+moves it) or it is invalidated; at most ``keep`` alerts are kept, oldest dropped
+first. No Textual here.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+
+from console.api.client import JsmClient
+from console.api.models import Alert, LogEntry, Note
+
+HISTORY_PAGE = 100
+
+
+@dataclass(frozen=True)
+class History:
+    notes: list[Note]
+    logs: list[LogEntry]
+    more_notes: bool
+    more_logs: bool
+
+
+class HistoryCache:
+    def __init__(self, client: JsmClient, *, keep: int = 200) -> None:
+        self.client = client
+        self.keep = keep
+        self._cache: OrderedDict[str, tuple[datetime | None, History]] = OrderedDict()
+
+    def cached(self, alert: Alert) -> History | None:
+        """The history of ``alert`` if it is known and still current, else None."""
+        entry = self._cache.get(alert.id)
+        if entry is None or entry[0] != alert.updated_at:
+            return None
+        self._cache.move_to_end(alert.id)
+        return entry[1]
+
+    async def load(self, alert: Alert) -> History:
+        """The history of ``alert``: from the cache when current, else fetched (ApiError if the
+        service cannot say)."""
+        known = self.cached(alert)
+        if known is not None:
+            return known
+        notes = await self.client.list_notes(alert.id, size=HISTORY_PAGE)
+        logs = await self.client.list_logs(alert.id, size=HISTORY_PAGE)
+        history = History(notes.values, logs.values, bool(notes.links.next), bool(logs.links.next))
+        self._cache[alert.id] = (alert.updated_at, history)
+        while len(self._cache) > self.keep:
+            self._cache.popitem(last=False)
+        return history
+
+    def invalidate(self, alert_id: str) -> None:
+        """Forget an alert's history (a note was just added, say)."""
+        self._cache.pop(alert_id, None)

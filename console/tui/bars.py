@@ -1,0 +1,152 @@
+"""The two one-line bars of the alert view: the header (who, where, how fresh) and the page
+bar (which alerts, in which order, what is marked or pending). Each is given what to say and
+redraws only when its text changes, without a layout pass."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from console.api import errors
+from console.api.client import LIST_WINDOW
+from console.feed import Freshness, Update, View
+from console.tui.cells import clock_time, literal
+from console.tui.palette import PLAIN
+
+
+class Bar(Static):
+    DEFAULT_CSS = "Bar { height: 1; background: $panel; color: $text; }"
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id, markup=False)
+        self.palette = PLAIN
+
+    def put(self, text: Text) -> None:
+        """Show ``text`` if it differs from what is shown, without a layout pass."""
+        if self.content != text:
+            self.update(text, layout=False)
+
+
+class StatusBar(Bar):
+    def draw(
+        self,
+        *,
+        demo: bool,
+        read_only: bool,
+        paused: bool,
+        interval_s: float,
+        freshness: Freshness,
+        now: float,
+        rate_wait_s: float,
+        who: str,
+    ) -> None:
+        p = self.palette
+        text = Text()
+        text.append(" alert-console ", style=p["title"])
+        if demo:
+            text.append(" DEMO ", style=p["demo"])
+        if read_only:
+            text.append(" READ-ONLY ", style=p["read-only"])
+        text.append("  ")
+        failing = freshness.error is not None
+        if paused:
+            text.append("⏸ paused", style=p["paused"])
+        else:
+            # Green only while the last refresh worked: a failing feed is not "live".
+            text.append(f"● every {interval_s:g} s", style=p["problem" if failing else "live"])
+        text.append("  ")
+        if freshness.confirmed_at is None:
+            text.append("waiting for the first answer…" if not failing else "no data yet", "italic")
+        else:
+            stale = freshness.stale(interval_s, now)
+            text.append(
+                f"updated {clock_time(freshness.confirmed_at)}{_ago(freshness.age(now))}",
+                style=p["stale"] if stale else "",
+            )
+        if freshness.error is not None:
+            retry = (
+                ""
+                if freshness.retry_at is None
+                else f"; retrying in {max(0, freshness.retry_at - now):.0f} s"
+            )
+            warning = literal(f"⚠ {problem(freshness.error)}{retry}")
+            warning.stylize(p["problem"])
+            text.append("  ")
+            text.append_text(warning)
+        if rate_wait_s > 0:
+            text.append(f"  rate limited: waiting {rate_wait_s:.0f} s", style=p["stale"])
+        site = literal(who)
+        site.stylize(p["muted"])
+        text.append("   ")
+        text.append_text(site)
+        self.put(text)
+
+
+class PageBar(Bar):
+    def draw(
+        self,
+        *,
+        last: Update | None,
+        view: View,
+        marked: int,
+        marked_away: int,
+        pending: int,
+    ) -> None:
+        p = self.palette
+        text = Text(" ")
+        if last is None:
+            text.append("loading…", style="italic")
+        elif not last.order:
+            text.append(f"No alerts match · as of {clock_time(last.at)}", style="bold")
+        else:
+            first = last.view.offset + 1
+            final = last.view.offset + len(last.order)
+            text.append(f"{first:,}–{final:,} of {last.total:,}", style="bold")
+            if last.listing.unreadable:
+                n = last.listing.unreadable
+                text.append(
+                    f"  · {n} alert{'s' if n != 1 else ''} unreadable (no id): not shown",
+                    style=p["stale"],
+                )
+            if last.listing.window_reached:
+                text.append(
+                    f"  · the service shows at most {LIST_WINDOW:,}: narrow the query",
+                    style=p["stale"],
+                )
+        arrow = "↓" if view.order == "desc" else "↑"
+        text.append(f"   sort {view.sort} {arrow}", style=p["muted"])
+        if marked:
+            away = f" ({marked_away} off this page)" if marked_away else ""
+            text.append(f"   {marked} marked{away}", style=p["mark"])
+        if pending:
+            text.append(f"   {pending} action{'s' if pending != 1 else ''} pending", p["stale"])
+        text.append("   ")
+        query = literal(f"query: {view.query or '(everything)'}")
+        query.stylize(p["muted"])
+        text.append_text(query)
+        self.put(text)
+
+
+def _ago(seconds: float | None) -> str:
+    """How long ago, once it is worth saying: nothing under a minute (the time says it), then
+    whole minutes, so the header does not redraw every second."""
+    if seconds is None or seconds < 60:
+        return ""
+    if seconds < 5400:
+        return f" ({seconds // 60:.0f} min ago)"
+    return f" ({seconds / 3600:.1f} h ago)"
+
+
+def problem(error: errors.ApiError) -> str:
+    """Why the data is not fresh, in a few words."""
+    if isinstance(error, errors.TransportError):
+        return error.message
+    if isinstance(error, errors.Unauthorized):
+        return f"401: token rejected ({error.message})"
+    if isinstance(error, errors.Forbidden):
+        return f"403: not allowed ({error.message})"
+    if isinstance(error, errors.RateLimited):
+        return "429: rate limited"
+    if isinstance(error, errors.MalformedResponse):
+        return f"{error.status}: {error.message}"
+    return str(error)

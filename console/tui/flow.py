@@ -1,0 +1,234 @@
+"""How any operation of the registry is asked for and handed to the tracker.
+
+One flow serves every op: it reads the op's description (console.actions.ops) and
+opens the dialog it calls for (a form, a choice, a typed confirmation), asks first
+when the op says so (No is the default), checks the input against the API's limits
+before anything is sent, then submits, marks the rows pending and shows the state
+the op leads to. Adding an op adds no code here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
+
+from textual.app import App
+from textual.screen import Screen
+
+from console.actions import OPS, ActionTracker, Op
+from console.api import errors
+from console.api.models import Alert
+from console.tui.dialogs import ChoiceDialog, ConfirmDialog, FormDialog, FormField, FormValues
+from console.tui.table import AlertTable
+
+
+class Host(Protocol):
+    """What the flow needs of the screen it serves."""
+
+    @property
+    def app(self) -> App[Any]: ...
+
+    @property
+    def table(self) -> AlertTable: ...
+
+    @property
+    def tracker(self) -> ActionTracker: ...
+
+    def sent(self, batch_id: str, targets: Sequence[Alert]) -> None: ...
+
+
+def label(alert: Alert) -> str:
+    """How an alert is named to people: ``#123``, or its id when the service sent no tinyId."""
+    return f"#{alert.tiny_id}" if alert.tiny_id else alert.id
+
+
+class OpFlow:
+    def __init__(self, host: Host) -> None:
+        self.host = host
+
+    def start(self, name: str) -> None:
+        op = OPS[name]
+        host, app = self.host, self.host.app
+        if host.tracker.read_only:
+            app.notify("Read-only: this console sends no changes.", severity="warning", timeout=4)
+            return
+        targets = host.table.targets() if op.targets else []
+        if op.targets and not targets:
+            app.notify("No alert selected.", timeout=3)
+            return
+        if op.ask == "choice":
+            self._choose(op, targets)
+        elif op.ask == "typed":
+            self._typed(op, targets)
+        elif op.fields:
+            self._form(op, targets)
+        else:
+            self._confirm(op, targets, {}, {})
+
+    # ------------------------------------------------------------------ the dialogs
+
+    def _form(self, op: Op, targets: list[Alert]) -> None:
+        fields = [
+            FormField(
+                f.name,
+                f.label,
+                f.hint_from(targets) if f.hint_from else f.hint,
+                value=f.default,
+                options=tuple((c, c) for c in f.choices),
+                multiline=f.multiline,
+            )
+            for f in op.fields
+        ]
+
+        def done(values: FormValues | None) -> None:
+            if values is not None:
+                self._confirm(op, targets, self._build(op, values, targets), values)
+
+        self._push(
+            FormDialog(
+                op.title,
+                fields,
+                intro=self._names(targets) if targets else "",
+                check=self._checker(op, targets),
+            ),
+            done,
+        )
+
+    def _choose(self, op: Op, targets: list[Alert]) -> None:
+        choices = op.choices(targets) if op.choices else []
+        if not choices:
+            what = "these alerts" if len(targets) > 1 else "this alert"
+            self.host.app.notify(f"Nothing to choose from for {what}.", timeout=4)
+            return
+
+        def picked(choice: str | None) -> None:
+            if choice is not None:
+                values = {"choice": choice}
+                self._confirm(op, targets, self._build(op, values, targets), values)
+
+        self._push(ChoiceDialog(op.title, choices), picked)
+
+    def _typed(self, op: Op, targets: list[Alert]) -> None:
+        """A confirmation that must be typed: the tinyId (or the id when there is none), or
+        the count of marked alerts. An empty answer never matches."""
+        if len(targets) == 1:
+            alert = targets[0]
+            expected = alert.tiny_id or alert.id
+            kind = "tinyId" if alert.tiny_id else "alert id"
+            instruction = f"Type the {kind}, {expected}, to {op.title.lower()} {label(alert)}."
+        else:
+            expected = str(len(targets))
+            instruction = f"Type {expected} to {op.title.lower()} these {expected} alerts."
+
+        def check(values: FormValues) -> dict[str, str]:
+            if values["confirm"].strip() != expected:
+                return {"confirm": "does not match; nothing will be sent"}
+            return {}
+
+        self._push(
+            FormDialog(
+                f"{op.title} — this cannot be undone",
+                [FormField("confirm", "Confirm", instruction)],
+                intro=f"{self._names(targets)}\n\n{instruction}",
+                check=check,
+                submit_label=f"Enter to {op.title.lower()}",
+            ),
+            lambda values: self._send(op, targets, None, {}) if values is not None else None,
+        )
+
+    def _confirm(
+        self, op: Op, targets: list[Alert], data: Mapping[str, Any], values: FormValues
+    ) -> None:
+        if op.confirm is None:
+            self._send(op, targets, data, values)
+            return
+        what = label(targets[0]) if len(targets) == 1 else f"{len(targets)} alerts"
+        self._push(
+            # The question is built from values, never a str.format template of them.
+            ConfirmDialog(op.confirm(what, data), self._names(targets)),
+            lambda yes: self._send(op, targets, data, values) if yes else None,
+        )
+
+    # ------------------------------------------------------------------ sending
+
+    def _send(
+        self, op: Op, targets: list[Alert], data: Mapping[str, Any] | None, values: FormValues
+    ) -> None:
+        host, app = self.host, self.host.app
+        pairs: list[tuple[str | None, str]] = [(a.id, label(a)) for a in targets] or [
+            (None, "new alert")
+        ]
+        try:
+            batch = host.tracker.submit(op.name, pairs, data, summary=_summary(values))
+        except errors.ReadOnlyError as error:
+            app.notify(str(error), severity="warning")
+            return
+        except errors.InputError as error:
+            app.notify(str(error), title="Not sent", severity="error")
+            return
+        away = len(host.table.marks_off_page)
+        for alert in targets:
+            host.table.set_badge(alert.id, f"⧗ {op.badge}")
+            hoped = op.expected(alert, data)
+            if hoped is not None:
+                host.table.expect(hoped)
+        if len(targets) > 1:
+            host.table.clear_marks()  # sent: the next key must not fall on them again
+            elsewhere = f" ({away} not on this page)" if away else ""
+            app.notify(f"{op.title}: {len(targets)} alerts queued{elsewhere}", timeout=3)
+        host.sent(batch, targets)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _build(self, op: Op, values: FormValues, targets: list[Alert]) -> dict[str, Any]:
+        return op.build(values, targets) if op.build else {}
+
+    def _checker(self, op: Op, targets: list[Alert]) -> Callable[[FormValues], dict[str, str]]:
+        """A form check: the values must build, and the data pass the API's limits."""
+
+        def check(values: FormValues) -> dict[str, str]:
+            try:
+                data = self._build(op, values, targets)
+            except (ValueError, ArithmeticError) as error:  # OverflowError: 9999999d, say
+                field = getattr(error, "field", None)
+                return {field if field in values else next(iter(values), "value"): str(error)}
+            try:
+                self.host.tracker.validate(op.name, data)
+            except errors.InputError as problem:
+                return {_form_field(name, values): text for name, text in problem.problems}
+            return {}
+
+        return check
+
+    def _names(self, targets: list[Alert]) -> str:
+        """The alerts an action is about, one per line; marked ones that left the page say so."""
+        away = set(self.host.table.marks_off_page)
+        lines = [
+            f"{label(a)}  {a.message}" + ("  (no longer on this page)" if a.id in away else "")
+            for a in targets[:8]
+        ]
+        if len(targets) > 8:
+            lines.append(f"… and {len(targets) - 8} more")
+        gone = sum(1 for a in targets if a.id in away)
+        if gone:
+            lines.append(
+                f"{gone} of these marked alert{'s are' if gone != 1 else ' is'} no longer on "
+                "this page (closed, changed, or on another page); the action still applies to "
+                f"{'them' if gone != 1 else 'it'}, and to nothing else."
+            )
+        return "\n".join(lines)
+
+    def _push(self, screen: Screen[Any], callback: Callable[[Any], None]) -> None:
+        self.host.app.push_screen(screen, callback)
+
+
+def _form_field(api_field: str, values: FormValues) -> str:
+    """The form field that an API field error belongs to (``tags[3]`` → ``tags``)."""
+    base = api_field.split("[")[0].split(".")[0]
+    if base in values:
+        return base
+    return next(iter(values), base)
+
+
+def _summary(values: FormValues) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in values.items())[:200]

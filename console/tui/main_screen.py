@@ -1,0 +1,457 @@
+"""The alert view: a live table of one JSM query, a detail pane, and every action on a key.
+
+The screen owns its view: the widgets, the feed that fills the table (and its refresh
+cycle), the notes-and-activity cache that fills the detail pane, and the flow that turns
+a key into an operation. What every screen shares (settings, client, tracker, theme,
+notifications) stays on the app.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer
+
+from console.actions import OPS, ActionEvent, ActionTracker, BatchFinished, State, TrackerEvent
+from console.api import errors
+from console.api.client import LIST_WINDOW
+from console.api.models import Alert
+from console.feed import SORT_FIELDS, AlertFeed, Update, View, ViewRejected
+from console.history import HistoryCache
+from console.tui import keys
+from console.tui.bars import PageBar, StatusBar
+from console.tui.detail import DetailPane
+from console.tui.dialogs import InfoScreen
+from console.tui.flow import OpFlow, label
+from console.tui.guard import BugSink, Guarded
+from console.tui.palette import Palette
+from console.tui.query_bar import QueryBar
+from console.tui.settings import Settings
+from console.tui.table import UNKNOWN_BADGE, AlertTable
+
+# How each step of an action is told: title suffix, severity, seconds on screen.
+TOASTS: dict[State, tuple[str, Any, float]] = {
+    State.SENT: ("", "information", 4),
+    State.SUCCEEDED: ("", "information", 5),
+    State.FAILED: (" failed", "error", 10),
+    State.UNKNOWN: (": outcome unknown", "warning", 10),
+}
+
+
+class TrackerNews(Message):
+    """An event of the action tracker, delivered on the screen's message queue."""
+
+    def __init__(self, event: TrackerEvent) -> None:
+        super().__init__()
+        self.event = event
+
+
+class AlertScreen(Guarded, Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings()
+    CSS_PATH = "main_screen.tcss"
+
+    def __init__(self, settings: Settings, feed: AlertFeed, tracker: ActionTracker) -> None:
+        super().__init__()
+        self.settings = settings
+        self.feed = feed
+        self._tracker = tracker
+        self.history = HistoryCache(feed.client)
+        self.flow = OpFlow(self)
+        self.paused = False
+        self._timer: Timer | None = None
+        self._batches: dict[str, list[str]] = {}  # batch id -> alert ids it touches
+        self._held_told: set[str] = set()  # batches whose rate-limit hold was told
+        self._tick_failures = 0
+        self._tick_resumes_at = 0.0
+        self.status_bar = StatusBar(id="status-bar")
+        self.query_bar = QueryBar(settings.query, id="query-bar")
+        self.table = AlertTable(clock=settings.clock, id="alerts")
+        self.detail = DetailPane(id="detail")
+        self.page_bar = PageBar(id="page-bar")
+        if tracker.read_only:
+            # Read-only: the footer offers no write (the keys still say why they do nothing).
+            bound = self._bindings.key_to_bindings
+            for key, bindings in bound.items():
+                bound[key] = [
+                    replace(b, show=False) if b.action.startswith("op(") else b for b in bindings
+                ]
+
+    @property
+    def tracker(self) -> ActionTracker:
+        return self._tracker
+
+    @property
+    def console(self) -> BugSink:
+        """The app, as the place bugs are reported."""
+        assert isinstance(self.app, BugSink)
+        return self.app
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield self.status_bar
+        yield self.query_bar
+        yield self.table
+        yield self.detail
+        yield self.page_bar
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.table.focus()
+        self._unsubscribe = self.tracker.subscribe(self._hear)
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.repaint())
+        self.repaint()
+        self.set_interval(1.0, self._tick)
+        self._refresh()  # the first page: perhaps already asked for before the screen was built
+
+    def _hear(self, event: TrackerEvent) -> None:
+        self.post_message(TrackerNews(event))
+
+    def on_unmount(self) -> None:
+        self._unsubscribe()
+        self.app.theme_changed_signal.unsubscribe(self)
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        # Below 34 lines or 100 columns the detail pane folds away (Enter shows it full screen).
+        width, height = self.app.size
+        self.set_class(height < 34 or width < 100, "compact")
+
+    def repaint(self) -> None:
+        """Draw everything in the colours of the theme in force now."""
+        palette = Palette.of(self.app.theme_variables)
+        for bar in (self.status_bar, self.page_bar):
+            bar.palette = palette
+        self.table.set_palette(palette)
+        self.detail.redraw(palette)
+        self._fit()
+        self.draw_status()
+        self.draw_page()
+
+    # ------------------------------------------------------------------ refresh cycle
+
+    def refresh_now(self) -> None:
+        """Refresh at once (unless one is running), then carry on at the interval."""
+        self._stop_timer()
+        if not self.feed.busy:
+            self._refresh()
+
+    def _show_view(self, view: View) -> None:
+        """Another page, order or query: fetched at once, cancelling a refresh in flight."""
+        if view == self.feed.view:
+            return
+        self.feed.set_view(view)
+        self._stop_timer()
+        self.workers.cancel_group(self, "refresh")
+        self._refresh()
+        self.draw_page()
+
+    def _stop_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+    def _schedule(self, delay: float) -> None:
+        self._stop_timer()
+        self._timer = self.set_timer(delay, self._due)
+
+    def _due(self) -> None:
+        self._timer = None
+        if self.paused:
+            return
+        if any(isinstance(screen, ModalScreen) for screen in self.app.screen_stack):
+            self._schedule(1.0)  # a dialog is open: the table holds still; look again soon
+            return
+        self._refresh()
+
+    @work(group="refresh", exit_on_error=False)
+    async def _refresh(self) -> None:
+        try:
+            update = await self.feed.refresh()
+        except ViewRejected as rejected:
+            self.query_bar.show_server_error(_what(rejected.rejected, rejected.restored), rejected)
+            self.query_bar.applied = rejected.restored.query
+            self.draw_page()
+            self._schedule(0.0 if self.feed.last is None else self.feed.next_delay())
+            return
+        except errors.InputError as error:
+            self.notify(str(error), title="Cannot refresh", severity="error")
+            update = None
+        except errors.ApiError:
+            update = None  # recorded in the feed's freshness; the header says why
+        except Exception as error:  # a bug: never let it kill the console, never hide it
+            self.console.report_bug("the refresh", error)
+            self.feed.record_bug(error)
+            update = None
+        if update is not None:
+            try:
+                self._apply(update)
+            except Exception as error:
+                self.console.report_bug("drawing a refresh", error)
+                self.feed.record_bug(error)
+        self.draw_status()
+        if not self.paused:
+            self._schedule(self.feed.next_delay())
+
+    def _apply(self, update: Update) -> None:
+        self.table.show(
+            update.alerts,
+            update.order,
+            added=update.added,
+            changed=update.changed,
+            fresh_view=update.fresh_view,
+        )
+        self.draw_page()
+        self._show_detail()
+
+    # ------------------------------------------------------------------ drawing
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        if now < self._tick_resumes_at:
+            return  # a bug here: backed off, not repeated every second
+        try:
+            self.draw_status()
+            self.table.tick()
+        except Exception as error:
+            self._tick_failures += 1
+            self._tick_resumes_at = now + min(300.0, 2.0**self._tick_failures)
+            self.console.report_bug("the clock tick", error)
+        else:
+            self._tick_failures = 0
+
+    def draw_status(self) -> None:
+        self.status_bar.draw(
+            demo=self.settings.demo,
+            read_only=self.tracker.read_only,
+            paused=self.paused,
+            interval_s=self.feed.interval_s,
+            freshness=self.feed.freshness,
+            now=time.monotonic(),
+            rate_wait_s=self.feed.client.gate.remaining,
+            who=f"{self.settings.user} @ {self.settings.site}",
+        )
+
+    def draw_page(self) -> None:
+        self.page_bar.draw(
+            last=self.feed.last,
+            view=self.feed.view,
+            marked=len(self.table.marks),
+            marked_away=len(self.table.marks_off_page),
+            pending=len(self.tracker.pending),
+        )
+
+    def _show_detail(self) -> None:
+        if self.has_class("compact"):
+            return
+        alert = self.table.selected
+        if self.detail.show(alert, None if alert is None else self.history.cached(alert)):
+            assert alert is not None
+            if self.history.cached(alert) is None:
+                self._load_history(alert, self.detail)
+
+    @work(exclusive=True, group="history", exit_on_error=True)
+    async def _load_history(self, alert: Alert, pane: DetailPane) -> None:
+        # exit_on_error: an unexpected exception goes to the app's handler, which reports it
+        # and carries on; the service's own errors are shown in the pane.
+        try:
+            history = await self.history.load(alert)
+        except errors.ApiError as error:
+            pane.show_history(alert.id, str(error))
+            return
+        pane.show_history(alert.id, history)
+
+    # ------------------------------------------------------------------ events from widgets
+
+    @on(DataTable.RowHighlighted, "#alerts")
+    def _highlighted(self) -> None:
+        self._show_detail()
+
+    @on(DataTable.RowSelected, "#alerts")
+    def _selected(self) -> None:
+        self.action_detail()
+
+    @on(AlertTable.MarksChanged)
+    def _marks_changed(self) -> None:
+        self.draw_page()
+
+    @on(QueryBar.Applied)
+    def _query_applied(self, event: QueryBar.Applied) -> None:
+        self.table.focus()
+        self._show_view(replace(self.feed.view, query=event.query, offset=0))
+
+    @on(QueryBar.Abandoned)
+    def _query_abandoned(self) -> None:
+        self.table.focus()
+
+    # ------------------------------------------------------------------ events from the tracker
+
+    def on_tracker_news(self, news: TrackerNews) -> None:
+        event = news.event
+        if isinstance(event, BatchFinished):
+            self._batch_finished(event)
+        else:
+            self._action_moved(event)
+        self.draw_page()
+
+    def sent(self, batch_id: str, targets: Sequence[Alert]) -> None:
+        """The flow handed a batch to the tracker."""
+        self._batches[batch_id] = [a.id for a in targets]
+        self.draw_page()
+
+    def _action_moved(self, event: ActionEvent) -> None:
+        action = event.action
+        alert_id = action.alert_id
+        if alert_id:
+            if event.state is State.SUCCEEDED:
+                self.table.set_outcome(alert_id, True)
+                self.table.settle_expectation(alert_id)
+                self.history.invalidate(alert_id)
+            elif event.state is State.FAILED:
+                self.table.set_outcome(alert_id, False)
+                self.table.forget_expectation(alert_id)
+            elif event.state is State.UNKNOWN:
+                self.table.set_badge(alert_id, UNKNOWN_BADGE)
+        if event.state is State.SUCCEEDED:
+            self._refresh_soon()
+        if event.held_s is not None:
+            # Held back by the service's rate limit: said once per batch.
+            if action.batch_id not in self._held_told:
+                self._held_told.add(action.batch_id)
+                title = f"{action.title} held"
+                self.notify(event.text, title=title, severity="warning", timeout=10)
+            return
+        # One toast per step of a single action; a bulk action speaks once, when it ends.
+        toast = TOASTS.get(event.state)
+        if toast is not None and len(self._batches.get(action.batch_id, [])) <= 1:
+            suffix, severity, timeout = toast
+            self.notify(event.text, title=action.title + suffix, severity=severity, timeout=timeout)
+
+    def _batch_finished(self, event: BatchFinished) -> None:
+        if len(self._batches.get(event.batch_id, [])) <= 1:
+            return
+        failed = event.counts.get(State.FAILED, 0) or event.counts.get(State.UNKNOWN, 0)
+        self.notify(
+            event.summary,
+            title="Bulk action finished",
+            severity="warning" if failed else "information",
+            timeout=10,
+        )
+
+    def _refresh_soon(self) -> None:
+        """An action took effect: show the service's truth shortly, without waiting an interval."""
+        if not self.paused and not self.feed.busy:
+            self._schedule(0.3)
+
+    # ------------------------------------------------------------------ actions
+
+    def action_op(self, name: str) -> None:
+        """Any operation of the registry, by name (the keys' actions are ``op('name')``)."""
+        if name in OPS:
+            self.flow.start(name)
+
+    def action_edit_query(self) -> None:
+        self.query_bar.input.focus()
+
+    def action_refresh(self) -> None:
+        if self.feed.busy:
+            self.notify("A refresh is already running.", timeout=2)
+            return
+        self.refresh_now()
+
+    def action_pause(self) -> None:
+        self.paused = not self.paused
+        if self.paused:
+            self._stop_timer()
+        else:
+            self.refresh_now()
+        self.draw_status()
+
+    def action_next_page(self) -> None:
+        last = self.feed.last
+        if last is None:
+            return
+        if last.listing.window_reached:
+            self.notify(
+                f"The service shows at most {LIST_WINDOW:,} alerts: narrow the query "
+                "(for example with createdAt > …) to see older ones.",
+                severity="warning",
+            )
+            return
+        if not last.listing.has_next:
+            self.notify("This is the last page.", timeout=2)
+            return
+        self._show_view(self.feed.page(+1))
+
+    def action_previous_page(self) -> None:
+        if self.feed.view.offset == 0:
+            self.notify("This is the first page.", timeout=2)
+            return
+        self._show_view(self.feed.page(-1))
+
+    def action_first_page(self) -> None:
+        self._show_view(replace(self.feed.view, offset=0))
+
+    def action_next_sort(self) -> None:
+        view = self.feed.view
+        index = SORT_FIELDS.index(view.sort) if view.sort in SORT_FIELDS else -1
+        self._show_view(replace(view, sort=SORT_FIELDS[(index + 1) % len(SORT_FIELDS)], offset=0))
+
+    def action_flip_order(self) -> None:
+        view = self.feed.view
+        self._show_view(replace(view, order="asc" if view.order == "desc" else "desc", offset=0))
+
+    def action_toggle_mark(self) -> None:
+        self.table.action_toggle_mark()
+
+    def action_mark_page(self) -> None:
+        self.table.action_mark_page()
+
+    def action_clear_marks(self) -> None:
+        self.table.clear_marks()
+
+    def action_copy_id(self) -> None:
+        alert = self.table.selected
+        if alert is not None:
+            self.app.copy_to_clipboard(alert.id)
+            self.notify(f"Copied the id of {label(alert)}", timeout=3)
+
+    def action_copy_json(self) -> None:
+        """The alert as the service sent it: its own field names and values."""
+        alert = self.table.selected
+        if alert is not None:
+            self.app.copy_to_clipboard(json.dumps(alert.raw, indent=2, ensure_ascii=False))
+            self.notify(f"Copied {label(alert)} as JSON", timeout=3)
+
+    def action_detail(self) -> None:
+        alert = self.table.selected
+        if alert is None:
+            return
+        pane = DetailPane(id="full-detail")
+        pane.palette = self.detail.palette
+        screen = InfoScreen(f"Alert {label(alert)}  (Esc, q or Enter to close)", pane)
+        history = self.history.cached(alert)
+        pane.show(alert, history)
+        self.app.push_screen(screen)
+        if history is None:
+            self._load_history(alert, pane)
+
+
+def _what(rejected: View, restored: View) -> str:
+    """Name what the service refused: the query, or else the sort (never the query's text:
+    a long query echoed back would push everything else off the screen)."""
+    if rejected.query != restored.query:
+        return "the query"
+    return f"sorting by {rejected.sort} {rejected.order}"
