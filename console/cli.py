@@ -97,6 +97,13 @@ def _simulate_parser() -> argparse.ArgumentParser:
         help="plus or minus this many milliseconds (default 150)",
     )
     parser.add_argument(
+        "--status-dialect",
+        choices=("flags", "spec"),
+        default="flags",
+        help="how states are told: status open/closed plus acknowledged and snoozed flags "
+        "(as live tools observe), or the spec's status enum (open, acked, snoozed, closed)",
+    )
+    parser.add_argument(
         "--create-status",
         type=int,
         choices=(200, 202),
@@ -144,6 +151,7 @@ def simulate(argv: Sequence[str]) -> int:
         processing_delay_ms=args.processing_delay,
         processing_jitter_ms=args.processing_jitter,
         create_status=args.create_status,
+        status_dialect=args.status_dialect,
     )
     try:
         run_foreground(config)

@@ -102,7 +102,7 @@ class AlertFeed:
     rng: random.Random = field(default_factory=random.Random)
     clock: Callable[[], datetime] = _utc_now  # when the service confirmed a page (wall clock)
     _last: Update | None = None
-    _running: bool = False
+    _running: int = 0  # fetches in flight (a cancelled one may still be winding down)
     _generation: int = 0
     _early: asyncio.Task[Update | None] | None = None
 
@@ -114,7 +114,7 @@ class AlertFeed:
 
     @property
     def busy(self) -> bool:
-        return self._running
+        return self._running > 0
 
     @property
     def last(self) -> Update | None:
@@ -131,8 +131,9 @@ class AlertFeed:
         offset = max(0, self.view.offset + delta * self.view.size)
         return replace(self.view, offset=offset)
 
-    async def refresh(self) -> Update | None:
-        """Fetch and diff the current page. None when a refresh was already running.
+    async def refresh(self, *, force: bool = False) -> Update | None:
+        """Fetch and diff the current page. None when a refresh was already running (unless
+        ``force``: a new view goes at once, while the one it replaces is being cancelled).
 
         Raises ViewRejected when the service refuses a view that has not worked yet
         (the view goes back to the last good one; freshness is untouched), and the
@@ -142,12 +143,12 @@ class AlertFeed:
         early, self._early = self._early, None
         if early is not None:
             return await early
-        return await self._fetch()
+        return await self._fetch(force)
 
-    async def _fetch(self) -> Update | None:
-        if self._running:
+    async def _fetch(self, force: bool = False) -> Update | None:
+        if self._running and not force:
             return None
-        self._running = True
+        self._running += 1
         generation = self._generation
         view = self.view
         try:
@@ -166,7 +167,7 @@ class AlertFeed:
             self._failed(error)
             raise
         finally:
-            self._running = False
+            self._running -= 1
         if generation != self._generation:
             # The view changed while we waited; this answer is for the old one.
             return None

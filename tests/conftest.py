@@ -21,6 +21,14 @@ ACCOUNT = ("demo@example.com", "demo-token")
 VIEWER = ("viewer@example.com", "viewer-token")
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--snapshot-update",
+        action="store_true",
+        help="write the screens' SVG snapshots anew (look at the diff before committing)",
+    )
+
+
 @pytest.fixture(autouse=True)
 def private_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own state, cache, config and log directories (platformdirs reads

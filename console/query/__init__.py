@@ -44,11 +44,12 @@ from console.query.fields import (
     field_names,
     field_spec,
 )
-from console.query.lint import Diagnostic, complete, completion_start, lint
+from console.query.lint import QUERY_MAX, Diagnostic, complete, completion_start, lint
 from console.query.parser import parse
 
 __all__ = [
     "FIELDS",
+    "QUERY_MAX",
     "And",
     "Comparison",
     "Diagnostic",

@@ -19,6 +19,9 @@ from console.query.tokens import Token, TokenKind, tokenize
 
 Severity = Literal["error", "warning"]
 
+# The longest query the service takes (the simulator's limit; real services cap URL lengths).
+QUERY_MAX = 2048
+
 
 @dataclass(frozen=True)
 class Diagnostic:
@@ -71,6 +74,15 @@ def lint(text: str) -> list[Diagnostic]:
     field, since it silently matches nothing, and for a bare ``-word``, which
     searches for the word rather than excluding it.
     """
+    if len(text) > QUERY_MAX:
+        return [
+            Diagnostic(
+                "error",
+                f"The query is {len(text):,} characters; the service takes at most {QUERY_MAX:,}",
+                QUERY_MAX,
+                len(text) - QUERY_MAX,
+            )
+        ]
     try:
         node = parse(text)
     except QuerySyntaxError as exc:

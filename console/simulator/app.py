@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 class Simulator:
     def __init__(self, config: SimulatorConfig) -> None:
         self.config = config
-        self.store = AlertStore()
+        frozen = config.frozen_at_ms
+        self.store = AlertStore() if frozen is None else AlertStore(clock=lambda: frozen)
         self.processor = Processor(
             self.store,
             delay_ms=config.processing_delay_ms,
@@ -127,10 +128,15 @@ class Simulator:
         return JSONResponse(self.traffic.faults.to_json())
 
     async def admin_reset(self, request: Request) -> Response:
-        """Start again from demo data: ``{"alerts": N, "seed": S}``, both optional."""
+        """Start again from demo data: ``{"alerts": N, "seed": S, "dialect": D}``, all optional
+        (``dialect``: how states are told, ``flags`` or ``spec``)."""
         body = await _json_object(request)
         if isinstance(body, Response):
             return body
+        dialect = body.get("dialect", self.config.status_dialect)
+        if dialect not in ("flags", "spec"):
+            return JSONResponse({"message": "dialect must be flags or spec"}, status_code=422)
+        self.site.dialect = dialect
         count = int(body.get("alerts", self.config.alerts))
         seed = int(body.get("seed", self.config.seed))
         self.populate(count, seed)

@@ -123,6 +123,11 @@ class SimulatorConfig:
     request_retention_s: float = 24 * 3600
     # The spec lists 200 for create; Opsgenie answered 202. Clients must accept either.
     create_status: int = 200
+    # How an alert's state is told: "flags" (status open/closed plus the acknowledged and
+    # snoozed flags, as live tools observe) or "spec" (the spec's status enum, no flags).
+    status_dialect: str = "flags"
+    # Epoch milliseconds the site's clock stands still at (screenshots, snapshots); None: now.
+    frozen_at_ms: int | None = None
 
 
 def _pairs(text: str, flag: str) -> dict[str, str]:

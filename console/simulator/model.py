@@ -135,8 +135,12 @@ class StoredAlert:
     def is_open(self) -> bool:
         return self.status == "open"
 
-    def to_api(self) -> dict[str, Any]:
-        """The alert as GET /v1/alerts/{id} and the list answer it."""
+    def to_api(self, dialect: str = "flags") -> dict[str, Any]:
+        """The alert as GET /v1/alerts/{id} and the list answer it.
+
+        ``flags`` (what live tools observe): status open or closed, with the acknowledged and
+        snoozed flags. ``spec``: the spec's status enum (open, acked, snoozed, closed) and no
+        flags, so a client must read the status itself."""
         last = iso_ms(self.last_occurred_at_ms)
         body: dict[str, Any] = {
             "id": self.id,
@@ -166,6 +170,12 @@ class StoredAlert:
             "integrationType": self.integration_type,
             "integrationName": self.integration_name,
         }
+        if dialect == "spec":
+            del body["acknowledged"], body["snoozed"]
+            if self.is_open:
+                body["status"] = (
+                    "snoozed" if self.snoozed else "acked" if self.acknowledged else "open"
+                )
         if self.snoozed_until_ms is not None:
             body["snoozedUntil"] = iso_ms(self.snoozed_until_ms)
         if self.ack_time_ms is not None:

@@ -67,7 +67,10 @@ def describe(config: SimulatorConfig, port: int) -> str:
     lines = [
         f"JSM Ops alerts simulator on {origin}",
         f"  API base:    {origin}{API_PREFIX}/{config.cloud_id}/v1/alerts",
-        f"  console:     alert-console --url {origin} --cloud-id {config.cloud_id}",
+        # A command that works as printed: the credentials go in the environment.
+        f"  console:     ALERT_CONSOLE_EMAIL={config.account.email} "
+        f"ALERT_CONSOLE_API_TOKEN={config.account.token} "
+        f"alert-console --url {origin} --cloud-id {config.cloud_id}",
         f"  credentials: {config.account.email} / {config.account.token}   (HTTP Basic)",
     ]
     if config.viewer is not None:
@@ -173,12 +176,16 @@ class BackgroundSimulator:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (loopback)
             return json.loads(response.read() or b"null")
 
-    def reset(self, alerts: int | None = None, seed: int | None = None) -> None:
+    def reset(
+        self, alerts: int | None = None, seed: int | None = None, dialect: str | None = None
+    ) -> None:
         body: dict[str, Any] = {}
         if alerts is not None:
             body["alerts"] = alerts
         if seed is not None:
             body["seed"] = seed
+        if dialect is not None:
+            body["dialect"] = dialect
         self.admin("reset", body)
 
     def set_faults(self, **faults: float) -> None:

@@ -135,11 +135,19 @@ def fields_view(alert: Alert, palette: Palette) -> RenderableType:
 
 
 def _status_words(alert: Alert) -> str:
-    """Every state at once: "acknowledged, snoozed until 2026-12-01 08:00:00"."""
+    """Every state at once: "acknowledged, snoozed until 2026-12-01 08:00:00". A service that
+    tells states by the spec's status alone (no flags) is not said to be "not acknowledged"
+    when it is snoozed: it did not say."""
     status = status_of(alert)
     if status in ("closed", "?"):
         return status
-    words = ["acknowledged" if acknowledged(alert) else "open, not acknowledged"]
+    flags = "acknowledged" in alert.model_fields_set
+    if acknowledged(alert):
+        words = ["acknowledged"]
+    elif flags or status == "open":
+        words = ["open, not acknowledged"]
+    else:
+        words = []
     if alert.snoozed or alert.status == "snoozed":
         until = f" until {stamp(alert.snoozed_until)}" if alert.snoozed_until else ""
         words.append(f"snoozed{until}")

@@ -155,7 +155,7 @@ class AlertScreen(Guarded, Screen[None]):
         self.feed.set_view(view)
         self._stop_timer()
         self.workers.cancel_group(self, "refresh")
-        self._refresh()
+        self._refresh(force=True)
         self.draw_page()
 
     def _stop_timer(self) -> None:
@@ -177,9 +177,9 @@ class AlertScreen(Guarded, Screen[None]):
         self._refresh()
 
     @work(group="refresh", exit_on_error=False)
-    async def _refresh(self) -> None:
+    async def _refresh(self, force: bool = False) -> None:
         try:
-            update = await self.feed.refresh()
+            update = await self.feed.refresh(force=force)
         except ViewRejected as rejected:
             self.query_bar.show_server_error(_what(rejected.rejected, rejected.restored), rejected)
             self.query_bar.applied = rejected.restored.query

@@ -84,23 +84,22 @@ async def until(condition: Callable[[], bool], within: float = SETTLE_S) -> None
         await asyncio.sleep(0.01)
 
 
-async def close_tracker(tracker: ActionTracker, within: float = 5.0) -> bool:
-    """``tracker.aclose()``, bounded; True when it returned in time.
+async def close_tracker(tracker: ActionTracker, within: float = 5.0) -> None:
+    """``tracker.aclose()``, bounded: a close that hangs fails the test that hit it.
 
-    aclose() can hang for good (see test_aclose_returns_even_right_after_a_send): then
-    the follower, which swallowed its cancellation, is cancelled once more so that the
-    test can end, and this returns False.
+    aclose() hanging for good would be a bug (see test_aclose_returns_even_right_after_a_send):
+    then the follower is cancelled once more so that the test can end, and the test fails.
     """
     follower: asyncio.Task[None] | None = getattr(tracker, "_follower", None)
     closing = asyncio.ensure_future(tracker.aclose())
     done, _ = await asyncio.wait({closing}, timeout=within)
     if done:
         closing.result()
-        return True
+        return
     if follower is not None:
         follower.cancel()
     await asyncio.wait({closing}, timeout=within)
-    return False
+    raise AssertionError(f"the tracker did not close within {within} s: it hangs")
 
 
 # ---------------------------------------------------------------------- the simulator

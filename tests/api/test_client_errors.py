@@ -118,10 +118,11 @@ async def test_a_read_only_client_sends_no_write(
 # ----------------------------------------------------------------------------- each error class
 
 
-async def test_bad_request_for_an_empty_alias(client: JsmClient) -> None:
-    with pytest.raises(errors.BadRequest) as caught:
+async def test_not_found_for_an_empty_alias(client: JsmClient) -> None:
+    # The spec lists 200, 401, 403 and 404 for this call: no alias finds no alert.
+    with pytest.raises(errors.NotFound) as caught:
         await client.get_alert_by_alias("")
-    assert caught.value.status == 400
+    assert caught.value.status == 404
     assert "alias" in str(caught.value)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -33,11 +34,13 @@ def no_hidden_bugs(app: AlertConsole, request: pytest.FixtureRequest) -> None:
         assert not reports, f"the console caught bugs during the test: {reports}"
 
 
-@pytest.fixture
+@pytest.fixture(params=["flags", "spec"])
 async def console(
     sim: BackgroundSimulator, tmp_path: Path, request: pytest.FixtureRequest
 ) -> AsyncIterator[AlertConsole]:
-    """The console on the test simulator: 40 alerts, pages of 20, refresh every 60 s."""
+    """The console on the test simulator: 40 alerts, pages of 20, refresh every 60 s; once
+    with states told by flags (as live tools see them), once in the spec's status enum."""
+    sim.reset(dialect=request.param)
     async with JsmClient(
         origin=sim.origin, cloud_id="demo", credentials=BasicCredentials(*ACCOUNT), retry=FAST_RETRY
     ) as client:
@@ -88,6 +91,11 @@ async def make_console(
             tracker.journal.close()
         await client.aclose()
         no_hidden_bugs(app, request)
+
+
+def screen_text(app: App[None]) -> str:
+    """The screen as a person reads it: the terminal stream without escape sequences."""
+    return re.sub(r"\x1b\[[0-9;:?]*[A-Za-z]", "", terminal_stream(app))
 
 
 def terminal_stream(app: App[None]) -> str:
