@@ -19,7 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from console.api.client import Credentials
+    from console.api.client import Credentials, JsmClient
+    from console.tui.app import AlertConsole
+    from console.tui.settings import Settings
 
 from console import __version__
 
@@ -342,7 +344,7 @@ async def _run_console(
     demo: bool,
 ) -> None:
     from console.api.client import JsmClient
-    from console.tui.settings import Settings, feed_for
+    from console.tui.settings import Settings
 
     async with JsmClient(
         origin=origin, cloud_id=cloud_id, credentials=credentials, read_only=args.read_only
@@ -357,19 +359,33 @@ async def _run_console(
             site=site,
             user=credentials.who,
         )
-        # The first page is asked for now, while Textual and the screen are still loading.
-        feed = feed_for(client, settings)
-        feed.start_early()
-        from console.actions import ActionTracker, Journal
-        from console.tui.app import AlertConsole
-
-        tracker = ActionTracker(client, journal=Journal(), read_only=args.read_only)
+        app = await open_console(client, settings)
         try:
-            await AlertConsole(client, tracker, settings, feed=feed).run_async()
+            await app.run_async()
         finally:
-            await tracker.aclose()
-            if tracker.journal is not None:
-                tracker.journal.close()
+            await app.tracker.aclose()
+            if app.tracker.journal is not None:
+                app.tracker.journal.close()
+
+
+async def open_console(
+    client: JsmClient, settings: Settings, *, journal: bool = True
+) -> AlertConsole:
+    """The console, built so that its first page is on its way while Textual loads: the page
+    is asked for, and written out, before the UI's modules are imported (that import holds
+    the event loop; importing on a thread instead was slower: the two fight over the GIL)."""
+    from console.tui.settings import feed_for
+
+    feed = feed_for(client, settings)
+    feed.start_early()
+    await client.wait_sent(within=0.5)
+    from console.actions import ActionTracker, Journal
+    from console.tui.app import AlertConsole
+
+    tracker = ActionTracker(
+        client, journal=Journal() if journal else None, read_only=settings.read_only
+    )
+    return AlertConsole(client, tracker, settings, feed=feed)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

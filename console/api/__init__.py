@@ -1,6 +1,13 @@
 """The contract with JSM Ops: pydantic models, the async client, typed errors. No Textual here."""
 
-from console.api.client import (
+import sys
+
+# httpx imports its command-line client (and with it rich's syntax highlighting, ~50 ms)
+# whenever click is installed, which uvicorn brings along. We never run it: an entry of
+# None makes that import fail at once, and httpx carries on without its CLI.
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
+from console.api.client import (  # noqa: E402 (after the httpx._main entry above)
     DEFAULT_ORIGIN,
     BasicCredentials,
     BearerToken,
@@ -10,7 +17,7 @@ from console.api.client import (
     RetryPolicy,
     WriteRequest,
 )
-from console.api.errors import ApiError, InputError, ReadOnlyError
+from console.api.errors import ApiError, InputError, ReadOnlyError  # noqa: E402
 
 __all__ = [
     "DEFAULT_ORIGIN",

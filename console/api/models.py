@@ -80,9 +80,12 @@ Time = Annotated[datetime, AfterValidator(_as_utc)]
 
 
 class Incoming(BaseModel):
-    """A body read from the service: unknown fields kept, field names camelCase on the wire."""
+    """A body read from the service: unknown fields kept, field names camelCase on the wire.
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    Every model's validator is built on its first use (``defer_build``), not at import: the
+    start of the console needs only the alert and the page it comes in."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True)
     # Wire names of fields the service sent but that could not be read (shown as "?").
     _unreadable: frozenset[str] = PrivateAttr(default_factory=frozenset)
     # The JSON object exactly as the service sent it (for "copy as JSON").
@@ -129,7 +132,7 @@ def read_tolerantly(model: type[Item], raw: Any) -> Item | None:
 class Outgoing(BaseModel):
     """A body we send: unknown fields refused, limits enforced, strings stripped of nothing."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = self.model_dump(by_alias=True, exclude_none=True, mode="json")

@@ -30,6 +30,7 @@ class DetailPane(Guarded, VerticalScroll):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.alert: Alert | None = None
+        self._shown: History | None = None  # the history drawn now
         self.palette = PLAIN
         self.can_focus = True
         self._fields = Static("", markup=False, id="detail-fields")
@@ -43,7 +44,7 @@ class DetailPane(Guarded, VerticalScroll):
         """Show ``alert`` (None: nothing selected) and, if known, its history; True when the
         alert is new here (the caller then fetches its history)."""
         previous = self.alert
-        if alert is not None and alert == previous and history is None:
+        if alert is not None and alert == previous and history in (None, self._shown):
             return False  # the same data: nothing to draw
         self.alert = alert
         if alert is None:
@@ -52,27 +53,35 @@ class DetailPane(Guarded, VerticalScroll):
             return False
         self._fields.update(fields_view(alert, self.palette))
         if history is not None:
-            self._history.update(history_view(history, self.palette))
+            self._show_history(history)
         elif previous is None or previous.id != alert.id:
+            self._shown = None
             self._history.update(Text("Loading notes and activity…", style="italic"))
         return True
+
+    def _show_history(self, history: History) -> None:
+        if history is not self._shown:
+            self._shown = history
+            self._history.update(history_view(history, self.palette))
 
     def show_history(self, alert_id: str, history: History | str) -> None:
         """The history of ``alert_id`` (or why it is unavailable), if it is still shown."""
         if self.alert is None or self.alert.id != alert_id:
             return
         if isinstance(history, str):
+            self._shown = None
             text = literal(f"Notes and activity unavailable: {history}", "italic")
             text.stylize(self.palette["stale"])
             self._history.update(text)
         else:
-            self._history.update(history_view(history, self.palette))
+            self._show_history(history)
 
     def redraw(self, palette: Palette) -> None:
         """A new theme: draw again in its colours."""
         self.palette = palette
-        alert, self.alert = self.alert, None
-        self.show(alert)
+        alert, history = self.alert, self._shown
+        self.alert = self._shown = None
+        self.show(alert, history)
 
 
 def fields_view(alert: Alert, palette: Palette) -> RenderableType:

@@ -12,6 +12,7 @@ import json
 import time
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -58,7 +59,8 @@ class TrackerNews(Message):
 
 class AlertScreen(Guarded, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = keys.bindings()
-    CSS_PATH = "main_screen.tcss"
+    # Absolute: Textual reads a relative path from the module of whichever subclass runs.
+    CSS_PATH = Path(__file__).with_name("main_screen.tcss")
 
     def __init__(self, settings: Settings, feed: AlertFeed, tracker: ActionTracker) -> None:
         super().__init__()
@@ -260,7 +262,8 @@ class AlertScreen(Guarded, Screen[None]):
         if self.detail.show(alert, None if alert is None else self.history.cached(alert)):
             assert alert is not None
             if self.history.cached(alert) is None:
-                self._load_history(alert, self.detail)
+                # After this frame is painted: the rows come first, the history a moment later.
+                self.call_after_refresh(self._load_history, alert, self.detail)
 
     @work(exclusive=True, group="history", exit_on_error=True)
     async def _load_history(self, alert: Alert, pane: DetailPane) -> None:

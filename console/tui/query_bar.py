@@ -15,7 +15,6 @@ from textual.message import Message
 from textual.suggester import Suggester
 from textual.widgets import Input, Static
 
-from console.query import complete, completion_start, lint
 from console.tui.cells import literal
 from console.tui.guard import Guarded
 from console.tui.inputs import SafeInput
@@ -30,6 +29,8 @@ class QuerySuggester(Suggester):
     async def get_suggestion(self, value: str) -> str | None:
         if not value or (value.endswith(" ") and not value.rstrip().endswith(":")):
             return None
+        from console.query import complete, completion_start  # on the first keystroke
+
         options = complete(value, len(value))
         if not options:
             return None
@@ -102,6 +103,8 @@ class QueryBar(Guarded, Vertical):
 
     def _lint(self, text: str) -> bool:
         """Show the first problem; True when the query may be sent."""
+        from console.query import lint  # on the first keystroke, not at start
+
         problems = lint(text)
         errors = [p for p in problems if p.severity == "error"]
         shown = errors[0] if errors else (problems[0] if problems else None)

@@ -18,7 +18,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
-from textual.widgets.data_table import RowDoesNotExist
+from textual.widgets.data_table import ColumnKey, RowDoesNotExist, RowKey
 
 from console.actions import OPS
 from console.api.models import Alert
@@ -327,7 +327,7 @@ class AlertTable(Guarded, DataTable[Text]):
             text = age(alert.created_at, now)
             if drawn[index].plain != text:
                 cell = Text(text, style=self.palette["muted"])
-                self.update_cell(alert_id, "age", cell)
+                self._set_cells(alert_id, {"age": cell})
                 self._rendered[alert_id] = (*drawn[:index], cell, *drawn[index + 1 :])
 
     def _state(self, alert_id: str) -> RowState:
@@ -449,10 +449,42 @@ class AlertTable(Guarded, DataTable[Text]):
     def _update(self, alert_id: str) -> None:
         new = self._cells(alert_id)
         old = self._rendered.get(alert_id, ())
-        for index, column in enumerate(self._columns):
-            if index >= len(old) or old[index] != new[index]:
-                self.update_cell(alert_id, column.key, new[index])
+        self._set_cells(
+            alert_id,
+            {
+                column.key: new[index]
+                for index, column in enumerate(self._columns)
+                if index >= len(old) or old[index] != new[index]
+            },
+        )
         self._rendered[alert_id] = new
+
+    def _set_cells(self, alert_id: str, cells: dict[str, Text]) -> None:
+        """Change cells of one row and forget only that row's rendering. (DataTable's own
+        update_cell forgets every row's: ten changed rows would cost a whole redraw.)"""
+        if not cells:
+            return
+        row_key = RowKey(alert_id)
+        row = self._data.get(row_key)
+        if row is None:
+            return
+        columns = {ColumnKey(key) for key in cells}
+        for column_key, value in cells.items():
+            row[ColumnKey(column_key)] = value
+        cached = self._cell_render_cache
+        for cell in [k for k in cached.keys() if k[0] == row_key and k[1] in columns]:  # noqa: SIM118
+            cached.discard(cell)
+        for line in [k for k in self._row_render_cache.keys() if k[0] == row_key]:  # noqa: SIM118
+            self._row_render_cache.discard(line)
+        # Only this row's screen lines are put together again, and only they are redrawn.
+        index = self._row_locations.get(row_key)
+        if index is None:
+            return
+        self._row_renderable_cache.discard((self._update_count, index))
+        region = self._get_row_region(index)
+        for y in [k for k in self._line_cache.keys() if region.y <= k[0] < region.bottom]:  # noqa: SIM118
+            self._line_cache.discard(y)
+        self.refresh_row(index)
 
     def _reorder(self) -> None:
         if self._row_order() != self.order:

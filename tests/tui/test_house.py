@@ -355,3 +355,28 @@ def test_the_simulators_banner_prints_a_command_that_works() -> None:
     assert argv[0] == "alert-console"
     args = _console_parser().parse_args(argv[1:])
     assert args.url == "http://127.0.0.1:8080" and args.cloud_id == config.cloud_id
+
+
+async def test_a_changed_row_is_redrawn_on_screen_and_only_it_is_drawn_again(
+    console: AlertConsole, api: httpx.Client
+) -> None:
+    """Cells change in place: what the terminal shows is the new text (the table forgets
+    only the changed row's rendering, not every row's)."""
+    async with console.run_test(size=WIDE) as pilot:
+        app = await loaded(pilot)
+        table = app.main.table
+        first, second = table.order[0], table.order[1]
+        before = screen_text(app)
+        api.patch(f"/v1/alerts/{second}/message", json={"message": "Renamed while you watched"})
+        await until(pilot, lambda: get(api, second)["message"] == "Renamed while you watched")
+        await pilot.press("r")
+        await until(pilot, lambda: "Renamed while you watched" in screen_text(app))
+        assert table.selected_id == first
+        after = screen_text(app)
+        changed = [
+            i
+            for i, (a, b) in enumerate(zip(before.split("\n"), after.split("\n"), strict=True))
+            if a != b
+        ]
+        assert changed, "nothing was redrawn"
+        assert "Renamed while you watched" not in before

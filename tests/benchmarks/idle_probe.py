@@ -1,0 +1,40 @@
+"""Started as its own process by run.py: the console, headless, at the default refresh interval
+on a simulator where nothing changes; once the first page is drawn it lets the console idle for
+the given seconds and prints the share of one core it used meanwhile ("cpu <percent>")."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+
+
+async def main(origin: str, seconds: float) -> None:
+    from console.actions import ActionTracker
+    from console.api import BasicCredentials, JsmClient
+    from console.tui.app import AlertConsole
+    from console.tui.settings import Settings
+
+    credentials = BasicCredentials("demo@example.com", "demo-token")
+    async with JsmClient(origin=origin, cloud_id="demo", credentials=credentials) as client:
+        settings = Settings(query="status: open", page_size=50, site="bench", user="bench")
+        app = AlertConsole(client, ActionTracker(client), settings)
+        result: list[float] = []
+
+        async def watch() -> None:
+            while app.feed.last is None:  # noqa: ASYNC110 (a probe, polling its subject)
+                await asyncio.sleep(0.1)
+            await asyncio.sleep(2.0)  # the first page's detail and history settle
+            cpu, wall = time.process_time(), time.monotonic()
+            await asyncio.sleep(seconds)
+            result.append(100 * (time.process_time() - cpu) / (time.monotonic() - wall))
+            app.exit()
+
+        watcher = asyncio.ensure_future(watch())
+        await app.run_async(headless=True, size=(160, 48))
+        await watcher
+    print(f"cpu {result[0]:.4f}", flush=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1], float(sys.argv[2])))
