@@ -199,10 +199,25 @@ def _console_parser() -> argparse.ArgumentParser:
         "--page-size", type=int, default=50, help="alerts per page (1..100, default 50)"
     )
     parser.add_argument(
-        "--theme", default=None, help="a Textual theme, e.g. textual-dark, nord, gruvbox"
+        "--theme",
+        default=None,
+        help="a theme: alert-dark (the default), alert-light, wall-contrast (the wall's "
+        "default), okabe-ito (colour-blind safe), Textual's own, or one of yours",
     )
     parser.add_argument(
         "--read-only", action="store_true", help="send no change at all: reading only"
+    )
+    parser.add_argument(
+        "--wall",
+        action="store_true",
+        help="the wall display: read-only, big counts and their freshness, for a screen "
+        "across the room",
+    )
+    parser.add_argument(
+        "--notify-priority",
+        default="P1",
+        choices=("P1", "P2", "P3", "P4", "P5"),
+        help="on the wall: ring and notify for new alerts at this priority or above (P1)",
     )
     parser.add_argument(
         "--debug", action="store_true", help="write a debug log (no bodies, no credentials)"
@@ -277,18 +292,18 @@ def _debug_log() -> Path:
 
 def console(argv: Sequence[str]) -> int:
     args = _console_parser().parse_args(argv)
-    from textual.theme import BUILTIN_THEMES
-
     from console.feed import DEFAULT_QUERY
 
     if not math.isfinite(args.refresh) or args.refresh < 1:
         raise UsageError("--refresh must be a number of seconds, at least 1")
     if not 1 <= args.page_size <= 100:
         raise UsageError("--page-size must be between 1 and 100")
-    if args.theme and args.theme not in BUILTIN_THEMES:
-        raise UsageError(
-            f"unknown theme {args.theme!r}; known: {', '.join(sorted(BUILTIN_THEMES))}"
-        )
+    if args.theme:
+        from console.tui.themes import known_names
+
+        known = known_names()
+        if args.theme not in known:
+            raise UsageError(f"unknown theme {args.theme!r}; known: {', '.join(known)}")
     if args.demo and (args.url or args.cloud_id):
         raise UsageError("--demo starts its own simulator: leave out --url and --cloud-id")
     query = DEFAULT_QUERY if args.query is None else args.query
@@ -347,17 +362,22 @@ async def _run_console(
     from console.tui.settings import Settings
 
     async with JsmClient(
-        origin=origin, cloud_id=cloud_id, credentials=credentials, read_only=args.read_only
+        origin=origin,
+        cloud_id=cloud_id,
+        credentials=credentials,
+        read_only=args.read_only or args.wall,
     ) as client:
         settings = Settings(
             query=query,
             refresh_s=args.refresh,
             page_size=args.page_size,
             theme=args.theme,
-            read_only=args.read_only,
+            read_only=args.read_only or args.wall,
             demo=demo,
             site=site,
             user=credentials.who,
+            wall=args.wall,
+            notify_priority=args.notify_priority,
         )
         app = await open_console(client, settings)
         try:

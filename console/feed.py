@@ -19,7 +19,8 @@ from datetime import UTC, datetime
 
 from console.api import errors
 from console.api.client import READ_HOLD_CAP_S, JsmClient, Listing
-from console.api.models import Alert
+from console.api.models import Alert, read_tolerantly
+from console.cache import Cached, PageCache
 
 # The sort fields of the spec (insertedAt is createdAt again); the simulator takes more,
 # but a real site need not.
@@ -61,6 +62,7 @@ class Update:
     removed: frozenset[str]
     fresh_view: bool  # the first page of a new view: nothing to compare with
     at: datetime  # when the service confirmed this data
+    cached: bool = False  # from the disk, from an earlier run: not confirmed by this one
 
     @property
     def total(self) -> int:
@@ -76,6 +78,7 @@ class Freshness:
     error: errors.ApiError | None = None
     failures: int = 0
     retry_at: float | None = None  # monotonic time of the next attempt after a failure
+    failing_since: datetime | None = None  # wall clock of the first failure in a row
 
     def age(self, now: float | None = None) -> float | None:
         if self.confirmed_mono is None:
@@ -101,10 +104,12 @@ class AlertFeed:
     freshness: Freshness = field(default_factory=Freshness)
     rng: random.Random = field(default_factory=random.Random)
     clock: Callable[[], datetime] = _utc_now  # when the service confirmed a page (wall clock)
+    cache: PageCache | None = None  # the last good page, kept on disk for the next start
     _last: Update | None = None
     _running: int = 0  # fetches in flight (a cancelled one may still be winding down)
     _generation: int = 0
     _early: asyncio.Task[Update | None] | None = None
+    _kept: Listing | None = None
 
     def start_early(self) -> None:
         """Ask for the first page now, before the screen that shows it is built; the first
@@ -174,7 +179,55 @@ class AlertFeed:
         update = self._diff(view, listing)
         self._last = update
         self.freshness = Freshness(confirmed_at=update.at, confirmed_mono=time.monotonic())
+        self._keep(update)
         return update
+
+    # ------------------------------------------------------------------ the disk
+
+    def cache_key(self, view: View | None = None) -> str:
+        view = view or self.view
+        return f"{view.query}\n{view.sort} {view.order}\n{view.offset} {view.size}"
+
+    def cached(self) -> Update | None:
+        """The last good page of this view from an earlier run (None: nothing kept), to show,
+        marked as cached, until the service answers."""
+        if self.cache is None:
+            return None
+        kept = self.cache.load(self.cache_key())
+        if kept is None:
+            return None
+        alerts = [a for raw in kept.values if (a := read_tolerantly(Alert, raw)) is not None]
+        listing = Listing(alerts, kept.count, kept.offset, kept.size, None)
+        by_id = {a.id: a for a in alerts}
+        return Update(
+            view=self.view,
+            listing=listing,
+            alerts=by_id,
+            order=list(by_id),
+            added=frozenset(by_id),
+            changed=frozenset(),
+            removed=frozenset(),
+            fresh_view=True,
+            at=kept.at,
+            cached=True,
+        )
+
+    def _keep(self, update: Update) -> None:
+        if self.cache is None or update.listing is self._kept:
+            return  # the same answer as last time (the client hands back the same listing)
+        self._kept = update.listing
+        listing = update.listing
+        self.cache.save(
+            self.cache_key(update.view),
+            Cached(
+                at=update.at,
+                values=[a.raw for a in listing.alerts],
+                count=listing.total,
+                offset=listing.offset,
+                size=listing.size,
+                extra={},
+            ),
+        )
 
     def _diff(self, view: View, listing: Listing) -> Update:
         alerts = {a.id: a for a in listing.alerts}
@@ -219,7 +272,11 @@ class AlertFeed:
         failures = fresh.failures + 1
         delay = self._backoff(failures, error)
         self.freshness = replace(
-            fresh, error=error, failures=failures, retry_at=time.monotonic() + delay
+            fresh,
+            error=error,
+            failures=failures,
+            retry_at=time.monotonic() + delay,
+            failing_since=fresh.failing_since or self.clock(),
         )
 
     def next_delay(self) -> float:

@@ -389,7 +389,8 @@ class JsmClient:
             params=_clean(params),
             json=body,
             timeout=timeout,
-            extensions={"trace": self._trace},
+            # Only until a first request has gone out (see wait_sent): then no more callbacks.
+            extensions={} if self._sent.is_set() else {"trace": self._trace},
         )
         status: int | None = None
         try:
@@ -595,6 +596,22 @@ class JsmClient:
         }
         response = await self.request("GET", "/v1/alerts", params=params)
         return self._listing(response, offset, size)
+
+    async def count_alerts(self, query: str = "") -> int:
+        """How many alerts match ``query``: the service's own ``count`` (one alert is asked
+        for, and not even read)."""
+        params = {"query": query.strip() or None, "size": 1}
+        response = await self.request("GET", "/v1/alerts", params=params)
+        body = _json_or_none(response)
+        count = body.get("count") if isinstance(body, dict) else None
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            raise errors.MalformedResponse(
+                "the answer had no count of the alerts",
+                status=response.status_code,
+                method="GET",
+                path="/v1/alerts",
+            )
+        return count
 
     async def next_page(self, listing: Listing) -> Listing | None:
         """The page after ``listing``, following ``links.next`` as the service wrote it."""

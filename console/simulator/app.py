@@ -66,6 +66,7 @@ class Simulator:
                 Route("/_admin/stats", self.admin_stats, methods=["GET", "DELETE"]),
                 Route("/_admin/processing", self.admin_processing, methods=["GET", "POST"]),
                 Route("/_admin/rate-limit", self.admin_rate_limit, methods=["POST"]),
+                Route("/_admin/revoke", self.admin_revoke, methods=["POST"]),
             ],
             exception_handlers={HTTPException: self._http_error},
             lifespan=self._lifespan,
@@ -80,6 +81,7 @@ class Simulator:
         directory = build_directory(seed)
         self.store.load(generate_alerts(count, seed, self.store.clock(), directory), directory)
         self.processor.clear()
+        self.processor.rng.seed(seed)
         self.processor.watch_snoozes()
 
     @contextlib.asynccontextmanager
@@ -133,6 +135,7 @@ class Simulator:
         body = await _json_object(request)
         if isinstance(body, Response):
             return body
+        self.site.revoked = False
         dialect = body.get("dialect", self.config.status_dialect)
         if dialect not in ("flags", "spec"):
             return JSONResponse({"message": "dialect must be flags or spec"}, status_code=422)
@@ -186,6 +189,15 @@ class Simulator:
                 "pending": processor.pending_count,
             }
         )
+
+    async def admin_revoke(self, request: Request) -> Response:
+        """``{"revoked": true}``: the account's API token stops working (401), as when an
+        admin revokes it mid-shift; ``false`` gives it back."""
+        body = await _json_object(request)
+        if isinstance(body, Response):
+            return body
+        self.site.revoked = bool(body.get("revoked", True))
+        return JSONResponse({"revoked": self.site.revoked})
 
     async def admin_rate_limit(self, request: Request) -> Response:
         """Replace the limits: ``{"reads": 600, "writes": 120}``; a kind left out is unlimited."""

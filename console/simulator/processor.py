@@ -80,7 +80,8 @@ class Processor:
         apply: lifecycle.Apply | None,
     ) -> str:
         """Queue a write; its request id is returned at once."""
-        request_id = str(uuid.uuid4())
+        # From the seeded generator: a seeded site gives the same ids to the same writes.
+        request_id = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
         loop_now = asyncio.get_running_loop().time()
         jitter = self.rng.uniform(-self.jitter_ms, self.jitter_ms) if self.jitter_ms else 0.0
         due = loop_now + max(0.0, self.delay_ms + jitter) / 1000

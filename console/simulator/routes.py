@@ -98,6 +98,7 @@ class SiteRoutes:
         self.processor = processor
         self.token_can_delete = config.token_delete_scope
         self.dialect = config.status_dialect
+        self.revoked = False  # the account's API token was revoked (admin): 401 from now on
 
     # ------------------------------------------------------------ plumbing
 
@@ -110,7 +111,7 @@ class SiteRoutes:
                 email, _, token = base64.b64decode(value, validate=True).decode().partition(":")
             except (binascii.Error, UnicodeDecodeError):
                 raise ApiError(401, "Unauthorized", "Unauthorized") from None
-            if _matches(config.account, email, token):
+            if _matches(config.account, email, token) and not self.revoked:
                 return Principal(email, read_only=False, can_delete=self.token_can_delete)
             if config.viewer is not None and _matches(config.viewer, email, token):
                 return Principal(email, read_only=True, can_delete=False)

@@ -25,9 +25,12 @@ from console.tui import keys
 from console.tui.dialogs import ConfirmDialog
 from console.tui.guard import Guarded
 from console.tui.help import help_screen
+from console.tui.live import LiveScreen
 from console.tui.main_screen import AlertScreen
 from console.tui.palette import Palette
 from console.tui.settings import Settings, feed_for
+from console.tui.themes import DEFAULT_THEME, WALL_THEME, load_all
+from console.tui.wall_screen import WallScreen
 
 __all__ = ["AlertConsole", "Settings"]
 
@@ -46,20 +49,45 @@ class AlertConsole(Guarded, App[None]):
         feed: AlertFeed | None = None,
     ) -> None:
         super().__init__()
-        if settings.theme:
-            self.theme = settings.theme
+        if settings.wall:
+            # The wall is read-only whatever it was given: no write can leave the process
+            # (the tracker refuses, and so does the client), and no dialog opens.
+            tracker.read_only = client.read_only = True
+            self.use_command_palette = False
+        self.theme_problems = self._load_themes(settings)
         self.client = client
         self.tracker = tracker
         self.settings = settings
         self.feed = feed or feed_for(client, settings)
         self.crashes = CrashReporter(secrets=client.secret_forms)
-        self.main = AlertScreen(settings, self.feed, tracker)
+        self.main: LiveScreen = (
+            WallScreen(settings, self.feed)
+            if settings.wall
+            else AlertScreen(settings, self.feed, tracker)
+        )
         self.add_mode("alerts", lambda: self.main)
+
+    def _load_themes(self, settings: Settings) -> list[str]:
+        """Register the shipped and user themes, and put the chosen one (or the default for
+        this screen) in force; one sentence for each file that could not be used."""
+        loaded = load_all()
+        for theme in loaded.themes.values():
+            self.register_theme(theme)
+        problems = list(loaded.problems)
+        default = WALL_THEME if settings.wall else DEFAULT_THEME
+        wanted = settings.theme or default
+        if wanted not in self.available_themes:
+            problems.append(f"The theme {wanted!r} cannot be used; showing {default} instead.")
+            wanted = default if default in self.available_themes else "textual-dark"
+        self.theme = wanted
+        return problems
 
     def on_mount(self) -> None:
         # Everything built so far lives as long as the console: keep it out of the cyclic
         # collector's scans, which would otherwise walk it again on every collection.
         gc.freeze()
+        for message in self.theme_problems:
+            self.notify(message, title="Theme", severity="warning", timeout=15)
         self.tracker.resume()
         self.guard_armed = True
 
@@ -142,10 +170,14 @@ class AlertConsole(Guarded, App[None]):
         )
 
     def action_help(self) -> None:
+        if self.settings.wall:
+            return  # the wall opens no dialog
         palette = Palette.of(self.theme_variables)
         self.push_screen(help_screen(self, self.tracker.read_only, palette))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        if self.settings.wall:
+            return
         yield from super().get_system_commands(screen)
         for key in keys.KEYMAP:
             if key.writes and self.tracker.read_only:

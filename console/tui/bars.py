@@ -4,6 +4,8 @@ redraws only when its text changes, without a layout pass."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from rich.text import Text
 from textual.widgets import Static
 
@@ -39,6 +41,7 @@ class StatusBar(Bar):
         now: float,
         rate_wait_s: float,
         who: str,
+        cached_at: datetime | None = None,
     ) -> None:
         p = self.palette
         text = Text()
@@ -55,7 +58,9 @@ class StatusBar(Bar):
             # Green only while the last refresh worked: a failing feed is not "live".
             text.append(f"● every {interval_s:g} s", style=p["problem" if failing else "live"])
         text.append("  ")
-        if freshness.confirmed_at is None:
+        if freshness.confirmed_at is None and cached_at is not None:
+            text.append(f"cached from {clock_time(cached_at)}, not yet confirmed", style=p["stale"])
+        elif freshness.confirmed_at is None:
             text.append("waiting for the first answer…" if not failing else "no data yet", "italic")
         else:
             stale = freshness.stale(interval_s, now)

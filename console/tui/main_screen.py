@@ -19,8 +19,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
-from textual.timer import Timer
 from textual.widgets import DataTable, Footer
 
 from console.actions import OPS, ActionEvent, ActionTracker, BatchFinished, State, TrackerEvent
@@ -34,7 +32,7 @@ from console.tui.bars import PageBar, StatusBar
 from console.tui.detail import DetailPane
 from console.tui.dialogs import InfoScreen
 from console.tui.flow import OpFlow, label
-from console.tui.guard import BugSink, Guarded
+from console.tui.live import LiveScreen
 from console.tui.palette import Palette
 from console.tui.query_bar import QueryBar
 from console.tui.settings import Settings
@@ -57,24 +55,18 @@ class TrackerNews(Message):
         self.event = event
 
 
-class AlertScreen(Guarded, Screen[None]):
+class AlertScreen(LiveScreen):
     BINDINGS: ClassVar[list[BindingType]] = keys.bindings()
     # Absolute: Textual reads a relative path from the module of whichever subclass runs.
     CSS_PATH = Path(__file__).with_name("main_screen.tcss")
 
     def __init__(self, settings: Settings, feed: AlertFeed, tracker: ActionTracker) -> None:
-        super().__init__()
-        self.settings = settings
-        self.feed = feed
+        super().__init__(settings, feed)
         self._tracker = tracker
         self.history = HistoryCache(feed.client)
         self.flow = OpFlow(self)
-        self.paused = False
-        self._timer: Timer | None = None
         self._batches: dict[str, list[str]] = {}  # batch id -> alert ids it touches
         self._held_told: set[str] = set()  # batches whose rate-limit hold was told
-        self._tick_failures = 0
-        self._tick_resumes_at = 0.0
         self.status_bar = StatusBar(id="status-bar")
         self.query_bar = QueryBar(settings.query, id="query-bar")
         self.table = AlertTable(clock=settings.clock, id="alerts")
@@ -92,12 +84,6 @@ class AlertScreen(Guarded, Screen[None]):
     def tracker(self) -> ActionTracker:
         return self._tracker
 
-    @property
-    def console(self) -> BugSink:
-        """The app, as the place bugs are reported."""
-        assert isinstance(self.app, BugSink)
-        return self.app
-
     # ------------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
@@ -111,25 +97,14 @@ class AlertScreen(Guarded, Screen[None]):
     def on_mount(self) -> None:
         self.table.focus()
         self._unsubscribe = self.tracker.subscribe(self._hear)
-        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.repaint())
-        self.repaint()
-        self.set_interval(1.0, self._tick)
-        self._refresh()  # the first page: perhaps already asked for before the screen was built
+        self.start()
 
     def _hear(self, event: TrackerEvent) -> None:
         self.post_message(TrackerNews(event))
 
     def on_unmount(self) -> None:
         self._unsubscribe()
-        self.app.theme_changed_signal.unsubscribe(self)
-
-    def on_resize(self) -> None:
-        self._fit()
-
-    def _fit(self) -> None:
-        # Below 34 lines or 100 columns the detail pane folds away (Enter shows it full screen).
-        width, height = self.app.size
-        self.set_class(height < 34 or width < 100, "compact")
+        self.stop()
 
     def repaint(self) -> None:
         """Draw everything in the colours of the theme in force now."""
@@ -142,72 +117,18 @@ class AlertScreen(Guarded, Screen[None]):
         self.draw_status()
         self.draw_page()
 
-    # ------------------------------------------------------------------ refresh cycle
+    # ------------------------------------------------------------------ the live cycle
 
-    def refresh_now(self) -> None:
-        """Refresh at once (unless one is running), then carry on at the interval."""
-        self._stop_timer()
-        if not self.feed.busy:
-            self._refresh()
-
-    def _show_view(self, view: View) -> None:
-        """Another page, order or query: fetched at once, cancelling a refresh in flight."""
-        if view == self.feed.view:
-            return
-        self.feed.set_view(view)
-        self._stop_timer()
-        self.workers.cancel_group(self, "refresh")
-        self._refresh(force=True)
+    def show_view(self, view: View) -> None:
+        super().show_view(view)
         self.draw_page()
 
-    def _stop_timer(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
+    def rejected(self, rejected: ViewRejected) -> None:
+        self.query_bar.show_server_error(_what(rejected.rejected, rejected.restored), rejected)
+        self.query_bar.applied = rejected.restored.query
+        self.draw_page()
 
-    def _schedule(self, delay: float) -> None:
-        self._stop_timer()
-        self._timer = self.set_timer(delay, self._due)
-
-    def _due(self) -> None:
-        self._timer = None
-        if self.paused:
-            return
-        if any(isinstance(screen, ModalScreen) for screen in self.app.screen_stack):
-            self._schedule(1.0)  # a dialog is open: the table holds still; look again soon
-            return
-        self._refresh()
-
-    @work(group="refresh", exit_on_error=False)
-    async def _refresh(self, force: bool = False) -> None:
-        try:
-            update = await self.feed.refresh(force=force)
-        except ViewRejected as rejected:
-            self.query_bar.show_server_error(_what(rejected.rejected, rejected.restored), rejected)
-            self.query_bar.applied = rejected.restored.query
-            self.draw_page()
-            self._schedule(0.0 if self.feed.last is None else self.feed.next_delay())
-            return
-        except errors.InputError as error:
-            self.notify(str(error), title="Cannot refresh", severity="error")
-            update = None
-        except errors.ApiError:
-            update = None  # recorded in the feed's freshness; the header says why
-        except Exception as error:  # a bug: never let it kill the console, never hide it
-            self.console.report_bug("the refresh", error)
-            self.feed.record_bug(error)
-            update = None
-        if update is not None:
-            try:
-                self._apply(update)
-            except Exception as error:
-                self.console.report_bug("drawing a refresh", error)
-                self.feed.record_bug(error)
-        self.draw_status()
-        if not self.paused:
-            self._schedule(self.feed.next_delay())
-
-    def _apply(self, update: Update) -> None:
+    def apply(self, update: Update) -> None:
         self.table.show(
             update.alerts,
             update.order,
@@ -218,21 +139,10 @@ class AlertScreen(Guarded, Screen[None]):
         self.draw_page()
         self._show_detail()
 
-    # ------------------------------------------------------------------ drawing
+    def tick(self) -> None:
+        self.table.tick()
 
-    def _tick(self) -> None:
-        now = time.monotonic()
-        if now < self._tick_resumes_at:
-            return  # a bug here: backed off, not repeated every second
-        try:
-            self.draw_status()
-            self.table.tick()
-        except Exception as error:
-            self._tick_failures += 1
-            self._tick_resumes_at = now + min(300.0, 2.0**self._tick_failures)
-            self.console.report_bug("the clock tick", error)
-        else:
-            self._tick_failures = 0
+    # ------------------------------------------------------------------ drawing
 
     def draw_status(self) -> None:
         self.status_bar.draw(
@@ -244,6 +154,7 @@ class AlertScreen(Guarded, Screen[None]):
             now=time.monotonic(),
             rate_wait_s=self.feed.client.gate.remaining,
             who=f"{self.settings.user} @ {self.settings.site}",
+            cached_at=self.cached_at,
         )
 
     def draw_page(self) -> None:
@@ -293,7 +204,7 @@ class AlertScreen(Guarded, Screen[None]):
     @on(QueryBar.Applied)
     def _query_applied(self, event: QueryBar.Applied) -> None:
         self.table.focus()
-        self._show_view(replace(self.feed.view, query=event.query, offset=0))
+        self.show_view(replace(self.feed.view, query=event.query, offset=0))
 
     @on(QueryBar.Abandoned)
     def _query_abandoned(self) -> None:
@@ -396,25 +307,25 @@ class AlertScreen(Guarded, Screen[None]):
         if not last.listing.has_next:
             self.notify("This is the last page.", timeout=2)
             return
-        self._show_view(self.feed.page(+1))
+        self.show_view(self.feed.page(+1))
 
     def action_previous_page(self) -> None:
         if self.feed.view.offset == 0:
             self.notify("This is the first page.", timeout=2)
             return
-        self._show_view(self.feed.page(-1))
+        self.show_view(self.feed.page(-1))
 
     def action_first_page(self) -> None:
-        self._show_view(replace(self.feed.view, offset=0))
+        self.show_view(replace(self.feed.view, offset=0))
 
     def action_next_sort(self) -> None:
         view = self.feed.view
         index = SORT_FIELDS.index(view.sort) if view.sort in SORT_FIELDS else -1
-        self._show_view(replace(view, sort=SORT_FIELDS[(index + 1) % len(SORT_FIELDS)], offset=0))
+        self.show_view(replace(view, sort=SORT_FIELDS[(index + 1) % len(SORT_FIELDS)], offset=0))
 
     def action_flip_order(self) -> None:
         view = self.feed.view
-        self._show_view(replace(view, order="asc" if view.order == "desc" else "desc", offset=0))
+        self.show_view(replace(view, order="asc" if view.order == "desc" else "desc", offset=0))
 
     def action_toggle_mark(self) -> None:
         self.table.action_toggle_mark()

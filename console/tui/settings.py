@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from console.api.client import JsmClient
+from console.cache import PageCache
 from console.feed import DEFAULT_QUERY, AlertFeed, View
 
 
@@ -27,6 +28,9 @@ class Settings:
     demo: bool = False
     site: str = ""  # how the header names the site
     user: str = ""  # who we are there
+    wall: bool = False  # the wall display instead of the console (read-only)
+    notify_priority: str = "P1"  # the wall's attention: new alerts at this priority or above
+    keep_pages: bool = True  # keep the last good page on disk for the next start
     # The wall clock the screen reads (times in the header, ages in the table); tests and
     # snapshots pin it.
     clock: Callable[[], datetime] = field(default=utc_now, compare=False)
@@ -39,4 +43,5 @@ def feed_for(client: JsmClient, settings: Settings) -> AlertFeed:
         View(query=settings.query, size=settings.page_size),
         interval_s=settings.refresh_s,
         clock=settings.clock,
+        cache=PageCache(client.site) if settings.keep_pages else None,
     )

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
@@ -111,8 +112,17 @@ class AlertTable(Guarded, DataTable[Text]):
         self, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC), id: str | None = None
     ) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        # DataTable keeps up to 10,000 rendered cells and 1,000 rows and lines: on a wall
+        # that runs for weeks the caches fill with rows long gone (~10 MB). What is on screen
+        # (at most ~50 rows of 10 cells, a few with the cursor on them) is what needs keeping.
+        self._cell_render_cache.maxsize = 1200
+        self._row_render_cache.maxsize = 120
+        self._row_renderable_cache.maxsize = 120
+        self._line_cache.maxsize = 120
         self.clock = clock
         self.palette = PLAIN
+        # A style for a whole row (the wall emphasises P1 and P2), or None.
+        self.emphasis: Callable[[Alert], Style | None] | None = None
         self.alerts: dict[str, Alert] = {}
         self.order: list[str] = []
         # Marked alerts, by id, with their last known data: a mark outlives a page change or
@@ -149,9 +159,7 @@ class AlertTable(Guarded, DataTable[Text]):
     def set_palette(self, palette: Palette) -> None:
         """A new theme: every row drawn again in its colours."""
         self.palette = palette
-        with self.app.batch_update():
-            for alert_id in self.order:
-                self.redraw_row(alert_id)
+        self.redraw_rows(self.order, everything=True)
 
     def _layout_columns(self, width: int) -> None:
         """(Re)create the columns for this width: a layout change, not a refresh."""
@@ -263,11 +271,13 @@ class AlertTable(Guarded, DataTable[Text]):
         with self.app.batch_update():
             for alert_id in gone:
                 self._remove(alert_id)
+            redraw = []
             for alert_id in self.order:
                 if alert_id not in self._rendered:
                     self._add(alert_id)
                 elif fresh_view or alert_id in changed or alert_id in ended:
-                    self._update(alert_id)
+                    redraw.append(alert_id)
+            self.redraw_rows(redraw)
             self._reorder()
             if fresh_view:
                 self.move_cursor(row=0, scroll=False)
@@ -277,8 +287,12 @@ class AlertTable(Guarded, DataTable[Text]):
 
     def redraw_row(self, alert_id: str) -> None:
         """Redraw one row (a badge or a mark changed)."""
-        if alert_id in self._rendered:
-            self._update(alert_id)
+        self.redraw_rows([alert_id])
+
+    def redraw_rows(self, alert_ids: Iterable[str], *, everything: bool = False) -> None:
+        """Redraw these rows, in one pass over the caches."""
+        changes = {i: self._update(i) for i in alert_ids if i in self._rendered}
+        self._set_cells(changes, everything=everything)
 
     def expect(self, alert: Alert) -> None:
         """Show the state an action should lead to, until the service says otherwise."""
@@ -299,16 +313,15 @@ class AlertTable(Guarded, DataTable[Text]):
     def tick(self) -> None:
         """Expire the new/changed marks and outcome flags, and move every age on."""
         now = time.monotonic()
+        expired = []
         for alert_id, state in self.rows_state.items():
-            expired = False
             if state.recent and state.recent_until < now:
                 state.recent = ""
-                expired = True
+                expired.append(alert_id)
             if state.outcome and state.outcome_until < now:
                 state.outcome = ""
-                expired = True
-            if expired:
-                self.redraw_row(alert_id)
+                expired.append(alert_id)
+        self.redraw_rows(expired)
         self._refresh_ages()
 
     def _refresh_ages(self) -> None:
@@ -319,6 +332,7 @@ class AlertTable(Guarded, DataTable[Text]):
             return  # ages only move when the minute does
         self._ages_at = now
         index = keys.index("age")
+        changes: dict[str, dict[str, Text]] = {}
         for alert_id in self.order:
             alert = self.alert(alert_id)
             drawn = self._rendered.get(alert_id)
@@ -327,8 +341,9 @@ class AlertTable(Guarded, DataTable[Text]):
             text = age(alert.created_at, now)
             if drawn[index].plain != text:
                 cell = Text(text, style=self.palette["muted"])
-                self._set_cells(alert_id, {"age": cell})
+                changes[alert_id] = {"age": cell}
                 self._rendered[alert_id] = (*drawn[:index], cell, *drawn[index + 1 :])
+        self._set_cells(changes)
 
     def _state(self, alert_id: str) -> RowState:
         return self.rows_state.setdefault(alert_id, RowState())
@@ -363,15 +378,14 @@ class AlertTable(Guarded, DataTable[Text]):
             alert = self.alert(alert_id)
             if alert is not None:
                 self.marks[alert_id] = alert
-            self.redraw_row(alert_id)
+        self.redraw_rows(self.order)
         self.post_message(self.MarksChanged(len(self.marks)))
 
     def clear_marks(self) -> bool:
         if not self.marks:
             return False
         marked, self.marks = self.marks, {}
-        for alert_id in marked:
-            self.redraw_row(alert_id)
+        self.redraw_rows(marked)
         self.post_message(self.MarksChanged(0))
         return True
 
@@ -384,6 +398,10 @@ class AlertTable(Guarded, DataTable[Text]):
         values: dict[str, Text] = {}
         for column in self._columns:
             values[column.key] = self._cell(column.key, alert, state, alert_id in self.marks)
+        style = self.emphasis(alert) if self.emphasis is not None else None
+        if style is not None:
+            for cell in values.values():
+                cell.stylize(style)
         return tuple(values[c.key] for c in self._columns)
 
     def _cell(self, key: str, alert: Alert, state: RowState, marked: bool) -> Text:
@@ -446,45 +464,57 @@ class AlertTable(Guarded, DataTable[Text]):
         with contextlib.suppress(RowDoesNotExist):
             self.remove_row(alert_id)
 
-    def _update(self, alert_id: str) -> None:
+    def _update(self, alert_id: str) -> dict[str, Text]:
+        """The cells of a row that differ from what is drawn (recorded as drawn from now)."""
         new = self._cells(alert_id)
         old = self._rendered.get(alert_id, ())
-        self._set_cells(
-            alert_id,
-            {
-                column.key: new[index]
-                for index, column in enumerate(self._columns)
-                if index >= len(old) or old[index] != new[index]
-            },
-        )
         self._rendered[alert_id] = new
+        return {
+            column.key: new[index]
+            for index, column in enumerate(self._columns)
+            if index >= len(old) or old[index] != new[index]
+        }
 
-    def _set_cells(self, alert_id: str, cells: dict[str, Text]) -> None:
-        """Change cells of one row and forget only that row's rendering. (DataTable's own
-        update_cell forgets every row's: ten changed rows would cost a whole redraw.)"""
-        if not cells:
+    def _set_cells(self, changes: dict[str, dict[str, Text]], *, everything: bool = False) -> None:
+        """Change cells in place, and forget only those cells' and rows' rendering. (DataTable's
+        own update_cell forgets every row's: ten changed rows would cost a whole redraw, and
+        the minute's ages all the cells of the page.)"""
+        changes = {i: cells for i, cells in changes.items() if cells and RowKey(i) in self._data}
+        if not changes:
             return
-        row_key = RowKey(alert_id)
-        row = self._data.get(row_key)
-        if row is None:
+        for alert_id, cells in changes.items():
+            row = self._data[RowKey(alert_id)]
+            for column_key, value in cells.items():
+                row[ColumnKey(column_key)] = value
+        if everything:
+            # Every cell changed (a new theme): forget it all at once.
+            for cache in (
+                self._cell_render_cache,
+                self._row_render_cache,
+                self._row_renderable_cache,
+                self._line_cache,
+            ):
+                cache.clear()
+            self.refresh()
             return
-        columns = {ColumnKey(key) for key in cells}
-        for column_key, value in cells.items():
-            row[ColumnKey(column_key)] = value
+        cells_changed = {(RowKey(i), ColumnKey(k)) for i, cells in changes.items() for k in cells}
+        rows = {RowKey(i) for i in changes}
         cached = self._cell_render_cache
-        for cell in [k for k in cached.keys() if k[0] == row_key and k[1] in columns]:  # noqa: SIM118
+        for cell in [k for k in cached.keys() if (k[0], k[1]) in cells_changed]:  # noqa: SIM118
             cached.discard(cell)
-        for line in [k for k in self._row_render_cache.keys() if k[0] == row_key]:  # noqa: SIM118
+        for line in [k for k in self._row_render_cache.keys() if k[0] in rows]:  # noqa: SIM118
             self._row_render_cache.discard(line)
-        # Only this row's screen lines are put together again, and only they are redrawn.
-        index = self._row_locations.get(row_key)
-        if index is None:
-            return
-        self._row_renderable_cache.discard((self._update_count, index))
-        region = self._get_row_region(index)
-        for y in [k for k in self._line_cache.keys() if region.y <= k[0] < region.bottom]:  # noqa: SIM118
+        # Only these rows' screen lines are put together again, and only they are redrawn.
+        indexes = [i for r in rows if (i := self._row_locations.get(r)) is not None]
+        lines: set[int] = set()
+        for index in indexes:
+            self._row_renderable_cache.discard((self._update_count, index))
+            region = self._get_row_region(index)
+            lines.update(range(region.y, region.bottom))
+        for y in [k for k in self._line_cache.keys() if k[0] in lines]:  # noqa: SIM118
             self._line_cache.discard(y)
-        self.refresh_row(index)
+        for index in indexes:
+            self.refresh_row(index)
 
     def _reorder(self) -> None:
         if self._row_order() != self.order:

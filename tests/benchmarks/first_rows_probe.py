@@ -27,8 +27,8 @@ async def console(origin: str) -> None:
         from console.tui.main_screen import AlertScreen
 
         class FirstPage(AlertScreen):
-            def _apply(self, update: Update) -> None:
-                super()._apply(update)
+            def apply(self, update: Update) -> None:
+                super().apply(update)
                 if self.table.row_count >= 50:
                     self.call_after_refresh(self.app.exit)
 

@@ -1,4 +1,5 @@
-"""Started as its own process by run.py: the console, headless, at the default refresh interval
+"""Started as its own process by run.py: the console (or with --wall the wall), headless, at the
+default refresh interval
 on a simulator where nothing changes; once the first page is drawn it lets the console idle for
 the given seconds and prints the share of one core it used meanwhile ("cpu <percent>")."""
 
@@ -9,7 +10,7 @@ import sys
 import time
 
 
-async def main(origin: str, seconds: float) -> None:
+async def main(origin: str, seconds: float, wall: bool) -> None:
     from console.actions import ActionTracker
     from console.api import BasicCredentials, JsmClient
     from console.tui.app import AlertConsole
@@ -17,8 +18,10 @@ async def main(origin: str, seconds: float) -> None:
 
     credentials = BasicCredentials("demo@example.com", "demo-token")
     async with JsmClient(origin=origin, cloud_id="demo", credentials=credentials) as client:
-        settings = Settings(query="status: open", page_size=50, site="bench", user="bench")
-        app = AlertConsole(client, ActionTracker(client), settings)
+        settings = Settings(
+            query="status: open", page_size=50, site="bench", user="bench", wall=wall
+        )
+        app = AlertConsole(client, ActionTracker(client, read_only=wall), settings)
         result: list[float] = []
 
         async def watch() -> None:
@@ -37,4 +40,4 @@ async def main(origin: str, seconds: float) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], float(sys.argv[2])))
+    asyncio.run(main(sys.argv[1], float(sys.argv[2]), "--wall" in sys.argv[3:]))

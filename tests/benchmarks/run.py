@@ -255,16 +255,13 @@ def first_rows(quick: bool) -> Iterator[dict[str, Any]]:
     )
 
 
-@benchmark("idle_cpu_percent")
-def idle_cpu(quick: bool) -> Iterator[dict[str, Any]]:
-    """Share of one core the console uses over a minute (30 s with --quick) at the default
-    refresh interval (15 s) while nothing changes."""
+def _idle(quick: bool, *flags: str) -> float:
     seconds = 30 if quick else 60
     probe = Path(__file__).with_name("idle_probe.py")
     with simulator_process("--alerts", "5000") as base_url:
         origin = base_url.split("/jsm/")[0]
         result = subprocess.run(
-            [sys.executable, str(probe), origin, str(seconds)],
+            [sys.executable, str(probe), origin, str(seconds), *flags],
             capture_output=True,
             text=True,
             timeout=seconds + 60,
@@ -274,13 +271,76 @@ def idle_cpu(quick: bool) -> Iterator[dict[str, Any]]:
     line = next((x for x in result.stdout.splitlines() if x.startswith("cpu ")), None)
     if line is None:
         raise RuntimeError(f"the idle probe said nothing: {result.stderr[-500:]}")
+    return float(line.split()[1])
+
+
+@benchmark("idle_cpu_percent")
+def idle_cpu(quick: bool) -> Iterator[dict[str, Any]]:
+    """Share of one core the console uses over a minute (30 s with --quick) at the default
+    refresh interval (15 s) while nothing changes."""
     yield figure(
         "idle_cpu_percent",
-        float(line.split()[1]),
+        _idle(quick),
         "% of one core",
         "< 0.3",
-        seconds=seconds,
+        seconds=30 if quick else 60,
         refresh_s=15,
+    )
+
+
+@benchmark("wall_idle_cpu_percent")
+def wall_idle_cpu(quick: bool) -> Iterator[dict[str, Any]]:
+    """The same for the wall: counts, trend, clock and all."""
+    yield figure(
+        "wall_idle_cpu_percent",
+        _idle(quick, "--wall"),
+        "% of one core",
+        "< 0.3",
+        seconds=30 if quick else 60,
+        refresh_s=15,
+    )
+
+
+@benchmark("soak")
+def soak(quick: bool) -> Iterator[dict[str, Any]]:
+    """The wall against the live simulator, refreshed back to back 5,000 times (1,000 with
+    --quick): RSS growth after the first 100, and requests per refresh (the simulator's count)."""
+    refreshes = 1000 if quick else 5000
+    probe = Path(__file__).with_name("soak_probe.py")
+    with simulator_process("--alerts", "2000", "--live", "--live-interval", "1") as base_url:
+        origin = base_url.split("/jsm/")[0]
+        with httpx.Client(timeout=10) as admin:
+            admin.delete(f"{origin}/_admin/stats")
+            result = subprocess.run(
+                [sys.executable, str(probe), origin, str(refreshes)],
+                capture_output=True,
+                text=True,
+                timeout=3600,
+                cwd=Path(__file__).resolve().parents[2],
+                env=RUN_ENV,
+            )
+            stats = admin.get(f"{origin}/_admin/stats").json()["requests"]
+    line = next((x for x in result.stdout.splitlines() if x.startswith("rss ")), None)
+    if line is None:
+        raise RuntimeError(f"the soak probe said nothing: {result.stderr[-500:]}")
+    _, after_100, end, _, count = line.split()
+    yield figure(
+        "soak_rss_growth_mb",
+        (int(end) - int(after_100)) / 1_000_000,
+        "MB",
+        "< 5",
+        refreshes=int(count),
+        rss_after_100_mb=round(int(after_100) / 1_000_000, 1),
+        rss_end_mb=round(int(end) / 1_000_000, 1),
+    )
+    # The first page and counts, then one full refresh after another.
+    yield figure(
+        "wall_requests_per_refresh",
+        stats["reads"] / (int(count) + 1),
+        "requests",
+        "<= 6",
+        refreshes=int(count) + 1,
+        writes=stats.get("writes", 0),
     )
 
 
@@ -329,7 +389,7 @@ def refresh_cpu(quick: bool) -> Iterator[dict[str, Any]]:
                         app.main.table._rendered.clear()
                         app.main.table.show(update.alerts, update.order, fresh_view=True)
                     else:
-                        app.main._apply(update)
+                        app.main.apply(update)
                         if kind == "changed":
                             assert len(update.changed) == 10, (update.changed, expected)
                     await drawn()

@@ -380,3 +380,16 @@ async def test_a_changed_row_is_redrawn_on_screen_and_only_it_is_drawn_again(
         ]
         assert changed, "nothing was redrawn"
         assert "Renamed while you watched" not in before
+
+
+async def test_a_refresh_due_at_once_still_comes(
+    console: AlertConsole, sim: BackgroundSimulator
+) -> None:
+    """A delay of zero (a refused first view is retried at once) must not stop the cycle:
+    Textual's timer cannot take a zero delay, so the screen never asks it for one."""
+    async with console.run_test(size=WIDE) as pilot:
+        app = await loaded(pilot)
+        reads = sim.stats()["requests"]["reads"]
+        app.feed.interval_s = 0.0
+        app.main.refresh_now()
+        await until(pilot, lambda: sim.stats()["requests"]["reads"] > reads + 5)

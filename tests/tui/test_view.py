@@ -345,9 +345,9 @@ async def test_q_quits(console: AlertConsole) -> None:
 
 async def test_a_dead_server_keeps_the_rows_and_says_why(tmp_path: object) -> None:
     from console.actions import ActionTracker
-    from console.api import BasicCredentials, JsmClient
+    from console.api import BasicCredentials, JsmClient, RetryPolicy
     from console.tui.app import Settings
-    from tests.conftest import ACCOUNT, FAST_RETRY
+    from tests.conftest import ACCOUNT
 
     server = BackgroundSimulator(alerts=10).start()
     try:
@@ -355,7 +355,8 @@ async def test_a_dead_server_keeps_the_rows_and_says_why(tmp_path: object) -> No
             origin=server.origin,
             cloud_id="demo",
             credentials=BasicCredentials(*ACCOUNT),
-            retry=FAST_RETRY,
+            # A refused connection is retried for the whole budget: keep it short here.
+            retry=RetryPolicy(attempts=3, base_s=0.01, cap_s=0.1, budget_s=1.5),
         ) as client:
             app = AlertConsole(
                 client, ActionTracker(client), Settings(query="", refresh_s=60, site="t", user="u")

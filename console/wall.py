@@ -1,0 +1,241 @@
+"""What the wall display knows beyond the page: exact counts, the trend, and what is new.
+
+No Textual here. Counts come from the service's ``count`` of a query, never from the
+rows of one page: one request per priority (the open, unacknowledged alerts of the
+query), and the acknowledged ones from the page's own total when the query already
+keeps to open alerts (the default ``status: open``), else one more request. The trend
+samples those counts at each refresh over the last 12 hours and is kept on disk. The
+attention list says which alerts are new, urgent and unacknowledged, once each, never
+for those already there at start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from console import paths
+from console.api.client import JsmClient, Listing
+from console.api.models import PRIORITIES, Alert
+from console.query import And, Comparison, QuerySyntaxError, parse
+from console.sanitize import clean
+
+log = logging.getLogger(__name__)
+
+TREND_WINDOW_S = 12 * 3600
+TREND_STEP_S = 120.0  # one point per two minutes: 360 points over 12 hours
+ATTENTION_HOLD_S = 600.0  # a new alert stays highlighted this long (or until acknowledged)
+KNOWN_MAX = 20_000  # alerts remembered as seen (oldest forgotten first)
+
+
+@dataclass(frozen=True)
+class Counts:
+    unacked: dict[str, int]  # open and unacknowledged, by priority P1..P5
+    acked: int  # open and acknowledged
+    at: datetime  # when the service gave them
+
+    @property
+    def open_total(self) -> int:
+        return sum(self.unacked.values()) + self.acked
+
+    def to_json(self) -> dict[str, Any]:
+        return {"unacked": self.unacked, "acked": self.acked, "at": self.at.isoformat()}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Counts | None:
+        try:
+            unacked = {p: int(data["unacked"][p]) for p in PRIORITIES}
+            return cls(unacked, int(data["acked"]), datetime.fromisoformat(data["at"]))
+        except (TypeError, KeyError, ValueError):
+            return None
+
+
+def narrowed(query: str, clause: str) -> str:
+    """``query`` and ``clause`` both: ``(status: open) AND priority: P1``."""
+    query = query.strip()
+    return f"({query}) AND {clause}" if query else clause
+
+
+def keeps_to_open(query: str) -> bool:
+    """True when every alert ``query`` matches is open (``status: open`` is one of its
+    top-level AND terms): then the page's own total is the count of open alerts."""
+    try:
+        node = parse(query)
+    except QuerySyntaxError:
+        return False
+    terms = node.children if isinstance(node, And) else (node,)
+    return any(
+        isinstance(t, Comparison)
+        and t.field.lower() == "status"
+        and t.op in (":", "=")
+        and str(t.value).lower() == "open"
+        for t in terms
+    )
+
+
+def count_requests(query: str) -> int:
+    """How many requests one count of ``query`` costs (besides the page itself)."""
+    return len(PRIORITIES) + (0 if keeps_to_open(query) else 1)
+
+
+async def fetch_counts(
+    client: JsmClient, query: str, page: Listing, now: Callable[[], datetime]
+) -> Counts:
+    """The exact counts of ``query``, from the service (ApiError if it cannot say)."""
+    unacked_queries = [
+        narrowed(query, f"status: open AND acknowledged: false AND priority: {p}")
+        for p in PRIORITIES
+    ]
+    totals = await asyncio.gather(*(client.count_alerts(q) for q in unacked_queries))
+    unacked = dict(zip(PRIORITIES, totals, strict=True))
+    if keeps_to_open(query):
+        acked = max(0, page.total - sum(unacked.values()))
+    else:
+        acked = await client.count_alerts(narrowed(query, "status: open AND acknowledged: true"))
+    return Counts(unacked, acked, now())
+
+
+class Trend:
+    """Open, unacknowledged alerts by priority over the last 12 hours, one point every two
+    minutes (the newest point always the latest counts)."""
+
+    def __init__(self, window_s: float = TREND_WINDOW_S, step_s: float = TREND_STEP_S) -> None:
+        self.window_s = window_s
+        self.step_s = step_s
+        self.points: list[tuple[float, dict[str, int]]] = []  # (epoch seconds, counts)
+
+    def add(self, at: float, counts: dict[str, int]) -> bool:
+        """Sample ``counts``; True when a new point was started (worth keeping on disk)."""
+        point = (at, {p: int(counts.get(p, 0)) for p in PRIORITIES})
+        started = not self.points or at - self.points[-1][0] >= self.step_s
+        if started:
+            self.points.append(point)
+        else:
+            self.points[-1] = (self.points[-1][0], point[1])
+        horizon = at - self.window_s
+        while self.points and self.points[0][0] < horizon:
+            self.points.pop(0)
+        return started
+
+    def series(self, priority: str) -> list[int]:
+        return [counts[priority] for _at, counts in self.points]
+
+    def to_json(self) -> list[Any]:
+        return [[at, counts] for at, counts in self.points]
+
+    def load(self, data: Any, now: float) -> None:
+        try:
+            points = [(float(at), {p: int(c[p]) for p in PRIORITIES}) for at, c in data]
+        except (TypeError, KeyError, ValueError):
+            return
+        self.points = [(at, c) for at, c in points if now - self.window_s <= at <= now]
+
+
+class TrendStore:
+    """A trend kept in the cache directory, one file per site and query (mode 600)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def load(self, trend: Trend, now: float) -> None:
+        try:
+            trend.load(json.loads(self.path.read_text(encoding="utf-8")), now)
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError) as error:
+            log.warning("the trend in %s is unreadable (%s); starting afresh", self.path, error)
+
+    def save(self, trend: Trend) -> None:
+        try:
+            paths.private_dir(self.path.parent)
+            paths.write_private(self.path, json.dumps(trend.to_json()))
+        except OSError as error:
+            log.warning("cannot keep the trend in %s: %s", self.path, error)
+
+
+def urgent(priority: str | None, threshold: str) -> bool:
+    """At ``threshold`` or above (P1 is the most urgent)."""
+    if priority not in PRIORITIES or threshold not in PRIORITIES:
+        return False
+    return PRIORITIES.index(priority) <= PRIORITIES.index(threshold)
+
+
+def unacknowledged(alert: Alert) -> bool:
+    return alert.is_open and not alert.acknowledged and alert.status != "acked"
+
+
+class Attention:
+    """Which alerts are new, urgent and unacknowledged: each said once, never for those
+    there at the first look; a new one stays highlighted for 10 minutes or until someone
+    acknowledges it."""
+
+    def __init__(
+        self,
+        threshold: str = "P1",
+        hold_s: float = ATTENTION_HOLD_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.threshold = threshold
+        self.hold_s = hold_s
+        self._clock = clock
+        self._known: OrderedDict[str, None] = OrderedDict()
+        self._looked = False
+        self.highlighted: dict[str, float] = {}  # alert id -> monotonic end
+
+    def see(self, alerts: Iterable[Alert]) -> list[Alert]:
+        """The new urgent alerts among ``alerts`` since the last look (none the first time)."""
+        now = self._clock()
+        new: list[Alert] = []
+        for alert in alerts:
+            if alert.id in self._known:
+                self._known.move_to_end(alert.id)
+            else:
+                self._known[alert.id] = None
+                if (
+                    self._looked
+                    and unacknowledged(alert)
+                    and urgent(alert.priority, self.threshold)
+                ):
+                    new.append(alert)
+                    self.highlighted[alert.id] = now + self.hold_s
+            if alert.id in self.highlighted and not unacknowledged(alert):
+                del self.highlighted[alert.id]  # acknowledged (or closed) elsewhere
+        self._looked = True
+        while len(self._known) > KNOWN_MAX:
+            self._known.popitem(last=False)
+        return new
+
+    def expire(self) -> bool:
+        """Drop highlights past their time; True when one ended."""
+        now = self._clock()
+        ended = [i for i, until in self.highlighted.items() if until <= now]
+        for alert_id in ended:
+            del self.highlighted[alert_id]
+        return bool(ended)
+
+
+def desktop_notification(title: str, body: str, form: str) -> str:
+    """The escape sequence that asks the terminal for a desktop notification: OSC 9 (iTerm2,
+    WezTerm, Windows Terminal, kitty's fallback…) or OSC 777 (urxvt, foot, VTE terminals).
+    Both texts go through the sanitiser, so they can hold no sequence of their own; ``;``
+    separates OSC 777's fields and is replaced there."""
+    title, body = clean(title), clean(body)
+    if form == "777":
+        return f"\x1b]777;notify;{title.replace(';', ',')};{body.replace(';', ',')}\x1b\\"
+    return f"\x1b]9;{title}: {body}\x1b\\"
+
+
+def notification_form(environ: dict[str, str]) -> str:
+    """Which form this terminal understands: 777 for VTE, urxvt and foot, else 9."""
+    term = environ.get("TERM", "")
+    if environ.get("VTE_VERSION") or "rxvt" in term or term.startswith("foot"):
+        return "777"
+    return "9"

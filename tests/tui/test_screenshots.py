@@ -1,0 +1,297 @@
+"""Every picture in ``screenshots/``, made from the code and compared with the committed file.
+
+The simulator's clock stands still (``frozen_at_ms``) and so does the console's, the demo
+data and the request ids are seeded, and local time is UTC: every picture is the same on
+every run. A change to what the console shows fails here until the pictures are made
+again on purpose and looked at. The one command that regenerates them all:
+
+    python -m pytest tests/tui/test_screenshots.py --snapshot-update
+
+A mismatch leaves the new picture beside the old one as ``<name>.new.svg`` (not committed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import time
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import Input
+
+from console import paths
+from console.actions import ActionTracker, Journal
+from console.api import BasicCredentials, JsmClient
+from console.api.models import PRIORITIES
+from console.simulator.config import SimulatorConfig
+from console.simulator.server import BackgroundSimulator
+from console.tui.app import AlertConsole, Settings
+from console.tui.dialogs import ConfirmDialog, FormDialog, InfoScreen
+from tests.conftest import ACCOUNT, FAST_RETRY
+from tests.tui.conftest import SMALL, WIDE, fill, loaded, shown, toasts, until
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+FROZEN = datetime(2026, 11, 20, 14, 2, 11, tzinfo=UTC)
+THEMES = ("alert-light", "wall-contrast", "okabe-ito")
+
+
+@pytest.fixture(scope="module")
+def still_server() -> Iterator[BackgroundSimulator]:
+    """A simulator whose clock stands still: the same alerts, ages and times on every run."""
+    config = SimulatorConfig(
+        port=0,
+        alerts=60,
+        seed=11,
+        frozen_at_ms=int(FROZEN.timestamp() * 1000),
+        processing_delay_ms=20,
+        processing_jitter_ms=0,
+    )
+    with BackgroundSimulator(config) as server:
+        yield server
+
+
+@pytest.fixture
+def still_site(still_server: BackgroundSimulator) -> BackgroundSimulator:
+    still_server.reset()  # the same data and the same request ids for every picture
+    return still_server
+
+
+@pytest.fixture
+def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.fixture
+async def make_still_console(
+    still_site: BackgroundSimulator, tmp_path: Path, utc: None
+) -> AsyncIterator[Any]:
+    made: list[tuple[JsmClient, ActionTracker]] = []
+
+    async def make(**settings: Any) -> AlertConsole:
+        client = JsmClient(
+            origin=still_site.origin,
+            cloud_id="demo",
+            credentials=BasicCredentials(*ACCOUNT),
+            retry=FAST_RETRY,
+        )
+        tracker = ActionTracker(client, journal=Journal(tmp_path / "journal.jsonl"))
+        made.append((client, tracker))
+        base: dict[str, Any] = {
+            "query": "status: open",
+            "refresh_s": 3600,
+            "page_size": 50,
+            "demo": True,
+            "site": "built-in simulator",
+            "user": ACCOUNT[0],
+            "clock": lambda: FROZEN,
+            "keep_pages": False,
+        }
+        app = AlertConsole(client, tracker, Settings(**{**base, **settings}))
+        app.feed.rng = random.Random(1)  # the same backoff, so the same retry countdown
+        return app
+
+    yield make
+    for client, tracker in made:
+        await tracker.aclose()
+        if tracker.journal is not None:
+            tracker.journal.close()
+        await client.aclose()
+
+
+def assert_picture(app: AlertConsole, name: str, update: bool) -> None:
+    for field in app.screen.query(Input):
+        field.cursor_blink = False  # a blinking cursor would differ from run to run
+    picture = app.export_screenshot(title="alert-console")
+    committed = SCREENSHOTS / f"{name}.svg"
+    fresh = SCREENSHOTS / f"{name}.new.svg"
+    if update:
+        SCREENSHOTS.mkdir(exist_ok=True)
+        committed.write_text(picture, encoding="utf-8")
+        fresh.unlink(missing_ok=True)
+        return
+    if not committed.exists() or committed.read_text(encoding="utf-8") != picture:
+        fresh.write_text(picture, encoding="utf-8")
+        pytest.fail(
+            f"{name}: the screen differs from screenshots/{committed.name} (new picture: "
+            f"{fresh}). If the change is meant, look at both, then run with --snapshot-update."
+        )
+    fresh.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def update(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--snapshot-update"))
+
+
+async def settle(app: AlertConsole, pilot: Any) -> None:
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+# ---------------------------------------------------------------------- the console
+
+
+@pytest.mark.parametrize(("size", "name"), [(WIDE, "main"), (SMALL, "main_80x24")])
+async def test_the_main_view(
+    make_still_console: Any, update: bool, size: tuple[int, int], name: str
+) -> None:
+    app = await make_still_console()
+    async with app.run_test(size=size) as pilot:
+        await loaded(pilot)
+        await settle(app, pilot)
+        assert_picture(app, name, update)
+
+
+@pytest.mark.parametrize("theme", THEMES)
+async def test_the_main_view_in_each_theme(
+    make_still_console: Any, update: bool, theme: str
+) -> None:
+    app = await make_still_console(theme=theme)
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        await settle(app, pilot)
+        assert app.theme == theme
+        assert_picture(app, f"theme_{theme}", update)
+
+
+async def test_the_detail(make_still_console: Any, update: bool) -> None:
+    app = await make_still_console()
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, InfoScreen))
+        pane = app.screen.query_one("#full-detail")
+        await until(pilot, lambda: "Activity" in shown(pane._history))  # type: ignore[attr-defined]
+        await pilot.pause()
+        assert_picture(app, "detail", update)
+
+
+async def test_an_action_pending_then_its_outcome(
+    make_still_console: Any, still_site: BackgroundSimulator, update: bool
+) -> None:
+    app = await make_still_console()
+    still_site.set_processing(paused=True)
+    async with app.run_test(size=WIDE, notifications=True) as pilot:
+        await loaded(pilot)
+        await pilot.press("a")
+        await until(pilot, lambda: any("sent" in t for t in toasts(app)))
+        await pilot.pause()
+        assert_picture(app, "action_pending", update)
+        still_site.set_processing(paused=False)
+        await until(pilot, lambda: any("done" in t for t in toasts(app)))
+        await pilot.pause()
+        assert_picture(app, "action_outcome", update)
+
+
+async def test_a_bulk_summary(make_still_console: Any, update: bool) -> None:
+    app = await make_still_console()
+    async with app.run_test(size=WIDE, notifications=True) as pilot:
+        await loaded(pilot)
+        await pilot.press("space", "space", "space", "a")
+        await until(pilot, lambda: any("Bulk action finished" in t for t in toasts(app)))
+        await pilot.pause()
+        assert_picture(app, "bulk_summary", update)
+
+
+async def test_the_query_bar_with_a_lint_error(make_still_console: Any, update: bool) -> None:
+    app = await make_still_console()
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        await pilot.press("slash")
+        app.main.query_bar.input.value = "status: open AND (priority: P1"
+        await until(pilot, lambda: "Unclosed" in shown(app.main.query_bar.problem))
+        await pilot.pause()
+        assert_picture(app, "query_lint_error", update)
+
+
+async def test_help(make_still_console: Any, update: bool) -> None:
+    app = await make_still_console()
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, InfoScreen))
+        await pilot.pause()
+        assert_picture(app, "help", update)
+
+
+async def test_a_confirmation(make_still_console: Any, update: bool) -> None:
+    app = await make_still_console()
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        await pilot.press("space", "space", "c")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.pause()
+        assert_picture(app, "confirm_close", update)
+
+
+async def test_the_create_form_with_an_error(make_still_console: Any, update: bool) -> None:
+    app = await make_still_console()
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        await pilot.press("N")
+        await fill(pilot, message="Disk full on db-7", responders="the on-call team")
+        await until(pilot, lambda: "shown" in app.screen.query_one("#problem-responders").classes)
+        assert isinstance(app.screen, FormDialog)
+        await pilot.pause()
+        assert_picture(app, "create_form_error", update)
+
+
+# ---------------------------------------------------------------------- the wall
+
+
+def seeded_trend(site: str, query: str) -> None:
+    """Twelve hours of trend points ending at FROZEN, from a seeded walk: the picture of a
+    wall that has run for a while."""
+    rng = random.Random(5)
+    level = {"P1": 2, "P2": 4, "P3": 14, "P4": 10, "P5": 3}
+    points = []
+    start = FROZEN - timedelta(hours=12)
+    for step in range(360):
+        for p in PRIORITIES:
+            level[p] = max(0, level[p] + rng.choice((-1, 0, 0, 1)))
+        at = (start + timedelta(minutes=2 * step)).timestamp()
+        points.append([at, dict(level)])
+    digest = hashlib.sha256(f"{site}\n{query}".encode()).hexdigest()[:32]
+    path = paths.cache_dir() / "trends" / f"{digest}.json"
+    paths.private_dir(path.parent)
+    path.write_text(json.dumps(points))
+
+
+async def test_the_wall(
+    make_still_console: Any, still_site: BackgroundSimulator, update: bool
+) -> None:
+    seeded_trend(f"{still_site.origin}/demo", "status: open")
+    app = await make_still_console(wall=True, read_only=True)
+    async with app.run_test(size=WIDE) as pilot:
+        await until(pilot, lambda: app.main.counts is not None)
+        await settle(app, pilot)
+        assert_picture(app, "wall", update)
+        # Stale: the service fails; the banner says why and since when, the rest dims.
+        still_site.set_faults(error_rate=1.0)
+        try:
+            app.main.refresh_now()
+            await until(pilot, lambda: app.feed.freshness.error is not None)
+            await pilot.pause()
+            assert_picture(app, "wall_stale", update)
+        finally:
+            still_site.set_faults(error_rate=0.0)
+
+
+async def test_the_walls_all_clear(make_still_console: Any, update: bool) -> None:
+    app = await make_still_console(
+        wall=True, read_only=True, query="status: open AND tag: nothing-is-tagged-this"
+    )
+    async with app.run_test(size=WIDE) as pilot:
+        await until(pilot, lambda: app.main.counts is not None)
+        await settle(app, pilot)
+        assert "shown" in app.main.all_clear.classes
+        assert_picture(app, "wall_all_clear", update)
