@@ -14,12 +14,15 @@ import math
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from io import TextIOWrapper
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from console.api.client import Credentials, JsmClient
+    from console.config import Config, Resolved
+    from console.simulator.server import BackgroundSimulator
     from console.tui.app import AlertConsole
     from console.tui.settings import Settings
 
@@ -166,9 +169,8 @@ def simulate(argv: Sequence[str]) -> int:
     return 0
 
 
-ENV_EMAIL = "ALERT_CONSOLE_EMAIL"
-ENV_TOKEN = "ALERT_CONSOLE_API_TOKEN"  # noqa: S105 (the name of a variable, not a secret)
-ENV_ACCESS_TOKEN = "ALERT_CONSOLE_ACCESS_TOKEN"  # noqa: S105
+from console.secrets import ENV_ACCESS_TOKEN, ENV_EMAIL, ENV_TOKEN  # noqa: E402
+
 LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 
 
@@ -176,14 +178,22 @@ def _console_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="alert-console",
         description="A terminal console for Jira Service Management Operations alerts.",
-        epilog=f"Credentials come from {ENV_EMAIL} and {ENV_TOKEN} (HTTP Basic), or "
-        f"{ENV_ACCESS_TOKEN} (an OAuth access token). 'alert-console simulate --help' "
-        "runs the built-in simulator.",
+        epilog=f"Credentials come from a profile of the config file, or from {ENV_EMAIL} and "
+        f"{ENV_TOKEN} (HTTP Basic), or {ENV_ACCESS_TOKEN} (an OAuth access token). "
+        "'alert-console config path|check|init|set-token' manages the config file; "
+        "'alert-console simulate --help' runs the built-in simulator.",
     )
     parser.add_argument(
         "--demo",
         action="store_true",
-        help="start the built-in simulator (live demo data) and open the console on it",
+        help="start the built-in simulator (live demo data) and open the console on it "
+        "(the same as --profile demo)",
+    )
+    parser.add_argument(
+        "--profile", default=None, help="a profile of the config file (default: default_profile)"
+    )
+    parser.add_argument(
+        "--config", default=None, help="the config file (default: see 'alert-console config path')"
     )
     parser.add_argument(
         "--url", default=None, help="origin of the API (default https://api.atlassian.com)"
@@ -192,11 +202,12 @@ def _console_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--query", default=None, help="the JSM query to show (default: status: open)"
     )
+    parser.add_argument("--view", default=None, help="a saved view of the config file to open")
     parser.add_argument(
-        "--refresh", type=float, default=15.0, help="seconds between refreshes (>= 1)"
+        "--refresh", type=float, default=None, help="seconds between refreshes (>= 1; 15)"
     )
     parser.add_argument(
-        "--page-size", type=int, default=50, help="alerts per page (1..100, default 50)"
+        "--page-size", type=int, default=None, help="alerts per page (1..100, default 50)"
     )
     parser.add_argument(
         "--theme",
@@ -215,7 +226,7 @@ def _console_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--notify-priority",
-        default="P1",
+        default=None,
         choices=("P1", "P2", "P3", "P4", "P5"),
         help="on the wall: ring and notify for new alerts at this priority or above (P1)",
     )
@@ -252,19 +263,6 @@ def _origin(url: str) -> str:
     return str(parsed).rstrip("/")
 
 
-def _credentials() -> Credentials:
-    from console.api.client import BasicCredentials, BearerToken
-
-    access = os.environ.get(ENV_ACCESS_TOKEN, "").strip()
-    if access:
-        return BearerToken(access)
-    email = os.environ.get(ENV_EMAIL, "").strip()
-    token = os.environ.get(ENV_TOKEN, "").strip()
-    if not email or not token:
-        raise UsageError(f"no credentials: set {ENV_EMAIL} and {ENV_TOKEN} (or use --demo)")
-    return BasicCredentials(email, token)
-
-
 class _PrivateRotatingLog(logging.handlers.RotatingFileHandler):
     """A rotating log whose every file is created mode 600 in a 700 directory."""
 
@@ -292,92 +290,156 @@ def _debug_log() -> Path:
 
 def console(argv: Sequence[str]) -> int:
     args = _console_parser().parse_args(argv)
-    from console.feed import DEFAULT_QUERY
+    from console.config import DEMO, ConfigError, config_path, load, resolve
 
-    if not math.isfinite(args.refresh) or args.refresh < 1:
+    if args.refresh is not None and (not math.isfinite(args.refresh) or args.refresh < 1):
         raise UsageError("--refresh must be a number of seconds, at least 1")
-    if not 1 <= args.page_size <= 100:
+    if args.page_size is not None and not 1 <= args.page_size <= 100:
         raise UsageError("--page-size must be between 1 and 100")
-    if args.theme:
+    if args.demo and (args.url or args.cloud_id):
+        raise UsageError("--demo starts its own simulator: leave out --url and --cloud-id")
+    if args.demo and args.profile not in (None, DEMO):
+        raise UsageError("--demo is the demo profile: leave out --profile")
+    path = config_path(args.config)
+    try:
+        config = load(path, required=bool(args.config))
+        flags = {
+            "read_only": args.read_only or None,
+            "theme": args.theme,
+            "refresh": args.refresh,
+            "page_size": args.page_size,
+            "notify_priority": args.notify_priority,
+        }
+        resolved = resolve(config, DEMO if args.demo else args.profile, flags)
+    except ConfigError as error:
+        raise UsageError(_one_line(error)) from None
+    if resolved.theme:
         from console.tui.themes import known_names
 
         known = known_names()
-        if args.theme not in known:
-            raise UsageError(f"unknown theme {args.theme!r}; known: {', '.join(known)}")
-    if args.demo and (args.url or args.cloud_id):
-        raise UsageError("--demo starts its own simulator: leave out --url and --cloud-id")
-    query = DEFAULT_QUERY if args.query is None else args.query
+        if resolved.theme not in known:
+            raise UsageError(f"unknown theme {resolved.theme!r}; known: {', '.join(known)}")
+    view_name = args.view or resolved.default_view
+    if view_name is not None and view_name not in resolved.views:
+        names = ", ".join(resolved.views) or "none"
+        raise UsageError(f"no saved view named {view_name!r} for this profile; known: {names}")
     if args.query is not None:
         from console.query import QuerySyntaxError, parse
 
         try:
-            parse(query)
+            parse(args.query)
         except QuerySyntaxError as error:
             raise UsageError(f"--query: {error}") from None
     if args.debug:
         print(f"alert-console: debug log in {_debug_log()}", file=sys.stderr)
+    target = _target(resolved, config, args)
+    try:
+        asyncio.run(_run_console(target, resolved, args, view_name))
+    finally:
+        if target.simulator is not None:
+            target.simulator.stop()
+    return 0
 
-    from console.api.client import DEFAULT_ORIGIN, BasicCredentials
 
-    simulator = None
-    if args.demo:
+def _one_line(error: Exception) -> str:
+    lines = str(error).splitlines() or ["the config cannot be used"]
+    more = (
+        f" (and {len(lines) - 1} more: run 'alert-console config check')" if len(lines) > 1 else ""
+    )
+    return lines[0] + more
+
+
+@dataclass
+class _Target:
+    """Where the console connects, as whom, and how the header names it."""
+
+    origin: str
+    cloud_id: str
+    credentials: Credentials
+    site: str
+    site_url: str | None = None
+    ca_bundle: str | None = None
+    simulator: BackgroundSimulator | None = None
+
+
+def _target(resolved: Resolved, config: Config, args: argparse.Namespace) -> _Target:
+    from console.config import ConfigError, Profile
+    from console.secrets import credentials_for
+
+    profile = resolved.profile
+    if profile.demo:
+        from console.api.client import BasicCredentials
         from console.simulator.config import SimulatorConfig
         from console.simulator.server import BackgroundSimulator
 
         simulator = BackgroundSimulator(
             SimulatorConfig(port=0, live=True, alerts=300, seed=1)
         ).start()
-        origin, cloud_id = simulator.origin, simulator.config.cloud_id
         account = simulator.config.account
-        credentials: Credentials = BasicCredentials(account.email, account.token)
-        site = "built-in simulator"
-    else:
-        origin = _origin(args.url or DEFAULT_ORIGIN)
-        if not args.cloud_id:
+        return _Target(
+            simulator.origin,
+            simulator.config.cloud_id,
+            BasicCredentials(account.email, account.token),
+            "built-in simulator",
+            site_url=profile.site_url or simulator.origin,
+            simulator=simulator,
+        )
+    origin = _origin(args.url or profile.origin)
+    cloud_id = args.cloud_id or profile.cloud_id
+    if not cloud_id:
+        raise UsageError(
+            "--cloud-id is required (or a profile, or --demo); find it at "
+            "https://YOUR-SITE.atlassian.net/_edge/tenant_info"
+        )
+    if resolved.name == "(flags)":
+        # No profile: the environment, as before profiles existed.
+        bearer = bool(os.environ.get(ENV_ACCESS_TOKEN, "").strip())
+        profile = Profile(auth="bearer" if bearer else "basic", keyring=False)
+        if not bearer and not (
+            os.environ.get(ENV_EMAIL, "").strip() and os.environ.get(ENV_TOKEN, "").strip()
+        ):
             raise UsageError(
-                "--cloud-id is required (or use --demo); find it at "
-                "https://YOUR-SITE.atlassian.net/_edge/tenant_info"
+                f"no credentials: set {ENV_EMAIL} and {ENV_TOKEN}, or pick a profile "
+                "(or use --demo)"
             )
-        cloud_id = args.cloud_id
-        credentials = _credentials()
-        site = f"{cloud_id} ({origin.removeprefix('https://')})"
     try:
-        asyncio.run(_run_console(origin, cloud_id, credentials, args, query, site, args.demo))
-    finally:
-        if simulator is not None:
-            simulator.stop()
-    return 0
+        credentials = credentials_for(resolved.name, profile, config)
+    except ConfigError as error:
+        raise UsageError(_one_line(error)) from None
+    bundle = profile.ca_bundle
+    return _Target(
+        origin,
+        cloud_id,
+        credentials,
+        f"{cloud_id} ({origin.removeprefix('https://')})",
+        site_url=profile.site_url,
+        ca_bundle=str(bundle.expanduser()) if bundle else None,
+    )
 
 
 async def _run_console(
-    origin: str,
-    cloud_id: str,
-    credentials: Credentials,
-    args: argparse.Namespace,
-    query: str,
-    site: str,
-    demo: bool,
+    target: _Target, resolved: Resolved, args: argparse.Namespace, view_name: str | None
 ) -> None:
     from console.api.client import JsmClient
-    from console.tui.settings import Settings
+    from console.tui.settings import settings_for
 
+    read_only = resolved.read_only or args.wall
     async with JsmClient(
-        origin=origin,
-        cloud_id=cloud_id,
-        credentials=credentials,
-        read_only=args.read_only or args.wall,
+        origin=target.origin,
+        cloud_id=target.cloud_id,
+        credentials=target.credentials,
+        read_only=read_only,
+        ca_bundle=target.ca_bundle,
     ) as client:
-        settings = Settings(
-            query=query,
-            refresh_s=args.refresh,
-            page_size=args.page_size,
-            theme=args.theme,
-            read_only=args.read_only or args.wall,
-            demo=demo,
-            site=site,
-            user=credentials.who,
+        settings = settings_for(
+            resolved,
+            query=args.query,
+            view=view_name,
             wall=args.wall,
-            notify_priority=args.notify_priority,
+            demo=target.simulator is not None,
+            site=target.site,
+            site_url=target.site_url,
+            user=target.credentials.who,
         )
         app = await open_console(client, settings)
         try:
@@ -413,6 +475,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args and args[0] == "simulate":
             return simulate(args[1:])
+        if args and args[0] == "config":
+            from console.cli_config import config_command
+
+            return config_command(args[1:])
         return console(args)
     except UsageError as error:
         print(f"alert-console: {error}", file=sys.stderr)

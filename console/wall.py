@@ -239,3 +239,50 @@ def notification_form(environ: dict[str, str]) -> str:
     if environ.get("VTE_VERSION") or "rxvt" in term or term.startswith("foot"):
         return "777"
     return "9"
+
+
+VIEW_COUNT_EVERY_S = 60.0  # the saved views' tabs: at most one count per view per minute
+
+
+class ViewCounts:
+    """Live counts for the saved views' tabs: the service's ``count`` of each view's query,
+    asked at a slower pace than the table, never more than once per view per minute. A view
+    whose count failed keeps its last count (marked as old by the caller) or none."""
+
+    def __init__(self, queries: dict[str, str], every_s: float = VIEW_COUNT_EVERY_S) -> None:
+        self.queries = dict(queries)
+        self.every_s = max(every_s, VIEW_COUNT_EVERY_S)
+        self.counts: dict[str, int] = {}
+        self.asked_at: dict[str, float] = {}  # monotonic, per view
+        self.failed: set[str] = set()
+
+    def due(self, now: float) -> list[str]:
+        return [
+            name
+            for name in self.queries
+            if now - self.asked_at.get(name, -self.every_s) >= self.every_s
+        ]
+
+    async def refresh(self, client: JsmClient, now: float) -> bool:
+        """Count the views that are due; True when a count changed."""
+        due = self.due(now)
+        for name in due:
+            self.asked_at[name] = now
+        if not due:
+            return False
+        answers = await asyncio.gather(
+            *(client.count_alerts(self.queries[name]) for name in due), return_exceptions=True
+        )
+        changed = False
+        for name, answer in zip(due, answers, strict=True):
+            if isinstance(answer, BaseException):
+                if not isinstance(answer, Exception):
+                    raise answer  # cancellation and the like go on up
+                log.info("count of view %s failed: %s", clean(name), clean(str(answer)))
+                changed |= name not in self.failed
+                self.failed.add(name)
+                continue
+            changed |= self.counts.get(name) != answer or name in self.failed
+            self.counts[name] = answer
+            self.failed.discard(name)
+        return changed

@@ -61,6 +61,10 @@ class Field:
     multiline: bool = False
     # A hint made from the alerts the form is about (the tags they carry, say).
     hint_from: Callable[[Sequence[Alert]], str] | None = None
+    # Picked by name from the directory: of this kind ("user", "escalation"…), or of the
+    # kind another field of the form holds (``pick_from="type"``). An id typed still works.
+    pick: str = ""
+    pick_from: str = ""
 
 
 @dataclass(frozen=True)
@@ -188,16 +192,22 @@ _OPS: tuple[Op, ...] = (
     ),
     Op(
         "assign", "Assign", "assigned", _request("POST", "/{id}/assign", AssignAlert),
-        badge="assign", key="w", label="Assign", help="Assign an owner (account id)",
-        fields=(Field("accountId", "Account id of the new owner", "e.g. 5b10ac8d82e05b22cc"),),
+        badge="assign", key="w", label="Assign", help="Assign an owner (name or account id)",
+        fields=(
+            Field("accountId", "New owner", "a name, or an account id", pick="user"),
+        ),
         build=_one("accountId"),
         expect=lambda a, d: {"owner": d.get("accountId", a.owner)},
     ),
     Op(
         "add_responder", "Add responder", "given a responder",
         _request("POST", "/{id}/responders", AddResponder),
-        badge="resp", key="plus", label="Responder", help="Add a responder (type and id)",
-        fields=(Field("type", "Type", choices=RESPONDER_TYPES), Field("id", "Id of the responder")),
+        badge="resp", key="plus", label="Responder",
+        help="Add a responder (type, then name or id)",
+        fields=(
+            Field("type", "Type", choices=RESPONDER_TYPES),
+            Field("id", "Responder", "a name, or an id", pick_from="type"),
+        ),
         build=lambda v, _t: {"type": v["type"], "id": v["id"].strip()},
     ),
     Op(
@@ -248,7 +258,9 @@ _OPS: tuple[Op, ...] = (
     Op(
         "escalate", "Escalate", "escalated", _request("POST", "/{id}/escalate", Escalate, "unsafe"),
         badge="escal", key="e", label="Escalate", help="Escalate to an escalation (asks first)",
-        fields=(Field("escalationId", "Escalation id"),),
+        fields=(
+            Field("escalationId", "Escalation", "a name, or an escalation id", pick="escalation"),
+        ),
         build=_one("escalationId"),
         confirm=lambda what, d: f"Escalate {what} to {d.get('escalationId', '?')}?",
     ),

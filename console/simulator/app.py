@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import html
 import json
 import logging
 import random
@@ -19,13 +20,14 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import Receive, Scope, Send
 
 from console.simulator.config import API_PREFIX, Faults, KnobError, SimulatorConfig
 from console.simulator.demo import build_directory, generate_alerts
 from console.simulator.demo_live import LiveScenario
+from console.simulator.directory import JIRA_PREFIX, DirectoryRoutes
 from console.simulator.processor import Processor
 from console.simulator.routes import SiteRoutes
 from console.simulator.store import AlertStore
@@ -51,6 +53,7 @@ class Simulator:
             config.faults, config.rate_limits, random.Random(config.seed + 1), API_PREFIX
         )
         self.site = SiteRoutes(config, self.store, self.processor)
+        self.directory = DirectoryRoutes(config, self.store, self.site)
         self.live: LiveScenario | None = None
         if config.state_file is not None and config.state_file.exists():
             self.store.restore(config.state_file)
@@ -60,13 +63,21 @@ class Simulator:
             self.live = LiveScenario(config.seed, list(self.store.directory.values()))
         starlette = Starlette(
             routes=[
-                Mount(f"{API_PREFIX}/{{cloudId}}", routes=self.site.routes()),
+                Mount(
+                    f"{API_PREFIX}/{{cloudId}}",
+                    routes=self.site.routes() + self.directory.ops_routes(),
+                ),
+                Mount(JIRA_PREFIX, routes=self.directory.jira_routes()),
                 Route("/_admin/faults", self.admin_faults, methods=["GET", "POST"]),
                 Route("/_admin/reset", self.admin_reset, methods=["POST"]),
                 Route("/_admin/stats", self.admin_stats, methods=["GET", "DELETE"]),
                 Route("/_admin/processing", self.admin_processing, methods=["GET", "POST"]),
                 Route("/_admin/rate-limit", self.admin_rate_limit, methods=["POST"]),
                 Route("/_admin/revoke", self.admin_revoke, methods=["POST"]),
+                Route("/_admin/directory", self.directory.admin, methods=["GET", "POST"]),
+                # The site's page of one alert, standing in for the real site's (the console's
+                # 'open in browser' in --demo lands here).
+                Route("/jira/ops/alerts/{id}", self.alert_page, methods=["GET"]),
             ],
             exception_handlers={HTTPException: self._http_error},
             lifespan=self._lifespan,
@@ -98,6 +109,21 @@ class Simulator:
             await self.processor.stop()
             if self.config.state_file is not None:
                 self.store.save(self.config.state_file)
+
+    async def alert_page(self, request: Request) -> Response:
+        alert = self.store.get(request.path_params["id"])
+        if alert is None:
+            return HTMLResponse("<!doctype html><title>No such alert</title><p>No such alert.", 404)
+        # Alert text is untrusted here too: escaped, and no script may run on the page.
+        title = html.escape(f"#{alert.tiny_id} {alert.message}")
+        body = html.escape(alert.description or "")
+        page = (
+            f"<!doctype html><meta charset=utf-8><title>{title}</title>"
+            f"<h1>{title}</h1><p>{html.escape(alert.priority)} · {html.escape(alert.status)}"
+            f"<pre>{body}</pre><p><small>alert-console's built-in simulator</small>"
+        )
+        headers = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
+        return HTMLResponse(page, headers=headers)
 
     async def _http_error(self, request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
@@ -136,6 +162,7 @@ class Simulator:
         if isinstance(body, Response):
             return body
         self.site.revoked = False
+        self.directory.reset()
         dialect = body.get("dialect", self.config.status_dialect)
         if dialect not in ("flags", "spec"):
             return JSONResponse({"message": "dialect must be flags or spec"}, status_code=422)

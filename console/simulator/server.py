@@ -40,6 +40,9 @@ def run_foreground(config: SimulatorConfig, *, announce: bool = True) -> None:
     """Serve until interrupted (Ctrl+C)."""
     simulator = Simulator(config)
     sock = _bind(config.host, config.port)
+    # Listening before the address is announced: a client that reads it and connects at once
+    # waits in the backlog until uvicorn accepts, instead of being refused (seen under load).
+    sock.listen(2048)
     if announce:
         print(describe(config, sock.getsockname()[1]), flush=True)
     server = uvicorn.Server(_uvicorn_config(simulator, config.host, config.port, "warning"))

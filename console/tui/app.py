@@ -19,6 +19,7 @@ from textual.screen import Screen
 from console.actions import ActionTracker
 from console.api.client import JsmClient
 from console.crash import CrashReporter
+from console.directory import FIRST_TICK_S, TICK_S, Directory
 from console.feed import AlertFeed
 from console.sanitize import clean
 from console.tui import keys
@@ -47,6 +48,7 @@ class AlertConsole(Guarded, App[None]):
         settings: Settings,
         *,
         feed: AlertFeed | None = None,
+        directory: Directory | None = None,
     ) -> None:
         super().__init__()
         if settings.wall:
@@ -55,15 +57,20 @@ class AlertConsole(Guarded, App[None]):
             tracker.read_only = client.read_only = True
             self.use_command_palette = False
         self.theme_problems = self._load_themes(settings)
+        if settings.keymap:
+            self.set_keymap(dict(settings.keymap))  # the config file's [keys]
         self.client = client
         self.tracker = tracker
         self.settings = settings
         self.feed = feed or feed_for(client, settings)
         self.crashes = CrashReporter(secrets=client.secret_forms)
+        # Names for ids (console.directory): read from the disk cache now, from the service
+        # in the background (see on_mount). The wall picks nothing and names nobody.
+        self.directory = None if settings.wall else directory or Directory(client)
         self.main: LiveScreen = (
             WallScreen(settings, self.feed)
             if settings.wall
-            else AlertScreen(settings, self.feed, tracker)
+            else AlertScreen(settings, self.feed, tracker, self.directory)
         )
         self.add_mode("alerts", lambda: self.main)
 
@@ -90,6 +97,20 @@ class AlertConsole(Guarded, App[None]):
             self.notify(message, title="Theme", severity="warning", timeout=15)
         self.tracker.resume()
         self.guard_armed = True
+        if self.directory is not None:
+            # Well after the first page; then a look a minute (it reads only what is due).
+            self.set_timer(FIRST_TICK_S, self._directory_turn)
+            self.set_interval(TICK_S, self._directory_turn)
+
+    def _directory_turn(self) -> None:
+        self.run_worker(self._read_directory(), group="directory", exit_on_error=False)
+
+    async def _read_directory(self) -> None:
+        try:
+            if self.directory is not None:
+                await self.directory.tick()
+        except Exception as error:  # the service's errors are kept by the directory itself
+            self.report_bug("reading the directory", error)
 
     # ------------------------------------------------------------------ bugs and toasts
 
@@ -173,18 +194,38 @@ class AlertConsole(Guarded, App[None]):
         if self.settings.wall:
             return  # the wall opens no dialog
         palette = Palette.of(self.theme_variables)
-        self.push_screen(help_screen(self, self.tracker.read_only, palette))
+        views = {view.key: name for name, view in self.settings.views if view.key}
+        self.push_screen(help_screen(self, self.tracker.read_only, palette, views))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         if self.settings.wall:
             return
         yield from super().get_system_commands(screen)
+        keymap = dict(self.settings.keymap)
+        views = {view.key: name for name, view in self.settings.views if view.key}
         for key in keys.KEYMAP:
             if key.writes and self.tracker.read_only:
                 continue
+            description = key.description
+            if key.id.startswith("view_"):
+                slot = int(key.id.removeprefix("view_"))
+                if slot not in views:
+                    continue
+                description = f"Saved view: {views[slot]}"
             action = key.action if key.action.startswith("app.") else f"screen.{key.action}"
             yield SystemCommand(
-                key.description,
-                f"key: {keys.display(key.key)}",
+                clean(description),
+                f"key: {keys.display(keymap.get(key.id, key.key))}",
                 lambda action=action: self.run_action(action),
             )
+        for name, view in self.settings.views:
+            if not view.key:
+                yield SystemCommand(
+                    clean(f"Saved view: {name}"),
+                    clean(view.query),
+                    lambda name=name: self._switch_view(name),
+                )
+
+    def _switch_view(self, name: str) -> None:
+        if isinstance(self.main, AlertScreen):
+            self.main.views.switch(name)

@@ -42,10 +42,14 @@ class StatusBar(Bar):
         rate_wait_s: float,
         who: str,
         cached_at: datetime | None = None,
+        profile: str = "",
+        profile_color: str | None = None,
     ) -> None:
         p = self.palette
         text = Text()
         text.append(" alert-console ", style=p["title"])
+        if profile:
+            text.append_text(profile_badge(profile, profile_color))
         if demo:
             text.append(" DEMO ", style=p["demo"])
         if read_only:
@@ -130,6 +134,14 @@ class PageBar(Bar):
         query.stylize(p["muted"])
         text.append_text(query)
         self.put(text)
+
+
+def profile_badge(profile: str, color: str | None) -> Text:
+    """The profile's name on its own colour, so production is never mistaken for staging
+    (the name alone carries it without colour)."""
+    badge = literal(f" {profile.upper()} ")
+    badge.stylize(f"bold reverse {color}" if color else "bold reverse")
+    return badge
 
 
 def _ago(seconds: float | None) -> str:

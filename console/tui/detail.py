@@ -14,6 +14,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from console.api.models import Alert
+from console.directory import PLURALS, Names, looks_like_id
 from console.history import History
 from console.sanitize import clean
 from console.tui.cells import acknowledged, literal, priority_cell, stamp, status_cell, status_of
@@ -32,6 +33,7 @@ class DetailPane(Guarded, VerticalScroll):
         self.alert: Alert | None = None
         self._shown: History | None = None  # the history drawn now
         self.palette = PLAIN
+        self.names: Names | None = None  # ids shown by name where the directory knows them
         self.can_focus = True
         self._fields = Static("", markup=False, id="detail-fields")
         self._history = Static("", markup=False, id="detail-history")
@@ -51,7 +53,7 @@ class DetailPane(Guarded, VerticalScroll):
             self._fields.update(Text("No alert selected.", style=self.palette["muted"]))
             self._history.update("")
             return False
-        self._fields.update(fields_view(alert, self.palette))
+        self._fields.update(fields_view(alert, self.palette, self.names))
         if history is not None:
             self._show_history(history)
         elif previous is None or previous.id != alert.id:
@@ -76,6 +78,11 @@ class DetailPane(Guarded, VerticalScroll):
         else:
             self._show_history(history)
 
+    def redraw_fields(self) -> None:
+        """Names were learned: the fields again (the history stays as it is)."""
+        if self.alert is not None:
+            self._fields.update(fields_view(self.alert, self.palette, self.names))
+
     def redraw(self, palette: Palette) -> None:
         """A new theme: draw again in its colours."""
         self.palette = palette
@@ -84,7 +91,7 @@ class DetailPane(Guarded, VerticalScroll):
         self.show(alert, history)
 
 
-def fields_view(alert: Alert, palette: Palette) -> RenderableType:
+def fields_view(alert: Alert, palette: Palette, names: Names | None = None) -> RenderableType:
     head = Text.assemble(
         priority_cell(alert.priority, palette),
         "  ",
@@ -106,7 +113,7 @@ def fields_view(alert: Alert, palette: Palette) -> RenderableType:
     row("Id", alert.id)
     row("Alias", alert.alias)
     row("Status", _status_words(alert))
-    row("Owner", alert.owner or Text("nobody", style=palette["muted"]))
+    row("Owner", _owner(alert, palette, names))
     row("Count", str(alert.count or 1))
     row("Created", stamp(alert.created_at))
     row("Last occurred", stamp(alert.last_occurred_at))
@@ -120,7 +127,8 @@ def fields_view(alert: Alert, palette: Palette) -> RenderableType:
     row("Integration", integration)
     row("Tags", ", ".join(alert.tags))
     row("Actions", ", ".join(alert.actions))
-    row("Responders", ", ".join(f"{r.type}:{r.id}" for r in alert.responders))
+    row("Responders", _responders(alert, palette, names))
+    row("Names", _unnamed(alert, palette, names))
     if alert.unreadable:
         row(
             "Unreadable",
@@ -141,6 +149,53 @@ def fields_view(alert: Alert, palette: Palette) -> RenderableType:
             literal(alert.description, single_line=False),
         ]
     return Group(*parts)
+
+
+def _owner(alert: Alert, palette: Palette, names: Names | None) -> Text:
+    if not alert.owner:
+        return Text("nobody", style=palette["muted"])
+    named = names.owner_name(alert.owner) if names is not None else None
+    if not named or named == alert.owner:
+        return literal(alert.owner)
+    owner = literal(f"  ({alert.owner})")
+    owner.stylize(palette["muted"])
+    return Text.assemble(literal(named), owner)
+
+
+def _responders(alert: Alert, palette: Palette, names: Names | None) -> Text | None:
+    """Each responder by name and kind where the directory knows it, else ``type:id``."""
+    if not alert.responders:
+        return None
+    text = Text()
+    for index, responder in enumerate(alert.responders):
+        if index:
+            text.append(", ")
+        named = names.name(responder.type, responder.id) if names is not None else None
+        if named:
+            text.append_text(literal(named))
+            text.append(f" ({clean(responder.type)})", style=palette["muted"])
+        else:
+            text.append_text(literal(f"{responder.type}:{responder.id}"))
+    return text
+
+
+def _unnamed(alert: Alert, palette: Palette, names: Names | None) -> Text | None:
+    """Why some responders are shown by id: the directory could not read their kind."""
+    if names is None:
+        return None
+    kinds = dict.fromkeys(r.type for r in alert.responders if names.name(r.type, r.id) is None)
+    if alert.owner and looks_like_id(alert.owner) and names.owner_name(alert.owner) is None:
+        kinds.setdefault("user")  # an owner sent as an account id
+    lines = [
+        f"{PLURALS.get(kind, kind)} shown by id: {problem}"
+        for kind in kinds
+        if (problem := names.problem_for(kind))
+    ]
+    if not lines:
+        return None
+    text = literal("; ".join(lines), single_line=False)
+    text.stylize(palette["stale"])
+    return text
 
 
 def _status_words(alert: Alert) -> str:

@@ -9,21 +9,25 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
+from console.directory import Directory
 from console.sanitize import clean
 from console.tui.cells import literal
 from console.tui.guard import Guarded
 from console.tui.inputs import SafeInput, SafeTextArea
+from console.tui.picker import PickInput, PickList
 
 FormValues = dict[str, str]
 Check = Callable[[FormValues], dict[str, str]]  # field -> problem; empty when all is well
@@ -83,6 +87,10 @@ class FormField:
     options: Sequence[tuple[str, str]] = field(default_factory=tuple)  # a Select when given
     password: bool = False
     multiline: bool = False  # a TextArea: Enter is a new line, Ctrl+S sends
+    # Picked by name from the directory (see console.tui.picker): this kind, or the kind
+    # the field named ``pick_from`` holds.
+    pick: str = ""
+    pick_from: str = ""
 
 
 class FormDialog(Guarded, ModalScreen[FormValues | None]):
@@ -111,6 +119,7 @@ class FormDialog(Guarded, ModalScreen[FormValues | None]):
     FormDialog .problem { color: $error; height: auto; display: none; margin: -1 0 1 24; }
     FormDialog .problem.shown { display: block; }
     FormDialog #form-hint { color: $text-muted; }
+    FormDialog .pick-note { color: $text-muted; height: auto; margin: -1 0 1 24; }
     """
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", show=False),
@@ -125,10 +134,12 @@ class FormDialog(Guarded, ModalScreen[FormValues | None]):
         intro: str | Text = "",
         check: Check | None = None,
         submit_label: str = "Enter to send",
+        directory: Directory | None = None,
     ) -> None:
         super().__init__()
         self._title = title
         self._fields = list(fields)
+        self._directory = directory  # names to pick from, for fields that pick
         self._intro = intro if isinstance(intro, Text) else literal(intro, single_line=False)
         self._check = check
         self._submit_label = submit_label
@@ -140,9 +151,23 @@ class FormDialog(Guarded, ModalScreen[FormValues | None]):
             if self._intro.plain:
                 yield Static(self._intro, id="form-intro")
             for spec in self._fields:
+                picking: list[Widget] = []
                 with Horizontal(classes="field multiline" if spec.multiline else "field"):
                     yield Label(literal(spec.label))
-                    if spec.multiline:
+                    if (spec.pick or spec.pick_from) and self._directory is not None:
+                        suggestions = PickList(id=f"suggest-{spec.name}")
+                        note = Static("", classes="pick-note", id=f"pick-{spec.name}")
+                        picking = [suggestions, note]
+                        yield PickInput(
+                            self._directory,
+                            partial(self._kind, spec),
+                            suggestions,
+                            note,
+                            value=spec.value,
+                            placeholder=spec.placeholder,
+                            id=f"field-{spec.name}",
+                        )
+                    elif spec.multiline:
                         yield SafeTextArea(
                             clean(spec.value, multiline=True),
                             soft_wrap=True,
@@ -164,6 +189,7 @@ class FormDialog(Guarded, ModalScreen[FormValues | None]):
                             password=spec.password,
                             id=f"field-{spec.name}",
                         )
+                yield from picking
                 yield Static("", classes="problem", id=f"problem-{spec.name}")
             submit = self._submit_label
             if any(f.multiline for f in self._fields):
@@ -180,6 +206,8 @@ class FormDialog(Guarded, ModalScreen[FormValues | None]):
             widget = self.query_one(f"#field-{spec.name}")
             if isinstance(widget, Select):
                 result[spec.name] = str(widget.value)
+            elif isinstance(widget, PickInput):
+                result[spec.name] = widget.chosen  # the picked one's id, or the text typed
             elif isinstance(widget, Input):
                 result[spec.name] = widget.value
             elif isinstance(widget, TextArea):
@@ -201,6 +229,22 @@ class FormDialog(Guarded, ModalScreen[FormValues | None]):
         # A problem shown goes as soon as the input is good (new ones wait for Enter).
         if self._shown:
             self._show(self._problems(), only_clear=True)
+
+    @on(Select.Changed)
+    def _kind_changed(self) -> None:
+        # A field that picks by the kind another field holds (a responder's type) follows it.
+        for picker in self.query(PickInput):
+            picker.suggest()
+
+    def _kind(self, spec: FormField) -> str:
+        """What a picking field names: its own kind, or the value of the field it follows."""
+        if spec.pick:
+            return spec.pick
+        other = next((f for f in self._fields if f.name == spec.pick_from), None)
+        try:
+            return str(self.query_one(f"#field-{spec.pick_from}", Select).value)
+        except NoMatches:
+            return other.options[0][1] if other is not None and other.options else ""
 
     def _problems(self) -> dict[str, str]:
         return self._check(self.values()) if self._check else {}

@@ -16,8 +16,10 @@ from textual.app import App
 from textual.screen import Screen
 
 from console.actions import OPS, ActionTracker, Op
+from console.actions.parsing import FieldProblem
 from console.api import errors
 from console.api.models import Alert
+from console.directory import Directory, Unresolved
 from console.tui.dialogs import ChoiceDialog, ConfirmDialog, FormDialog, FormField, FormValues
 from console.tui.table import AlertTable
 
@@ -33,6 +35,9 @@ class Host(Protocol):
 
     @property
     def tracker(self) -> ActionTracker: ...
+
+    @property
+    def directory(self) -> Directory | None: ...
 
     def sent(self, batch_id: str, targets: Sequence[Alert]) -> None: ...
 
@@ -76,6 +81,8 @@ class OpFlow:
                 value=f.default,
                 options=tuple((c, c) for c in f.choices),
                 multiline=f.multiline,
+                pick=f.pick,
+                pick_from=f.pick_from,
             )
             for f in op.fields
         ]
@@ -90,6 +97,7 @@ class OpFlow:
                 fields,
                 intro=self._names(targets) if targets else "",
                 check=self._checker(op, targets),
+                directory=self.host.directory,
             ),
             done,
         )
@@ -144,8 +152,9 @@ class OpFlow:
             return
         what = label(targets[0]) if len(targets) == 1 else f"{len(targets)} alerts"
         self._push(
-            # The question is built from values, never a str.format template of them.
-            ConfirmDialog(op.confirm(what, data), self._names(targets)),
+            # The question is built from values, never a str.format template of them; an id
+            # the directory knows is asked about by its name.
+            ConfirmDialog(op.confirm(what, self._named(op, data, values)), self._names(targets)),
             lambda yes: self._send(op, targets, data, values) if yes else None,
         )
 
@@ -158,6 +167,12 @@ class OpFlow:
         pairs: list[tuple[str | None, str]] = [(a.id, label(a)) for a in targets] or [
             (None, "new alert")
         ]
+        directory = host.directory
+        if directory is not None and data:
+            for f in op.fields:
+                kind = self._pick_kind(f.pick, f.pick_from, values)
+                if kind and f.name in data:
+                    directory.remember(kind, str(data[f.name]))
         try:
             batch = host.tracker.submit(op.name, pairs, data, summary=_summary(values))
         except errors.ReadOnlyError as error:
@@ -181,7 +196,38 @@ class OpFlow:
     # ------------------------------------------------------------------ helpers
 
     def _build(self, op: Op, values: FormValues, targets: list[Alert]) -> dict[str, Any]:
-        return op.build(values, targets) if op.build else {}
+        return op.build(self._resolved(op, values), targets) if op.build else {}
+
+    def _resolved(self, op: Op, values: FormValues) -> FormValues:
+        """A name typed into a field that picks becomes its id (an id stays as typed)."""
+        directory = self.host.directory
+        if directory is None:
+            return values
+        resolved = dict(values)
+        for f in op.fields:
+            kind = self._pick_kind(f.pick, f.pick_from, values)
+            if kind and f.name in resolved:
+                try:
+                    resolved[f.name] = directory.resolve(kind, resolved[f.name])
+                except Unresolved as problem:
+                    raise FieldProblem(f.name, str(problem)) from None
+        return resolved
+
+    @staticmethod
+    def _pick_kind(pick: str, pick_from: str, values: FormValues) -> str:
+        return pick or (values.get(pick_from, "") if pick_from else "")
+
+    def _named(self, op: Op, data: Mapping[str, Any], values: FormValues) -> dict[str, Any]:
+        """``data`` with each picked id as its name, for questions people read."""
+        directory = self.host.directory
+        shown = dict(data)
+        if directory is None:
+            return shown
+        for f in op.fields:
+            kind = self._pick_kind(f.pick, f.pick_from, values)
+            if kind and isinstance(shown.get(f.name), str):
+                shown[f.name] = directory.describe(kind, shown[f.name])
+        return shown
 
     def _checker(self, op: Op, targets: list[Alert]) -> Callable[[FormValues], dict[str, str]]:
         """A form check: the values must build, and the data pass the API's limits."""

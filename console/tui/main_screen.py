@@ -25,8 +25,10 @@ from console.actions import OPS, ActionEvent, ActionTracker, BatchFinished, Stat
 from console.api import errors
 from console.api.client import LIST_WINDOW
 from console.api.models import Alert
+from console.directory import Directory
 from console.feed import SORT_FIELDS, AlertFeed, Update, View, ViewRejected
 from console.history import HistoryCache
+from console.links import alert_link, open_in_browser
 from console.tui import keys
 from console.tui.bars import PageBar, StatusBar
 from console.tui.detail import DetailPane
@@ -36,6 +38,7 @@ from console.tui.live import LiveScreen
 from console.tui.palette import Palette
 from console.tui.query_bar import QueryBar
 from console.tui.settings import Settings
+from console.tui.switcher import ViewSwitcher
 from console.tui.table import UNKNOWN_BADGE, AlertTable
 
 # How each step of an action is told: title suffix, severity, seconds on screen.
@@ -60,9 +63,16 @@ class AlertScreen(LiveScreen):
     # Absolute: Textual reads a relative path from the module of whichever subclass runs.
     CSS_PATH = Path(__file__).with_name("main_screen.tcss")
 
-    def __init__(self, settings: Settings, feed: AlertFeed, tracker: ActionTracker) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        feed: AlertFeed,
+        tracker: ActionTracker,
+        directory: Directory | None = None,
+    ) -> None:
         super().__init__(settings, feed)
         self._tracker = tracker
+        self._directory = directory
         self.history = HistoryCache(feed.client)
         self.flow = OpFlow(self)
         self._batches: dict[str, list[str]] = {}  # batch id -> alert ids it touches
@@ -72,6 +82,8 @@ class AlertScreen(LiveScreen):
         self.table = AlertTable(clock=settings.clock, id="alerts")
         self.detail = DetailPane(id="detail")
         self.page_bar = PageBar(id="page-bar")
+        self.table.names = self.detail.names = directory
+        self.views = ViewSwitcher(self)
         if tracker.read_only:
             # Read-only: the footer offers no write (the keys still say why they do nothing).
             bound = self._bindings.key_to_bindings
@@ -84,10 +96,17 @@ class AlertScreen(LiveScreen):
     def tracker(self) -> ActionTracker:
         return self._tracker
 
+    @property
+    def directory(self) -> Directory | None:
+        """Names for ids (console.directory), shared with the app; None: ids stay ids."""
+        return self._directory
+
     # ------------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
         yield self.status_bar
+        if self.views.tabs is not None:
+            yield self.views.tabs
         yield self.query_bar
         yield self.table
         yield self.detail
@@ -97,14 +116,26 @@ class AlertScreen(LiveScreen):
     def on_mount(self) -> None:
         self.table.focus()
         self._unsubscribe = self.tracker.subscribe(self._hear)
+        self._forget_names = (
+            self._directory.subscribe(lambda: self.call_later(self._names_learned))
+            if self._directory is not None
+            else lambda: None
+        )
         self.start()
+        self.views.start()
 
     def _hear(self, event: TrackerEvent) -> None:
         self.post_message(TrackerNews(event))
 
     def on_unmount(self) -> None:
         self._unsubscribe()
+        self._forget_names()
         self.stop()
+
+    def _names_learned(self) -> None:
+        """The directory learned names: rows and the detail show them (only changed cells)."""
+        self.table.redraw_rows(self.table.order)
+        self.detail.redraw_fields()
 
     def repaint(self) -> None:
         """Draw everything in the colours of the theme in force now."""
@@ -121,11 +152,13 @@ class AlertScreen(LiveScreen):
 
     def show_view(self, view: View) -> None:
         super().show_view(view)
+        self.views.followed(self.feed.view)
         self.draw_page()
 
     def rejected(self, rejected: ViewRejected) -> None:
         self.query_bar.show_server_error(_what(rejected.rejected, rejected.restored), rejected)
         self.query_bar.applied = rejected.restored.query
+        self.views.followed(rejected.restored)
         self.draw_page()
 
     def apply(self, update: Update) -> None:
@@ -154,6 +187,8 @@ class AlertScreen(LiveScreen):
             now=time.monotonic(),
             rate_wait_s=self.feed.client.gate.remaining,
             who=f"{self.settings.user} @ {self.settings.site}",
+            profile=self.settings.profile,
+            profile_color=self.settings.profile_color,
             cached_at=self.cached_at,
         )
 
@@ -349,12 +384,36 @@ class AlertScreen(LiveScreen):
             self.app.copy_to_clipboard(json.dumps(alert.raw, indent=2, ensure_ascii=False))
             self.notify(f"Copied {label(alert)} as JSON", timeout=3)
 
+    def action_view(self, key: int) -> None:
+        """A saved view, by its number key."""
+        self.views.switch_to_key(key)
+
+    def action_open_browser(self) -> None:
+        """The alert's page on the site, in the browser; its address copied when no browser
+        can be asked (a console over SSH)."""
+        alert = self.table.selected
+        if alert is None:
+            return
+        url = alert_link(self.settings.alert_url, self.settings.site_url, alert)
+        if url is None:
+            self.notify(
+                "This profile names no site_url, so the alert's page is unknown.",
+                severity="warning",
+            )
+            return
+        if open_in_browser(url):
+            self.notify(f"Opened {label(alert)} in the browser: {url}", timeout=4)
+        else:
+            self.app.copy_to_clipboard(url)
+            self.notify(f"No browser here; copied the address: {url}", timeout=8)
+
     def action_detail(self) -> None:
         alert = self.table.selected
         if alert is None:
             return
         pane = DetailPane(id="full-detail")
         pane.palette = self.detail.palette
+        pane.names = self.detail.names
         screen = InfoScreen(f"Alert {label(alert)}  (Esc, q or Enter to close)", pane)
         history = self.history.cached(alert)
         pane.show(alert, history)

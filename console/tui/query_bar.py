@@ -126,6 +126,13 @@ class QueryBar(Guarded, Vertical):
         self.applied = text
         self.post_message(self.Applied(text))
 
+    def show_applied(self, query: str) -> None:
+        """Another query was put in force (a saved view): show it as the applied one."""
+        self.applied = query
+        with self.input.prevent(Input.Changed):
+            self.input.value = query
+        self.say("")
+
     def action_abandon(self) -> None:
         self.input.value = self.applied
         self.say("")

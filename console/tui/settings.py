@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from console.api.client import JsmClient
 from console.cache import PageCache
+from console.config import DEFAULT_ALERT_URL, Resolved, SavedView
 from console.feed import DEFAULT_QUERY, AlertFeed, View
 
 
@@ -31,16 +32,75 @@ class Settings:
     wall: bool = False  # the wall display instead of the console (read-only)
     notify_priority: str = "P1"  # the wall's attention: new alerts at this priority or above
     keep_pages: bool = True  # keep the last good page on disk for the next start
+    sort: str = "createdAt"
+    order: str = "desc"
+    profile: str = ""  # the profile's name, always on screen (production is never staging)
+    profile_color: str | None = None
+    site_url: str | None = None  # for "open in browser"
+    alert_url: str = DEFAULT_ALERT_URL
+    views: tuple[tuple[str, SavedView], ...] = ()  # saved views, in the file's order
+    view_name: str | None = None  # the saved view shown first, if any
+    wall_views: tuple[str, ...] = ()  # the wall rotates through these
+    rotate_s: float = 30.0
+    keymap: tuple[tuple[str, str], ...] = ()  # binding id -> key, as Textual's set_keymap
     # The wall clock the screen reads (times in the header, ages in the table); tests and
     # snapshots pin it.
     clock: Callable[[], datetime] = field(default=utc_now, compare=False)
+
+
+def settings_for(
+    resolved: Resolved,
+    *,
+    query: str | None,
+    view: str | None,
+    wall: bool,
+    demo: bool,
+    site: str,
+    site_url: str | None,
+    user: str,
+) -> Settings:
+    """What a start uses: the resolved profile, the flags that are not part of a profile."""
+    from console.keymap import active_keymap
+
+    saved = resolved.views.get(view) if view else None
+    wall_views = resolved.wall_views if wall else ()
+    if saved is None and wall_views:
+        view, saved = wall_views[0], resolved.views[wall_views[0]]
+    return Settings(
+        query=query if query is not None else saved.query if saved else DEFAULT_QUERY,
+        sort=saved.sort if saved and query is None else "createdAt",
+        order=saved.order if saved and query is None else "desc",
+        refresh_s=resolved.refresh,
+        page_size=resolved.page_size,
+        theme=resolved.theme,
+        read_only=resolved.read_only or wall,
+        demo=demo,
+        site=site,
+        user=user,
+        wall=wall,
+        notify_priority=resolved.notify_priority,
+        profile=resolved.name if resolved.name != "(flags)" else "",
+        profile_color=resolved.color,
+        site_url=site_url,
+        alert_url=resolved.alert_url,
+        views=tuple(resolved.views.items()),
+        view_name=view if saved is not None and query is None else None,
+        wall_views=wall_views,
+        rotate_s=resolved.rotate_seconds,
+        keymap=tuple(active_keymap(resolved.keys).items()),
+    )
 
 
 def feed_for(client: JsmClient, settings: Settings) -> AlertFeed:
     """The feed of the alert view these settings describe."""
     return AlertFeed(
         client,
-        View(query=settings.query, size=settings.page_size),
+        View(
+            query=settings.query,
+            sort=settings.sort,
+            order=settings.order,
+            size=settings.page_size,
+        ),
         interval_s=settings.refresh_s,
         clock=settings.clock,
         cache=PageCache(client.site) if settings.keep_pages else None,

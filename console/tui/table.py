@@ -23,6 +23,7 @@ from textual.widgets.data_table import ColumnKey, RowDoesNotExist, RowKey
 
 from console.actions import OPS
 from console.api.models import Alert
+from console.directory import Names
 from console.sanitize import clean
 from console.tui.cells import (
     MISSING,
@@ -123,6 +124,7 @@ class AlertTable(Guarded, DataTable[Text]):
         self.palette = PLAIN
         # A style for a whole row (the wall emphasises P1 and P2), or None.
         self.emphasis: Callable[[Alert], Style | None] | None = None
+        self.names: Names | None = None  # owners sent as ids are shown by name when known
         self.alerts: dict[str, Alert] = {}
         self.order: list[str] = []
         # Marked alerts, by id, with their last known data: a mark outlives a page change or
@@ -443,7 +445,9 @@ class AlertTable(Guarded, DataTable[Text]):
         if key == "entity":
             return literal(alert.entity or alert.source or "")
         if key == "owner":
-            return literal(alert.owner or "")
+            owner = alert.owner or ""
+            named = self.names.owner_name(owner) if owner and self.names is not None else None
+            return literal(named or owner)
         if key == "tags":
             tags = literal(", ".join(alert.tags))
             tags.stylize(p["tags"])

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -30,7 +31,7 @@ from console import paths
 from console.api import errors
 from console.api.models import PRIORITIES, Alert
 from console.feed import AlertFeed, Update
-from console.tui.bars import problem
+from console.tui.bars import problem, profile_badge
 from console.tui.cells import PRIORITY_GLYPH, clock_time, literal
 from console.tui.live import LiveScreen
 from console.tui.palette import PLAIN, Palette
@@ -81,6 +82,11 @@ class WallScreen(LiveScreen):
         self.labels = {key: Static(label, classes="count-label") for key, label in COUNTERS}
         self.sparks = {p: Sparkline([], id=f"trend-{p}", classes=f"trend {p}") for p in PRIORITIES}
         self.all_clear = Static("", id="all-clear", markup=False)
+        # The wall's rotation through saved views, each named large while it is on.
+        self.rotation = [(name, dict(settings.views)[name]) for name in settings.wall_views]
+        self.view_name = Static("", id="wall-view", markup=False)
+        self.view_on: str | None = None
+        self._counts_of: dict[str, Counts] = {}  # the last counts of each rotated query
         self.table = AlertTable(clock=settings.clock, id="wall-alerts")
         self.table.emphasis = self._emphasis
         self.table.can_focus = False
@@ -88,6 +94,8 @@ class WallScreen(LiveScreen):
 
     def compose(self) -> ComposeResult:
         yield self.banner
+        if self.rotation:
+            yield self.view_name
         with Horizontal(id="wall-header"):
             yield self.site
             yield self.clock
@@ -107,6 +115,31 @@ class WallScreen(LiveScreen):
 
     def on_mount(self) -> None:
         self.start()
+        if self.rotation:
+            self._name_view(self.settings.view_name or self.rotation[0][0])
+        if len(self.rotation) > 1:
+            self.set_interval(self.settings.rotate_s, self.rotate)
+
+    def rotate(self) -> None:
+        """The next saved view of the wall's rotation."""
+        names = [name for name, _view in self.rotation]
+        current = self.view_on or names[0]
+        name, view = self.rotation[(names.index(current) + 1) % len(names)]
+        if self.counts is not None:
+            self._counts_of[self.feed.view.query] = self.counts
+        self.counts = self._counts_of.get(view.query)
+        self.trend = Trend()
+        self.trend_store = TrendStore(_trend_path(self.feed.client.site, view.query))
+        self.trend_store.load(self.trend, self.settings.clock().timestamp())
+        self._name_view(name)
+        self.show_view(
+            replace(self.feed.view, query=view.query, sort=view.sort, order=view.order, offset=0)
+        )
+        self.draw_counts()
+
+    def _name_view(self, name: str) -> None:
+        self.view_on = name
+        _put(self.view_name, literal(" ".join(name.upper()), "bold"))
 
     def on_unmount(self) -> None:
         self.stop()
@@ -174,10 +207,14 @@ class WallScreen(LiveScreen):
         fresh, now = self.feed.freshness, time.monotonic()
         stale = self.stale
         self.set_class(stale, "stale")
-        _put(
-            self.site,
-            literal(self.settings.site + ("   DEMO" if self.settings.demo else ""), "bold"),
+        site = Text()
+        if self.settings.profile:
+            site.append_text(profile_badge(self.settings.profile, self.settings.profile_color))
+            site.append(" ")
+        site.append_text(
+            literal(self.settings.site + ("   DEMO" if self.settings.demo else ""), "bold")
         )
+        _put(self.site, site)
         _set_digits(self.clock, self.settings.clock().astimezone().strftime("%H:%M"))
         said = Text()
         confirmed = fresh.confirmed_at or self.cached_at

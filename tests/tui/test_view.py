@@ -240,7 +240,8 @@ async def test_help_lists_every_key(console: AlertConsole) -> None:
         assert isinstance(app.screen, InfoScreen)
         text = "\n".join(shown(s) for s in app.screen.query(Static))
         for key in KEYMAP:
-            assert key.description in text
+            if not key.id.startswith("view_"):  # saved views show only when configured
+                assert key.description in text
         await pilot.press("escape")
         assert not isinstance(app.screen, InfoScreen)
 

@@ -1,0 +1,417 @@
+"""The config file: profiles for several sites, saved views, the wall's rotation, keys.
+
+TOML at platformdirs' config directory (``config.toml``), or the file named by
+``ALERT_CONSOLE_CONFIG`` or ``--config``. Parsed into pydantic models, so an unknown key,
+a wrong type or a bad value is reported with the file, the line and the field. Nothing
+here reads a secret (console.secrets does, when a profile is used) and nothing here
+imports Textual: ``alert-console config check`` runs it without a screen.
+
+Precedence, strongest first: flags, then the profile, then the file's ``[defaults]``,
+then the built-in defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from console.feed import DEFAULT_QUERY, SORT_FIELDS
+from console.keymap import VIEW_SLOTS, keymap_problems
+from console.paths import config_dir
+
+ENV_CONFIG = "ALERT_CONSOLE_CONFIG"
+DEFAULT_ORIGIN = "https://api.atlassian.com"
+DEMO = "demo"  # the built-in profile: the simulator, started with the console
+DEFAULT_ALERT_URL = "{site_url}/jira/ops/alerts/{id}"  # not documented by the API: unconfirmed
+PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
+
+
+class ConfigError(Exception):
+    """The config cannot be used: one or more sentences, each naming the file, the line and
+    the field. Never holds a secret."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = list(problems)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _colour(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from rich.color import Color, ColorParseError
+
+    try:
+        Color.parse(value)
+    except ColorParseError:
+        raise ValueError(f"{value!r} is not a colour (a name such as 'red' or '#d03030')") from None
+    return value
+
+
+class Defaults(_Strict):
+    """What a profile may set and the file's ``[defaults]`` sets for every profile."""
+
+    read_only: bool | None = None
+    theme: str | None = None
+    default_view: str | None = None
+    refresh: Annotated[float, Field(ge=1, allow_inf_nan=False)] | None = None
+    page_size: Annotated[int, Field(ge=1, le=100)] | None = None
+    color: str | None = None
+    alert_url: str | None = None
+
+    _check_colour = field_validator("color")(_colour)
+
+    @field_validator("alert_url")
+    @classmethod
+    def _template(cls, value: str | None) -> str | None:
+        if value is not None:
+            unknown = set(re.findall(r"{(\w*)}", value)) - {"site_url", "id", "tinyId"}
+            if unknown:
+                raise ValueError(
+                    f"unknown placeholder {{{sorted(unknown)[0]}}}; use {{site_url}}, {{id}} "
+                    "or {tinyId}"
+                )
+        return value
+
+
+class Profile(Defaults):
+    """One site: where it is, who we are there, where the secret comes from."""
+
+    demo: bool = False  # the built-in simulator instead of a site
+    origin: str = DEFAULT_ORIGIN
+    cloud_id: str | None = None
+    site_url: str | None = None
+    email: str | None = None
+    auth: Literal["basic", "bearer"] = "basic"  # bearer: an OAuth 2.0 access token
+    token_env: str | None = None  # default ALERT_CONSOLE_API_TOKEN (ACCESS_TOKEN for bearer)
+    token_command: str | list[str] | None = None
+    keyring: bool = True  # look in the OS keyring (with the optional extra installed)
+    token: SecretStr | None = None  # only honoured in a private file (mode 600)
+    ca_bundle: Path | None = None
+
+    @field_validator("site_url")
+    @classmethod
+    def _site(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"https?://[^/\s]+/?$", value):
+            raise ValueError(f"{value!r} is not a site address such as https://acme.atlassian.net")
+        return value.rstrip("/") if value else value
+
+
+class SavedView(_Strict):
+    query: str = DEFAULT_QUERY
+    sort: Literal["createdAt", "lastOccurredAt", "priority"] = "createdAt"
+    order: Literal["asc", "desc"] = "desc"
+    key: Annotated[int, Field(ge=min(VIEW_SLOTS), le=max(VIEW_SLOTS))] | None = None
+    profile: str | None = None
+
+    @field_validator("query")
+    @classmethod
+    def _parses(cls, value: str) -> str:
+        from console.query import QuerySyntaxError, parse
+
+        try:
+            parse(value)
+        except QuerySyntaxError as error:
+            raise ValueError(f"the query does not parse: {error}") from None
+        return value
+
+
+class Wall(_Strict):
+    views: list[str] = []
+    rotate_seconds: Annotated[float, Field(ge=5, allow_inf_nan=False)] = 30.0
+    notify_priority: Literal["P1", "P2", "P3", "P4", "P5"] | None = None
+
+
+class ConfigFile(_Strict):
+    default_profile: str | None = None
+    defaults: Defaults = Defaults()
+    profiles: dict[str, Profile] = {}
+    views: dict[str, SavedView] = {}
+    wall: Wall = Wall()
+    keys: dict[str, str] = {}
+
+
+assert set(SORT_FIELDS) == {"createdAt", "lastOccurredAt", "priority"}
+
+
+# ---------------------------------------------------------------------- reading the file
+
+
+@dataclass
+class Config:
+    """A config file, read and checked (or the empty one when there is no file)."""
+
+    file: ConfigFile
+    path: Path | None  # None: no file (everything from flags and the environment)
+    private: bool = True  # the file is mode 600 or stricter and ours
+
+    @property
+    def profiles(self) -> dict[str, Profile]:
+        profiles = {DEMO: Profile(demo=True)}
+        profiles.update(self.file.profiles)
+        return profiles
+
+
+def config_path(flag: str | None = None) -> Path:
+    """The config file in use: ``--config``, else ``ALERT_CONSOLE_CONFIG``, else the
+    platform's config directory."""
+    if flag:
+        return Path(flag).expanduser()
+    env = os.environ.get(ENV_CONFIG, "").strip()
+    if env:
+        return Path(env).expanduser()
+    return config_dir() / "config.toml"
+
+
+def is_private(path: Path) -> bool:
+    """Readable by its owner only, and the owner is us."""
+    info = path.stat()
+    return info.st_mode & 0o077 == 0 and (not hasattr(os, "getuid") or info.st_uid == os.getuid())
+
+
+def load(path: Path, *, required: bool = False) -> Config:
+    """Read and check the config at ``path``; a missing file is an empty config unless it was
+    asked for by name."""
+    if not path.exists():
+        if required:
+            raise ConfigError([f"{path}: no such file"])
+        return Config(ConfigFile(), None)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError([f"{path}: cannot be read ({error})"]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        # tomllib says "(at line 3, column 9)"; say it the way the other messages do.
+        message = str(error)
+        where = re.search(r"\(at line (\d+), column (\d+)\)", message)
+        if where:
+            message = message[: where.start()].strip()
+            raise ConfigError([f"{path}:{where[1]}: not valid TOML: {message}"]) from None
+        raise ConfigError([f"{path}: not valid TOML: {message}"]) from None
+    try:
+        file = ConfigFile.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(list(_explain(error, path, text))) from None
+    problems = list(_cross_check(file, path, text))
+    config = Config(file, path, is_private(path))
+    if any(p.token is not None for p in file.profiles.values()) and not config.private:
+        mode = path.stat().st_mode & 0o777
+        problems.append(
+            f"{path}: holds a token but others can read it (mode {mode:o}); run "
+            f"'chmod 600 {path}', or move the token to the keyring or a token_command"
+        )
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def _explain(error: ValidationError, path: Path, text: str) -> Iterator[str]:
+    for item in error.errors(include_url=False, include_input=False):
+        loc = [str(part) for part in item["loc"]]
+        # A union's members add their type names to the path: keep the config's own keys.
+        loc = [part for part in loc if not re.fullmatch(r"[a-z]+\[.*\]|function-after\[.*", part)]
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            message = "unknown key"
+        message = message.removeprefix("Value error, ")
+        yield f"{path}:{_line_of(text, loc)}: {'.'.join(loc)}: {message}"
+
+
+def _cross_check(file: ConfigFile, path: Path, text: str) -> Iterator[str]:
+    """What each part cannot know alone: names that must exist, keys used twice."""
+    profiles = {DEMO, *file.profiles}
+
+    def at(*loc: str) -> str:
+        return f"{path}:{_line_of(text, list(loc))}: {'.'.join(loc)}"
+
+    if file.default_profile is not None and file.default_profile not in profiles:
+        yield f"{at('default_profile')}: no profile named {file.default_profile!r}"
+    for name, profile in file.profiles.items():
+        if profile.default_view is not None and profile.default_view not in file.views:
+            yield f"{at('profiles', name, 'default_view')}: no view named {profile.default_view!r}"
+        sources = (profile.token_command is not None) + (profile.token is not None)
+        if sources > 1:
+            yield f"{at('profiles', name)}: give token_command or token, not both"
+        if not profile.demo and not profile.cloud_id:
+            yield f"{at('profiles', name)}: cloud_id is missing (see https://SITE.atlassian.net/_edge/tenant_info)"
+        if profile.ca_bundle is not None and not profile.ca_bundle.expanduser().is_file():
+            yield f"{at('profiles', name, 'ca_bundle')}: no such file {str(profile.ca_bundle)!r}"
+    if file.defaults.default_view is not None and file.defaults.default_view not in file.views:
+        yield f"{at('defaults', 'default_view')}: no view named {file.defaults.default_view!r}"
+    slots: dict[int, str] = {}
+    for name, view in file.views.items():
+        if view.profile is not None and view.profile not in profiles:
+            yield f"{at('views', name, 'profile')}: no profile named {view.profile!r}"
+        if view.key is not None:
+            if view.key in slots:
+                taken = slots[view.key]
+                yield f"{at('views', name, 'key')}: key {view.key} is already view {taken!r}"
+            slots[view.key] = name
+    for name in file.wall.views:
+        if name not in file.views:
+            yield f"{at('wall', 'views')}: no view named {name!r}"
+    for problem in keymap_problems(file.keys):
+        binding = re.match(r"keys\.(\w+)", problem)
+        line = _line_of(text, ["keys", binding[1]]) if binding else _line_of(text, ["keys"])
+        yield f"{path}:{line}: {problem}"
+
+
+def _line_of(text: str, loc: Sequence[str]) -> int:
+    """The line where the key at ``loc`` is set, as well as a reader of TOML's common forms
+    (tables, dotted tables, ``key = value``) can tell; else the line of the deepest table on
+    its path; else 1."""
+    loc = list(loc)
+    best, depth = 1, 0
+    table: list[str] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        header = re.match(r"^\[+\s*([^\]]+?)\s*\]+", line)
+        if header:
+            table = [part.strip().strip("\"'") for part in header[1].split(".")]
+            if table == loc[: len(table)] and len(table) > depth:
+                best, depth = number, len(table)
+            continue
+        assignment = re.match(r"^([A-Za-z0-9_.\"' -]+?)\s*=", line)
+        if assignment:
+            key = [part.strip().strip("\"'") for part in assignment[1].split(".")]
+            path = table + key
+            if path == loc[: len(path)]:
+                return number
+    return best
+
+
+# ---------------------------------------------------------------------- what a start uses
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A profile with the file's defaults and the flags folded in: what the console uses."""
+
+    name: str
+    profile: Profile
+    read_only: bool
+    theme: str | None
+    refresh: float
+    page_size: int
+    color: str | None
+    alert_url: str
+    default_view: str | None
+    views: dict[str, SavedView] = field(default_factory=dict)  # this profile's views
+    wall_views: tuple[str, ...] = ()
+    rotate_seconds: float = 30.0
+    notify_priority: str = "P1"
+    keys: Mapping[str, str] = field(default_factory=dict)
+
+
+def resolve(config: Config, profile_name: str | None, flags: Mapping[str, Any]) -> Resolved:
+    """Fold flags > profile > ``[defaults]`` > built-in for the named (or default) profile.
+
+    ``flags`` holds only the flags that were given (absent ones are left out)."""
+    name = profile_name or config.file.default_profile
+    profiles = config.profiles
+    if name is None:
+        name = "(flags)"
+        profile = Profile()
+    elif name not in profiles:
+        where = f" in {config.path}" if config.path else " (no config file)"
+        known = ", ".join(sorted(profiles))
+        raise ConfigError([f"no profile named {name!r}{where}; known: {known}"])
+    else:
+        profile = profiles[name]
+    defaults = config.file.defaults
+
+    def pick(key: str, builtin: Any) -> Any:
+        if flags.get(key) is not None:
+            return flags[key]
+        for source in (profile, defaults):
+            value = getattr(source, key)
+            if value is not None:
+                return value
+        return builtin
+
+    views = {
+        view_name: view
+        for view_name, view in config.file.views.items()
+        if view.profile is None or view.profile == name
+    }
+    return Resolved(
+        name=name,
+        profile=profile,
+        read_only=bool(flags.get("read_only")) or bool(pick("read_only", False)),
+        theme=pick("theme", None),
+        refresh=float(pick("refresh", 15.0)),
+        page_size=int(pick("page_size", 50)),
+        color=pick("color", None),
+        alert_url=pick("alert_url", DEFAULT_ALERT_URL),
+        default_view=pick("default_view", None),
+        views=views,
+        wall_views=tuple(v for v in config.file.wall.views if v in views),
+        rotate_seconds=config.file.wall.rotate_seconds,
+        notify_priority=flags.get("notify_priority") or config.file.wall.notify_priority or "P1",
+        keys=dict(config.file.keys),
+    )
+
+
+STARTER = """\
+# alert-console configuration. Every key is optional; flags override a profile, a profile
+# overrides [defaults]. 'alert-console config check' validates this file.
+# Keep no token here unless this file is mode 600: prefer token_env, token_command or the
+# OS keyring ('alert-console config set-token PROFILE', with the keyring extra).
+
+# default_profile = "prod"
+
+[defaults]
+# refresh = 15          # seconds between refreshes (at least 1)
+# page_size = 50        # alerts per page (1..100)
+# theme = "alert-dark"  # alert-dark, alert-light, wall-contrast, okabe-ito, or yours
+# read_only = false
+
+# [profiles.prod]
+# cloud_id = "00000000-0000-0000-0000-000000000000"  # from https://SITE.atlassian.net/_edge/tenant_info
+# site_url = "https://acme.atlassian.net"            # for 'open in browser'
+# email = "you@acme.com"
+# token_env = "ALERT_CONSOLE_API_TOKEN"              # first source of the API token
+# token_command = "pass show jsm/prod"               # second: run without a shell
+# color = "red"                                      # always on screen: prod is never staging
+# default_view = "mine"
+# read_only = false
+# auth = "basic"                                     # or "bearer" for an OAuth access token
+# ca_bundle = "/etc/ssl/certs/corporate.pem"         # TLS is always verified
+
+# [profiles.staging]
+# cloud_id = "11111111-1111-1111-1111-111111111111"
+# email = "you@acme.com"
+# token_command = ["pass", "show", "jsm/staging"]
+# color = "green"
+
+# [views.mine]
+# query = "status: open AND owner: you@acme.com"
+# key = 1
+
+# [views.p1]
+# query = "status: open AND priority: P1"
+# sort = "createdAt"
+# order = "desc"
+# key = 2
+
+# [wall]
+# views = ["p1", "mine"]   # rotated every rotate_seconds
+# rotate_seconds = 30
+# notify_priority = "P1"
+
+# [keys]                   # binding id = key
+# acknowledge = "A"
+# refresh = "ctrl+r"
+"""

@@ -1,0 +1,34 @@
+"""Links out of the console: an alert's page on the site, opened in a browser.
+
+The API does not document the address of an alert's page; the default template
+(``{site_url}/jira/ops/alerts/{id}``) is unconfirmed, and a profile's ``alert_url``
+changes it. No Textual here."""
+
+from __future__ import annotations
+
+import webbrowser
+from urllib.parse import quote
+
+from console.api.models import Alert
+
+
+def alert_link(template: str, site_url: str | None, alert: Alert) -> str | None:
+    """The alert's page, or None when the profile names no site. Ids are quoted: an id
+    from the service is untrusted and never leaves its place in the URL."""
+    if not site_url and "{site_url}" in template:
+        return None
+    return template.format_map(
+        {
+            "site_url": (site_url or "").rstrip("/"),
+            "id": quote(alert.id, safe=""),
+            "tinyId": quote(alert.tiny_id or alert.id, safe=""),
+        }
+    )
+
+
+def open_in_browser(url: str) -> bool:
+    """Ask the system's browser to open ``url``; False when there is none to ask."""
+    try:
+        return webbrowser.open(url, new=2)
+    except webbrowser.Error:
+        return False

@@ -1,0 +1,197 @@
+"""A form field that picks a person, team, escalation or schedule by name.
+
+As a name is typed, the directory's matches show in a list under the field, the most
+recent choices first; Down and Up move through them, Enter (or a click) takes one, and
+the field then sends that one's id. Text that is not picked is sent as typed (an id
+works as it always did; a name is looked up when the form is checked). People are also
+searched for on the service, a moment after the typing stops. Names are untrusted text:
+every one is drawn through the sanitiser, never as markup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from rich.text import Text
+from textual import on
+from textual.binding import Binding
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from console.directory import KINDS, PLURALS, Directory, Suggestion
+from console.sanitize import clean
+from console.tui.cells import literal
+from console.tui.guard import Guarded
+from console.tui.inputs import SafeInput
+
+SHOWN = 6  # suggestions at once
+SEARCH_AFTER_S = 0.25  # people are searched on the service once the typing pauses
+
+
+class PickList(Guarded, OptionList):
+    """The suggestions under a :class:`PickInput`; the input keeps the focus."""
+
+    DEFAULT_CSS = """
+    PickList {
+        height: auto; max-height: 8; margin: -1 0 1 24; border: none; padding: 0 1;
+        background: $boost;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.can_focus = False
+        self.display = False
+        self.input: PickInput | None = None
+
+    @on(OptionList.OptionSelected)
+    def _clicked(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if self.input is not None:
+            self.input.pick(event.option_index)
+
+
+class PickInput(SafeInput):
+    BINDINGS = [
+        Binding("down", "move(1)", "Next name", show=False),
+        Binding("up", "move(-1)", "Previous name", show=False),
+    ]
+
+    def __init__(
+        self,
+        directory: Directory,
+        kind: Callable[[], str],
+        suggestions: PickList,
+        note: Static,
+        *,
+        value: str = "",
+        placeholder: str = "",
+        id: str | None = None,
+    ) -> None:
+        super().__init__(value=value, placeholder=placeholder, id=id)
+        self.directory = directory
+        self.kind = kind  # what this field names now ("user"…): another field may decide
+        self.suggestions = suggestions
+        self.note = note
+        note.display = False
+        suggestions.input = self
+        self.picked: tuple[str, str] | None = None  # (the name shown, its id)
+        self.shown: list[Suggestion] = []
+        self._unsubscribe: Callable[[], None] = lambda: None
+
+    @property
+    def chosen(self) -> str:
+        """What the form sends: the picked one's id, or the text as typed."""
+        if self.picked is not None and self.picked[0] == self.value:
+            return self.picked[1]
+        return self.value
+
+    def on_mount(self) -> None:
+        self.suggest()
+        # Whatever the directory learns while the dialog is open shows at once.
+        self._unsubscribe = self.directory.subscribe(self._learned)
+        # Old names are read again; on the app, so closing the dialog does not cut it short.
+        self.app.run_worker(self._ensure(), group="directory", exit_on_error=False)
+
+    def on_unmount(self) -> None:
+        self._unsubscribe()
+
+    def _learned(self) -> None:
+        self.call_later(self.suggest)
+
+    @on(Input.Changed)
+    def _typed(self, event: Input.Changed) -> None:
+        if event.input is not self:
+            return
+        self.suggest()
+        if self.picked is None or self.picked[0] != self.value:
+            self.picked = None
+            self.run_worker(
+                self._search(self.kind(), self.value),
+                group="directory-search",
+                exclusive=True,
+                exit_on_error=False,
+            )
+
+    def suggest(self) -> None:
+        """Show what the text may mean now (nothing once a suggestion was taken)."""
+        kind = self.kind()
+        if (self.picked is not None and self.picked[0] == self.value) or kind not in KINDS:
+            self.shown = []
+        else:
+            self.shown = self.directory.suggest(kind, self.value, limit=SHOWN)
+        self.suggestions.clear_options()
+        self.suggestions.add_options(
+            [Option(_prompt(s), id=str(i)) for i, s in enumerate(self.shown)]
+        )
+        self.suggestions.highlighted = None
+        self.suggestions.display = bool(self.shown)
+        problem = self.directory.problem_for(kind) if kind in KINDS else None
+        if problem:
+            plural = PLURALS.get(kind, kind)
+            if self.directory.known(kind):
+                text = f"{plural.capitalize()} not read again ({problem}): names may be old."
+            else:
+                text = f"Names of {plural} unavailable: {problem}."
+            self.note.update(literal(f"{text} An id works."))
+        self.note.display = bool(problem)
+
+    def pick(self, index: int) -> None:
+        if not 0 <= index < len(self.shown):
+            return
+        entry = self.shown[index].entry
+        name = clean(entry.name)
+        self.picked = (name, entry.id)
+        self.value = name
+        self.cursor_position = len(name)
+        self.suggest()
+
+    def action_move(self, delta: int) -> None:
+        options = self.suggestions
+        if not self.shown:
+            return
+        current = options.highlighted
+        if current is None:
+            options.highlighted = 0 if delta > 0 else len(self.shown) - 1
+        else:
+            options.highlighted = max(0, min(len(self.shown) - 1, current + delta))
+
+    async def action_submit(self) -> None:
+        """Enter takes the highlighted suggestion; with none highlighted, it sends the form."""
+        highlighted = self.suggestions.highlighted
+        if self.shown and highlighted is not None:
+            self.pick(highlighted)
+            return
+        await super().action_submit()
+
+    async def _ensure(self) -> None:
+        try:
+            await self.directory.ensure()
+        except Exception as error:  # a bug, not the service: reported, the form still works
+            self._report("reading the directory", error)
+
+    async def _search(self, kind: str, text: str) -> None:
+        await asyncio.sleep(SEARCH_AFTER_S)  # latest wins: a key typed meanwhile cancels this
+        try:
+            changed = await self.directory.search(kind, text)
+        except Exception as error:
+            self._report("searching names", error)
+            return
+        if changed:
+            self.suggest()
+
+    def _report(self, where: str, error: Exception) -> None:
+        report = getattr(self.app, "report_bug", None)
+        if callable(report):
+            report(where, error)
+
+
+def _prompt(suggestion: Suggestion) -> Text:
+    entry = suggestion.entry
+    text = literal(entry.name, "bold")
+    if entry.detail:
+        text.append_text(literal(f"  {entry.detail}", "dim"))
+    if suggestion.recent:
+        text.append("  · recent", style="dim italic")
+    return text

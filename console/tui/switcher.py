@@ -1,0 +1,77 @@
+"""Saved views on the alert screen: the tabs with their live counts, the number keys, the
+command palette's entries. Owned by the screen, like the op flow."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from console.api import errors
+from console.feed import View
+from console.tui.view_tabs import ViewTabs
+from console.wall import ViewCounts
+
+if TYPE_CHECKING:
+    from console.tui.main_screen import AlertScreen
+
+
+class ViewSwitcher:
+    def __init__(self, screen: AlertScreen) -> None:
+        self.screen = screen
+        settings = screen.settings
+        self.views = dict(settings.views)
+        self.by_key = {view.key: name for name, view in settings.views if view.key}
+        self.current: str | None = settings.view_name
+        self.tabs = ViewTabs(settings.views, id="view-tabs") if settings.views else None
+        self.counts = ViewCounts({name: view.query for name, view in settings.views})
+
+    def start(self) -> None:
+        if self.tabs is None:
+            return
+        self.tabs.mark(self.current)
+        self.screen.set_interval(5.0, self.count)
+        self.count()
+
+    def count(self) -> None:
+        """Count the views that are due (each at most once a minute), on a worker of its own."""
+        if self.counts.due(time.monotonic()):
+            self.screen.run_worker(
+                self._count(), group="view-counts", exclusive=True, exit_on_error=False
+            )
+
+    async def _count(self) -> None:
+        try:
+            changed = await self.counts.refresh(self.screen.feed.client, time.monotonic())
+        except errors.ApiError:
+            return
+        if changed and self.tabs is not None:
+            self.tabs.show_counts(self.counts.counts, self.counts.failed)
+
+    def switch_to_key(self, key: int) -> None:
+        name = self.by_key.get(key)
+        if name is None:
+            self.screen.notify(f"No saved view on key {key}.", timeout=3)
+            return
+        self.switch(name)
+
+    def switch(self, name: str) -> None:
+        view = self.views[name]
+        self.current = name
+        if self.tabs is not None:
+            self.tabs.mark(name)
+        self.screen.query_bar.show_applied(view.query)
+        current = self.screen.feed.view
+        self.screen.show_view(
+            replace(current, query=view.query, sort=view.sort, order=view.order, offset=0)
+        )
+
+    def followed(self, view: View) -> None:
+        """The view on screen changed some other way: which saved view, if any, it is."""
+        saved = self.views.get(self.current) if self.current else None
+        if saved is None or saved.query != view.query:
+            self.current = next(
+                (name for name, v in self.views.items() if v.query == view.query), None
+            )
+            if self.tabs is not None:
+                self.tabs.mark(self.current)
