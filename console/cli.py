@@ -475,6 +475,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args and args[0] == "simulate":
             return simulate(args[1:])
+        if args and args[0] == "serve":
+            from console.serve import serve  # the wall in a browser (aiohttp, textual-serve)
+
+            return serve(args[1:])
         if args and args[0] == "config":
             from console.cli_config import config_command
 

@@ -255,6 +255,54 @@ def first_rows(quick: bool) -> Iterator[dict[str, Any]]:
     )
 
 
+@benchmark("browser_first_rows")
+def browser_first_rows(quick: bool) -> Iterator[dict[str, Any]]:
+    """The wall in headless Chromium through ``alert-console serve``: from opening the URL to
+    the first rows painted; and, alternating in the same run, the terminal wall from process
+    start to its first rows drawn. A simulator of 5,000 alerts; no last page on disk."""
+    from tests.benchmarks.browser_probe import compare, summary
+
+    runs = 5 if quick else 11
+    with simulator_process("--alerts", "5000") as base_url:
+        timings = compare(base_url.split("/jsm/")[0], runs)
+    figures = summary(timings)
+    yield figure(
+        "browser_first_rows_seconds",
+        figures["browser"],
+        "s",
+        "ratio to the terminal wall < 2",
+        repetitions=runs,
+        all=[round(x, 3) for x in timings["browser"]],
+        alerts=5000,
+        page_size=50,
+    )
+    yield figure(
+        "browser_first_rows_cold_seconds",
+        figures["cold"],
+        "s",
+        "informational: serve --no-spare (no wall process loaded ahead)",
+        repetitions=runs,
+        all=[round(x, 3) for x in timings["cold"]],
+        ratio_to_the_terminal_wall=round(figures["cold_ratio"], 3),
+    )
+    yield figure(
+        "wall_first_rows_seconds",
+        figures["terminal"],
+        "s",
+        "the comparison",
+        repetitions=runs,
+        all=[round(x, 3) for x in timings["terminal"]],
+    )
+    yield figure(
+        "browser_first_rows_ratio",
+        figures["ratio"],
+        "ratio",
+        "< 2",
+        repetitions=runs,
+        median_of_paired_ratios=round(figures["paired"], 3),
+    )
+
+
 def _idle(quick: bool, *flags: str) -> float:
     seconds = 30 if quick else 60
     probe = Path(__file__).with_name("idle_probe.py")

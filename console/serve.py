@@ -1,0 +1,339 @@
+"""``alert-console serve``: the wall in a browser, for the TVs that have no terminal.
+
+It serves the wall (always read-only) with textual-serve: a browser that opens the printed
+URL gets a page that starts a wall process of its own (``alert-console --wall`` with the
+same options) and shows it, full screen, reconnecting by itself. Loopback only unless
+``--host`` says otherwise; a random access key, or ``--key`` / ``ALERT_CONSOLE_SERVE_KEY``,
+is required in the URL. ``--demo`` starts one simulator here and points every wall at it.
+
+Thin like the rest of the command line: it checks the options, starts the wall once to
+be sure it can start (so a missing token is one sentence here, not a blank page on a TV),
+then serves until Ctrl+C or SIGTERM. The server is :mod:`console.serve_app`, its wall
+processes :mod:`console.serve_wall`, the page :mod:`console.serve_page`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import ipaddress
+import logging
+import math
+import os
+import re
+import secrets
+import signal
+import socket
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from console.sanitize import SafeFormatter, clean
+from console.secrets import ENV_ACCESS_TOKEN, ENV_EMAIL, ENV_TOKEN
+
+if TYPE_CHECKING:
+    from console.serve_wall import WallCommand
+
+ENV_KEY = "ALERT_CONSOLE_SERVE_KEY"
+DEFAULT_PORT = 8731
+KEY_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,128}")
+WILDCARDS = ("", "0.0.0.0", "::")  # noqa: S104 (named to warn about them)
+
+log = logging.getLogger(__name__)
+
+
+class ServeError(Exception):
+    """Bad start-up input, or a wall that cannot start: one sentence, exit status 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="alert-console serve",
+        description="Serve the wall (read-only) to browsers: a kiosk browser on a TV opens "
+        "the printed URL. One wall process per open page.",
+        epilog=f"The access key: --key, else ${ENV_KEY}, else a random one at each start "
+        "(give one so that a TV's URL survives a restart). Credentials are found as the "
+        "console finds them and never reach the browser.",
+    )
+    wall = parser.add_argument_group("the wall (as 'alert-console --wall')")
+    wall.add_argument(
+        "--demo", action="store_true", help="start the built-in simulator and show it"
+    )
+    wall.add_argument("--profile", default=None, help="a profile of the config file")
+    wall.add_argument("--config", default=None, help="the config file")
+    wall.add_argument("--url", default=None, help="origin of the API")
+    wall.add_argument("--cloud-id", default=None, help="the site's cloud id")
+    wall.add_argument("--query", default=None, help="the JSM query (default: status: open)")
+    wall.add_argument("--view", default=None, help="a saved view of the config file")
+    wall.add_argument("--refresh", type=float, default=None, help="seconds between refreshes")
+    wall.add_argument("--page-size", type=int, default=None, help="alerts per page (1..100)")
+    wall.add_argument("--theme", default=None, help="a theme (default: wall-contrast)")
+    wall.add_argument(
+        "--notify-priority",
+        default=None,
+        choices=("P1", "P2", "P3", "P4", "P5"),
+        help="highlight new alerts at this priority or above",
+    )
+    wall.add_argument("--debug", action="store_true", help="each wall writes a debug log")
+    server = parser.add_argument_group("the server")
+    server.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default: loopback only)"
+    )
+    server.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port ({DEFAULT_PORT}; 0: a free one)"
+    )
+    server.add_argument("--key", default=None, help="the access key (16+ of A-Z a-z 0-9 _ -)")
+    server.add_argument(
+        "--max-browsers", type=int, default=8, help="browsers open at once (default 8)"
+    )
+    server.add_argument(
+        "--no-spare",
+        action="store_true",
+        help="keep no wall process loaded for the next browser (saves its memory, about "
+        "60 MB; a page then takes about 0.6 s longer to draw)",
+    )
+    return parser
+
+
+@dataclass
+class Plan:
+    """What will be served, checked."""
+
+    host: str
+    port: int
+    key: str
+    max_browsers: int
+    spare: bool
+    wall_options: list[str]  # passed to every wall process
+    shows: str  # what the page shows, for the warning and the banner
+
+
+def _plan(args: argparse.Namespace) -> Plan:
+    from console.query import QuerySyntaxError, parse
+
+    if args.refresh is not None and (not math.isfinite(args.refresh) or args.refresh < 1):
+        raise ServeError("--refresh must be a number of seconds, at least 1")
+    if args.page_size is not None and not 1 <= args.page_size <= 100:
+        raise ServeError("--page-size must be between 1 and 100")
+    if args.demo and (args.url or args.cloud_id or args.profile or args.config):
+        raise ServeError(
+            "--demo starts its own simulator: leave out --url, --cloud-id, --profile and --config"
+        )
+    if not 0 <= args.port <= 65535:
+        raise ServeError("--port must be between 0 and 65535")
+    if not 1 <= args.max_browsers <= 100:
+        raise ServeError("--max-browsers must be between 1 and 100")
+    if args.query is not None:
+        try:
+            parse(args.query)
+        except QuerySyntaxError as error:
+            raise ServeError(f"--query: {error}") from None
+    key = args.key if args.key is not None else os.environ.get(ENV_KEY, "").strip()
+    if key and not KEY_SHAPE.fullmatch(key):
+        where = "--key" if args.key is not None else ENV_KEY
+        raise ServeError(f"{where} must be 16 to 128 of A-Z a-z 0-9 _ - (it goes in a URL)")
+    options: list[str] = []
+    for flag, value in (
+        ("--profile", args.profile),
+        ("--config", args.config),
+        ("--url", args.url),
+        ("--cloud-id", args.cloud_id),
+        ("--query", args.query),
+        ("--view", args.view),
+        ("--refresh", args.refresh),
+        ("--page-size", args.page_size),
+        ("--theme", args.theme),
+        ("--notify-priority", args.notify_priority),
+    ):
+        if value is not None:
+            options += [flag, str(value)]
+    if args.debug:
+        options.append("--debug")
+    return Plan(
+        host=args.host,
+        port=args.port,
+        key=key or secrets.token_urlsafe(24),
+        max_browsers=args.max_browsers,
+        spare=not args.no_spare,
+        wall_options=options,
+        shows=_shows(args),
+    )
+
+
+def _shows(args: argparse.Namespace) -> str:
+    if args.demo:
+        site = "the built-in demo simulator"
+    elif args.profile:
+        site = f"profile {args.profile!r}"
+    elif args.cloud_id:
+        site = f"site {args.cloud_id}"
+    else:
+        site = "the default profile's site"
+    if args.query is not None:
+        what = f"matching {args.query!r}"
+    elif args.view is not None:
+        what = f"of the view {args.view!r}"
+    else:
+        what = "matching the default query (status: open, or the profile's view)"
+    return clean(
+        f"the alerts of {site} {what}: their messages, priorities, entities, owners, tags "
+        "and ages, the counts by priority and their 12-hour trend"
+    )
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name: it may well resolve to more than this machine
+
+
+def exposure_warning(host: str, shows: str) -> str | None:
+    """What binding to ``host`` exposes, said before anything is served; None on loopback."""
+    if is_loopback(host):
+        return None
+    where = "every address of this machine" if host in WILDCARDS else clean(host)
+    return (
+        f"warning: serving on {where}, so to other machines too. Whoever reaches it with the "
+        f"URL and its key sees the wall: {shows}. The page and its key travel in clear "
+        "(plain http): on a network you do not trust, keep to loopback and put a TLS proxy "
+        "in front."
+    )
+
+
+def _url(host: str, port: int, key: str) -> str:
+    shown = socket.gethostname() if host in WILDCARDS else host
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}/?key={key}"
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """Bound before anything else starts: the port is known, and a busy one is said at once."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host.strip("[]"), port))
+    except OSError as error:
+        sock.close()
+        raise ServeError(f"cannot serve on {host}:{port}: {error.strerror or error}") from None
+    return sock
+
+
+def _logging() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(SafeFormatter("alert-console serve: %(message)s"))
+    for name, level in (("console", logging.INFO), ("aiohttp", logging.WARNING)):
+        logger = logging.getLogger(name)
+        logger.addHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = False
+
+
+@contextlib.contextmanager
+def _walls_command(plan: Plan, demo: bool) -> Iterator[tuple[WallCommand, str | None]]:
+    """The wall processes' command; with ``--demo``, the simulator they all show (one, here),
+    its account handed to them in their environment, and an empty config of their own so
+    that no profile of the user's can stand in for it."""
+    from console.serve_wall import WallCommand
+
+    # Each wall is loaded ahead and waits for its size (console.serve_warm), then runs as
+    # 'alert-console --wall --read-only OPTIONS'.
+    warm = (sys.executable, "-m", "console.serve_warm")
+    argv = (*warm, "--wall", "--read-only", *plan.wall_options)
+    if not demo:
+        known = (plan.key, *(os.environ.get(name, "") for name in (ENV_TOKEN, ENV_ACCESS_TOKEN)))
+        yield WallCommand(argv, unset=frozenset({ENV_KEY}), secrets=known), None
+        return
+    from console.simulator.config import SimulatorConfig
+    from console.simulator.server import BackgroundSimulator
+
+    simulator = BackgroundSimulator(SimulatorConfig(port=0, live=True, alerts=300, seed=1))
+    simulator.start()
+    try:
+        with tempfile.TemporaryDirectory(prefix="alert-console-serve-") as folder:
+            config = Path(folder) / "config.toml"
+            config.write_text("# alert-console serve --demo: no profile\n", encoding="utf-8")
+            config.chmod(0o600)
+            account = simulator.config.account
+            command = WallCommand(
+                (
+                    *argv,
+                    "--url",
+                    simulator.origin,
+                    "--cloud-id",
+                    simulator.config.cloud_id,
+                    "--config",
+                    str(config),
+                ),
+                env={ENV_EMAIL: account.email, ENV_TOKEN: account.token},
+                unset=frozenset({ENV_KEY, ENV_ACCESS_TOKEN}),
+                secrets=(plan.key, account.token),
+            )
+            yield command, simulator.origin
+    finally:
+        simulator.stop()
+
+
+async def _run(plan: Plan, sock: socket.socket, demo: bool) -> None:
+    from aiohttp import web
+
+    from console.serve_app import WallServer
+    from console.serve_page import AssetError
+    from console.serve_wall import preflight
+
+    with _walls_command(plan, demo) as (command, simulator):
+        try:
+            server = WallServer(command, plan.key, max_browsers=plan.max_browsers, spare=plan.spare)
+        except AssetError as error:
+            raise ServeError(str(error)) from None
+        failure = await preflight(command)
+        if failure is not None:
+            raise ServeError(f"the wall cannot start: {failure}")
+        runner = web.AppRunner(server.application(), access_log=None, handle_signals=False)
+        await runner.setup()
+        port = sock.getsockname()[1]
+        try:
+            server.ready_spare()
+            await web.SockSite(runner, sock, shutdown_timeout=2.0).start()
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(signum, stop.set)
+            print(f"alert-console serve: the wall on {_url(plan.host, port, plan.key)}")
+            print("  open it in a browser (a kiosk browser on the TV): one wall process per page")
+            if simulator is not None:
+                print(f"  demo: the built-in simulator on {simulator} (faults: /_admin/faults)")
+            print("  Ctrl+C stops", flush=True)
+            await stop.wait()
+        finally:
+            await server.close()
+            await runner.cleanup()
+
+
+def serve(argv: Sequence[str]) -> int:
+    try:
+        args = _parser().parse_args(argv)
+        plan = _plan(args)
+        warning = exposure_warning(plan.host, plan.shows)
+        if warning is not None:
+            print(f"alert-console serve: {warning}", file=sys.stderr, flush=True)
+        sock = _listen(plan.host, plan.port)
+        _logging()
+        try:
+            asyncio.run(_run(plan, sock, args.demo))
+        finally:
+            sock.close()
+    except ServeError as error:
+        print(f"alert-console serve: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        pass
+    return 0
