@@ -169,7 +169,7 @@ def simulate(argv: Sequence[str]) -> int:
     return 0
 
 
-from console.secrets import ENV_ACCESS_TOKEN, ENV_EMAIL, ENV_TOKEN  # noqa: E402
+from console.secrets import ENV_ACCESS_TOKEN, ENV_EMAIL, ENV_TOKEN  # noqa: E402 (light)
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 
@@ -470,7 +470,17 @@ async def open_console(
     return AlertConsole(client, tracker, settings, feed=feed)
 
 
+def lean_start() -> None:
+    """Keep out of this process what it never runs: httpcore imports trio whenever it is
+    installed (selenium, for the browser tests, brings it along), ~100 ms at every start, though
+    the console runs on asyncio. An entry of None makes that import fail at once. Only in the
+    console's own process: a test process may need trio."""
+    if "trio" not in sys.modules:
+        sys.modules["trio"] = None  # type: ignore[assignment]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    lean_start()
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         if args and args[0] == "simulate":

@@ -23,13 +23,12 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from console.feed import DEFAULT_QUERY, SORT_FIELDS
-from console.keymap import VIEW_SLOTS, keymap_problems
+from console.links import DEFAULT_ALERT_URL
 from console.paths import config_dir
 
 ENV_CONFIG = "ALERT_CONSOLE_CONFIG"
 DEFAULT_ORIGIN = "https://api.atlassian.com"
 DEMO = "demo"  # the built-in profile: the simulator, started with the console
-DEFAULT_ALERT_URL = "{site_url}/jira/ops/alerts/{id}"  # not documented by the API: unconfirmed
 PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
 
 
@@ -43,7 +42,8 @@ class ConfigError(Exception):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Built on first use: a start without a config file never pays for the schemas.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 def _colour(value: str | None) -> str | None:
@@ -111,7 +111,7 @@ class SavedView(_Strict):
     query: str = DEFAULT_QUERY
     sort: Literal["createdAt", "lastOccurredAt", "priority"] = "createdAt"
     order: Literal["asc", "desc"] = "desc"
-    key: Annotated[int, Field(ge=min(VIEW_SLOTS), le=max(VIEW_SLOTS))] | None = None
+    key: Annotated[int, Field(ge=1, le=9)] | None = None  # keymap.VIEW_SLOTS
     profile: str | None = None
 
     @field_validator("query")
@@ -134,10 +134,10 @@ class Wall(_Strict):
 
 class ConfigFile(_Strict):
     default_profile: str | None = None
-    defaults: Defaults = Defaults()
+    defaults: Defaults = Field(default_factory=Defaults)
     profiles: dict[str, Profile] = {}
     views: dict[str, SavedView] = {}
-    wall: Wall = Wall()
+    wall: Wall = Field(default_factory=Wall)
     keys: dict[str, str] = {}
 
 
@@ -185,7 +185,7 @@ def load(path: Path, *, required: bool = False) -> Config:
     if not path.exists():
         if required:
             raise ConfigError([f"{path}: no such file"])
-        return Config(ConfigFile(), None)
+        return Config(ConfigFile.model_construct(), None)  # nothing to check: no schema built
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -262,6 +262,8 @@ def _cross_check(file: ConfigFile, path: Path, text: str) -> Iterator[str]:
     for name in file.wall.views:
         if name not in file.views:
             yield f"{at('wall', 'views')}: no view named {name!r}"
+    from console.keymap import keymap_problems  # the op registry: only when checking keys
+
     for problem in keymap_problems(file.keys):
         binding = re.match(r"keys\.(\w+)", problem)
         line = _line_of(text, ["keys", binding[1]]) if binding else _line_of(text, ["keys"])

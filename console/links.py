@@ -7,9 +7,13 @@ changes it. No Textual here."""
 from __future__ import annotations
 
 import webbrowser
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from console.api.models import Alert
+if TYPE_CHECKING:
+    from console.api.models import Alert
+
+DEFAULT_ALERT_URL = "{site_url}/jira/ops/alerts/{id}"  # not documented by the API: unconfirmed
 
 
 def alert_link(template: str, site_url: str | None, alert: Alert) -> str | None:

@@ -11,17 +11,25 @@ import subprocess
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from console.config import Config, ConfigError, Profile
 from console.sanitize import clean
 
 if TYPE_CHECKING:
     from console.api.client import Credentials
+    from console.config import Config, Profile
 
 ENV_EMAIL = "ALERT_CONSOLE_EMAIL"
 ENV_TOKEN = "ALERT_CONSOLE_API_TOKEN"  # noqa: S105 (the name of a variable, not a secret)
 ENV_ACCESS_TOKEN = "ALERT_CONSOLE_ACCESS_TOKEN"  # noqa: S105
 KEYRING_SERVICE = "alert-console"
 COMMAND_TIMEOUT_S = 10.0
+
+
+def _refused(problem: str) -> Exception:
+    """The config's error type, imported when needed: the command line reads this module's
+    variable names before it loads anything heavy."""
+    from console.config import ConfigError
+
+    return ConfigError([problem])
 
 
 @dataclass(frozen=True)
@@ -49,7 +57,7 @@ def find_secret(name: str, profile: Profile, config: Config) -> Secret | None:
     if profile.token is not None:
         if not config.private:
             # load() refuses such a file already; kept here so no path can skip the check.
-            raise ConfigError([f"{config.path}: holds a token but others can read it"])
+            raise _refused(f"{config.path}: holds a token but others can read it")
         return Secret(profile.token.get_secret_value(), f"the private file {config.path}")
     return None
 
@@ -66,16 +74,12 @@ def credentials_for(name: str, profile: Profile, config: Config) -> Credentials:
         if profile.keyring:
             tried.append("the OS keyring" + ("" if keyring_available() else " (not installed)"))
         tried.append("token in the config file")
-        raise ConfigError(
-            [f"profile {name!r}: no token; looked in {', '.join(tried)} (or use --demo)"]
-        )
+        raise _refused(f"profile {name!r}: no token; looked in {', '.join(tried)} (or use --demo)")
     if profile.auth == "bearer":
         return BearerToken(secret.value)
     email = profile.email or os.environ.get(ENV_EMAIL, "").strip()
     if not email:
-        raise ConfigError(
-            [f"profile {name!r}: no email for the API token; set email or {ENV_EMAIL}"]
-        )
+        raise _refused(f"profile {name!r}: no email for the API token; set email or {ENV_EMAIL}")
     return BasicCredentials(email, secret.value)
 
 
@@ -84,7 +88,7 @@ def run_token_command(name: str, command: str | list[str]) -> str:
     A failure says how it failed, never what the command printed raw."""
     argv = shlex.split(command) if isinstance(command, str) else list(command)
     if not argv:
-        raise ConfigError([f"profile {name!r}: token_command is empty"])
+        raise _refused(f"profile {name!r}: token_command is empty")
     try:
         done = subprocess.run(  # noqa: S603 (the user's own command, no shell)
             argv,
@@ -94,26 +98,26 @@ def run_token_command(name: str, command: str | list[str]) -> str:
             check=False,
         )
     except FileNotFoundError:
-        raise ConfigError(
-            [f"profile {name!r}: token_command {clean(argv[0])!r} was not found"]
+        raise _refused(
+            f"profile {name!r}: token_command {clean(argv[0])!r} was not found"
         ) from None
     except subprocess.TimeoutExpired:
-        raise ConfigError(
-            [f"profile {name!r}: token_command took longer than {COMMAND_TIMEOUT_S:g} s"]
+        raise _refused(
+            f"profile {name!r}: token_command took longer than {COMMAND_TIMEOUT_S:g} s"
         ) from None
     except OSError as error:
-        raise ConfigError(
-            [f"profile {name!r}: token_command could not run ({clean(error.strerror or '')})"]
+        raise _refused(
+            f"profile {name!r}: token_command could not run ({clean(error.strerror or '')})"
         ) from None
     if done.returncode != 0:
         said = done.stderr.decode("utf-8", "replace").strip().splitlines()
         last = f"; it said: {clean(said[-1])[:160]}" if said else ""
-        raise ConfigError(
-            [f"profile {name!r}: token_command exited with status {done.returncode}{last}"]
+        raise _refused(
+            f"profile {name!r}: token_command exited with status {done.returncode}{last}"
         )
     lines = done.stdout.decode("utf-8", "replace").strip().splitlines()
     if not lines or not lines[0].strip():
-        raise ConfigError([f"profile {name!r}: token_command printed nothing"])
+        raise _refused(f"profile {name!r}: token_command printed nothing")
     return lines[0].strip()
 
 
@@ -142,7 +146,7 @@ def keyring_set(name: str, token: str) -> None:
     try:
         import keyring
     except Exception:
-        raise ConfigError(
-            ["the OS keyring needs the optional extra: pip install 'alert-console[keyring]'"]
+        raise _refused(
+            "the OS keyring needs the optional extra: pip install 'alert-console[keyring]'"
         ) from None
     keyring.set_password(KEYRING_SERVICE, name, token)

@@ -31,7 +31,6 @@ from console.tui.main_screen import AlertScreen
 from console.tui.palette import Palette
 from console.tui.settings import Settings, feed_for
 from console.tui.themes import DEFAULT_THEME, WALL_THEME, load_all
-from console.tui.wall_screen import WallScreen
 
 __all__ = ["AlertConsole", "Settings"]
 
@@ -67,11 +66,12 @@ class AlertConsole(Guarded, App[None]):
         # Names for ids (console.directory): read from the disk cache now, from the service
         # in the background (see on_mount). The wall picks nothing and names nobody.
         self.directory = None if settings.wall else directory or Directory(client)
-        self.main: LiveScreen = (
-            WallScreen(settings, self.feed)
-            if settings.wall
-            else AlertScreen(settings, self.feed, tracker, self.directory)
-        )
+        if settings.wall:
+            from console.tui.wall_screen import WallScreen  # its widgets only on a wall
+
+            self.main: LiveScreen = WallScreen(settings, self.feed)
+        else:
+            self.main = AlertScreen(settings, self.feed, tracker, self.directory)
         self.add_mode("alerts", lambda: self.main)
 
     def _load_themes(self, settings: Settings) -> list[str]:

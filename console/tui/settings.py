@@ -8,11 +8,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from console.api.client import JsmClient
 from console.cache import PageCache
-from console.config import DEFAULT_ALERT_URL, Resolved, SavedView
 from console.feed import DEFAULT_QUERY, AlertFeed, View
+from console.links import DEFAULT_ALERT_URL
+
+if TYPE_CHECKING:
+    from console.config import Resolved, SavedView
 
 
 def utc_now() -> datetime:

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 
 from console.api import errors
 from console.feed import View
-from console.tui.view_tabs import ViewTabs
-from console.wall import ViewCounts
 
 if TYPE_CHECKING:
     from console.tui.main_screen import AlertScreen
+    from console.tui.view_tabs import ViewTabs
+    from console.wall import ViewCounts
 
 
 class ViewSwitcher:
@@ -23,8 +23,14 @@ class ViewSwitcher:
         self.views = dict(settings.views)
         self.by_key = {view.key: name for name, view in settings.views if view.key}
         self.current: str | None = settings.view_name
-        self.tabs = ViewTabs(settings.views, id="view-tabs") if settings.views else None
-        self.counts = ViewCounts({name: view.query for name, view in settings.views})
+        self.tabs: ViewTabs | None = None
+        self.counts: ViewCounts | None = None
+        if settings.views:  # the tabs and their counts only load when there are views
+            from console.tui.view_tabs import ViewTabs
+            from console.wall import ViewCounts
+
+            self.tabs = ViewTabs(settings.views, id="view-tabs")
+            self.counts = ViewCounts({name: view.query for name, view in settings.views})
 
     def start(self) -> None:
         if self.tabs is None:
@@ -35,12 +41,14 @@ class ViewSwitcher:
 
     def count(self) -> None:
         """Count the views that are due (each at most once a minute), on a worker of its own."""
-        if self.counts.due(time.monotonic()):
+        if self.counts is not None and self.counts.due(time.monotonic()):
             self.screen.run_worker(
                 self._count(), group="view-counts", exclusive=True, exit_on_error=False
             )
 
     async def _count(self) -> None:
+        if self.counts is None:
+            return
         try:
             changed = await self.counts.refresh(self.screen.feed.client, time.monotonic())
         except errors.ApiError:

@@ -12,8 +12,10 @@ import sys
 
 
 async def console(origin: str) -> None:
+    from console.cli import lean_start, open_console  # first, as the alert-console script
+
+    lean_start()  # as main() does
     from console.api import BasicCredentials, JsmClient
-    from console.cli import open_console
     from console.tui.settings import Settings
 
     credentials = BasicCredentials("demo@example.com", "demo-token")
