@@ -162,13 +162,7 @@ class AlertScreen(LiveScreen):
         self.draw_page()
 
     def apply(self, update: Update) -> None:
-        self.table.show(
-            update.alerts,
-            update.order,
-            added=update.added,
-            changed=update.changed,
-            fresh_view=update.fresh_view,
-        )
+        self.table.show_update(update)
         self.draw_page()
         self._show_detail()
 

@@ -24,6 +24,7 @@ from textual.widgets.data_table import ColumnKey, RowDoesNotExist, RowKey
 from console.actions import OPS
 from console.api.models import Alert
 from console.directory import Names
+from console.feed import Update
 from console.sanitize import clean
 from console.tui.cells import (
     MISSING,
@@ -227,6 +228,16 @@ class AlertTable(Guarded, DataTable[Text]):
         return [alert] if alert is not None else []
 
     # ------------------------------------------------------------------ updating
+
+    def show_update(self, update: Update) -> None:
+        """Show a page from the feed: only what it says was added or changed is redrawn."""
+        self.show(
+            update.alerts,
+            update.order,
+            added=update.added,
+            changed=update.changed,
+            fresh_view=update.fresh_view,
+        )
 
     def show(
         self,

@@ -161,13 +161,7 @@ class WallScreen(LiveScreen):
 
     def apply(self, update: Update) -> None:
         new = [] if update.cached else self.attention.see(update.alerts.values())
-        self.table.show(
-            update.alerts,
-            update.order,
-            added=update.added,
-            changed=update.changed,
-            fresh_view=update.fresh_view,
-        )
+        self.table.show_update(update)
         if new:
             self._call_attention(new)
         self.draw_counts()
