@@ -225,7 +225,7 @@ class WallScreen(LiveScreen):
         if self.muted:
             said.append("\n🔕 MUTED (m)", style=self.palette["stale"])
         _put(self.freshness, said)
-        _put(self.banner, self._banner_text(now) if stale else Text())
+        _put(self.banner, self._banner_text(now) if stale else Text(), layout=True)
         self.banner.set_class(stale, "shown")
         self._draw_all_clear()
 
@@ -312,10 +312,12 @@ class WallScreen(LiveScreen):
         self.draw_status()
 
 
-def _put(widget: Static, content: Text) -> None:
-    """Show ``content`` if it differs from what is shown: a wall redraws nothing at rest."""
+def _put(widget: Static, content: Text, *, layout: bool = False) -> None:
+    """Show ``content`` if it differs from what is shown: a wall redraws nothing at rest. The
+    wall's texts sit in boxes of fixed size, so a new text needs no layout pass (the whole
+    screen's), except the banner, whose height follows its text."""
     if widget.content != content:
-        widget.update(content)
+        widget.update(content, layout=layout)
 
 
 def _set_digits(digits: Digits, value: str) -> None:
