@@ -3,14 +3,12 @@ answers.
 
 One file per site and query in the cache directory (mode 600 in a 700 directory): the
 alerts of the last page exactly as the service sent them, the total, where the page sits,
-when the service confirmed it, and any extra the screen keeps beside it (the wall's counts
-and trend). Never a credential. A damaged or foreign file is ignored, never fatal.
+when the service confirmed it, and any extra the screen keeps beside it (the wall's
+counts). Never a credential. A damaged or foreign file is ignored, never fatal.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -40,13 +38,12 @@ class PageCache:
         self.directory = directory or paths.cache_dir() / "pages"
 
     def path(self, key: str) -> Path:
-        digest = hashlib.sha256(f"{self.site}\n{key}".encode()).hexdigest()[:32]
-        return self.directory / f"{digest}.json"
+        return paths.keyed_file(self.directory, self.site, key)
 
     def load(self, key: str) -> Cached | None:
+        data = paths.read_json(self.path(key))
         try:
-            data = json.loads(self.path(key).read_text(encoding="utf-8"))
-            if data.get("version") != VERSION or data.get("site") != self.site:
+            if data is None or data.get("version") != VERSION or data.get("site") != self.site:
                 return None
             if data.get("key") != key:
                 return None
@@ -58,9 +55,7 @@ class PageCache:
                 size=int(data["size"]),
                 extra=dict(data.get("extra") or {}),
             )
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError, TypeError, KeyError, AttributeError) as error:
+        except (ValueError, TypeError, KeyError, AttributeError) as error:
             log.warning("the cached page %s is unreadable (%s); ignored", self.path(key), error)
             return None
 
@@ -76,8 +71,4 @@ class PageCache:
             "size": cached.size,
             "extra": cached.extra,
         }
-        try:
-            paths.private_dir(self.directory)
-            paths.write_private(self.path(key), json.dumps(body, ensure_ascii=False))
-        except (OSError, TypeError, ValueError) as error:
-            log.warning("cannot keep the page in %s: %s", self.directory, error)
+        paths.write_json(self.path(key), body)

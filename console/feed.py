@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from console.api import errors
 from console.api.client import READ_HOLD_CAP_S, JsmClient, Listing
@@ -110,6 +111,8 @@ class AlertFeed:
     _generation: int = 0
     _early: asyncio.Task[Update | None] | None = None
     _kept: Listing | None = None
+    # What a screen keeps on disk beside the page (the wall's counts), for the view in force.
+    kept_extra: dict[str, Any] = field(default_factory=dict)
 
     def start_early(self) -> None:
         """Ask for the first page now, before the screen that shows it is built; the first
@@ -130,6 +133,7 @@ class AlertFeed:
         if view != self.view:
             self.view = view
             self._generation += 1
+            self.kept_extra = {}  # the old view's: not to be written beside the new one
 
     def page(self, delta: int) -> View:
         """The view ``delta`` pages away (negative: back), clamped to the first page."""
@@ -196,6 +200,7 @@ class AlertFeed:
         kept = self.cache.load(self.cache_key())
         if kept is None:
             return None
+        self.kept_extra = kept.extra
         alerts = [a for raw in kept.values if (a := read_tolerantly(Alert, raw)) is not None]
         listing = Listing(alerts, kept.count, kept.offset, kept.size, None)
         by_id = {a.id: a for a in alerts}
@@ -212,9 +217,22 @@ class AlertFeed:
             cached=True,
         )
 
+    def keep_extra(self, extra: dict[str, Any]) -> None:
+        """Keep ``extra`` on disk beside the last page (written only when it changed)."""
+        if extra == self.kept_extra:
+            return
+        self.kept_extra = dict(extra)
+        if self._last is not None and not self._last.cached:
+            self._save(self._last)
+
     def _keep(self, update: Update) -> None:
         if self.cache is None or update.listing is self._kept:
             return  # the same answer as last time (the client hands back the same listing)
+        self._save(update)
+
+    def _save(self, update: Update) -> None:
+        if self.cache is None:
+            return
         self._kept = update.listing
         listing = update.listing
         self.cache.save(
@@ -225,7 +243,7 @@ class AlertFeed:
                 count=listing.total,
                 offset=listing.offset,
                 size=listing.size,
-                extra={},
+                extra=self.kept_extra,
             ),
         )
 

@@ -8,13 +8,18 @@ the logs, crash reports and the page cache describe a company's incidents.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
+import logging
 import os
 import stat
 from io import TextIOWrapper
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import platformdirs
+
+log = logging.getLogger(__name__)
 
 APP_NAME = "alert-console"
 DIR_MODE = 0o700
@@ -66,6 +71,34 @@ def write_private(path: Path, text: str) -> None:
     with open_private(tmp, "w") as handle:
         handle.write(text)
     tmp.replace(path)
+
+
+def keyed_file(directory: Path, *identity: str) -> Path:
+    """The file in ``directory`` for one identity (a site, a query…): named by a digest, so
+    no text from the service or the user ever becomes part of a path."""
+    digest = hashlib.sha256("\n".join(identity).encode()).hexdigest()[:32]
+    return directory / f"{digest}.json"
+
+
+def read_json(path: Path) -> Any:
+    """A JSON file we keep (a cache), or None when it is not there or cannot be read: a
+    damaged file is said in the log and ignored, never fatal."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as error:
+        log.warning("%s is unreadable (%s); ignored", path, error)
+        return None
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Keep ``data`` as JSON in ``path``, atomically, 600 in a 700 directory; a failure is
+    said in the log (a cache that cannot be written costs only the next start)."""
+    try:
+        write_private(path, json.dumps(data, ensure_ascii=False))
+    except (OSError, TypeError, ValueError) as error:
+        log.warning("cannot keep %s: %s", path, error)
 
 
 def _tighten(path: Path, mode: int) -> None:

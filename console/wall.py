@@ -12,7 +12,6 @@ for those already there at start.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections import OrderedDict
@@ -146,19 +145,12 @@ class TrendStore:
         self.path = path
 
     def load(self, trend: Trend, now: float) -> None:
-        try:
-            trend.load(json.loads(self.path.read_text(encoding="utf-8")), now)
-        except FileNotFoundError:
-            return
-        except (OSError, ValueError) as error:
-            log.warning("the trend in %s is unreadable (%s); starting afresh", self.path, error)
+        data = paths.read_json(self.path)
+        if data is not None:
+            trend.load(data, now)
 
     def save(self, trend: Trend) -> None:
-        try:
-            paths.private_dir(self.path.parent)
-            paths.write_private(self.path, json.dumps(trend.to_json()))
-        except OSError as error:
-            log.warning("cannot keep the trend in %s: %s", self.path, error)
+        paths.write_json(self.path, trend.to_json())
 
 
 def urgent(priority: str | None, threshold: str) -> bool:

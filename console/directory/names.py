@@ -6,8 +6,6 @@ typed text meets names."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -347,21 +345,18 @@ class Directory:
     # ------------------------------------------------------------------ disk
 
     def path(self) -> Path:
-        digest = hashlib.sha256(self.site.encode()).hexdigest()[:32]
-        return self.directory / f"{digest}.json"
+        return paths.keyed_file(self.directory, self.site)
 
     def load(self) -> None:
         """What an earlier run knew; a damaged or foreign file is ignored, never fatal."""
+        data = paths.read_json(self.path())
         try:
-            data = json.loads(self.path().read_text(encoding="utf-8"))
-            if data.get("version") != VERSION or data.get("site") != self.site:
+            if data is None or data.get("version") != VERSION or data.get("site") != self.site:
                 return
             entries = [Entry(*(str(v) for v in row[:5])) for row in data["entries"]]
             recent = [(str(k), str(i)) for k, i in data.get("recent", [])]
             fetched = data.get("fetched_at")
-        except FileNotFoundError:
-            return
-        except (OSError, ValueError, TypeError, KeyError, AttributeError) as error:
+        except (ValueError, TypeError, KeyError, AttributeError) as error:
             log.warning("the cached directory %s is unreadable (%s); ignored", self.path(), error)
             return
         self.entries = {(e.kind, e.id): e for e in entries if e.kind in KINDS and e.id}
@@ -377,11 +372,7 @@ class Directory:
             "entries": [[e.kind, e.id, e.name, e.detail, e.email] for e in self.entries.values()],
             "recent": [list(r) for r in self.recent],
         }
-        try:
-            paths.private_dir(self.directory)
-            paths.write_private(self.path(), json.dumps(body, ensure_ascii=False))
-        except (OSError, TypeError, ValueError) as error:
-            log.warning("cannot keep the directory in %s: %s", self.directory, error)
+        paths.write_json(self.path(), body)
 
 
 def reason(error: errors.ApiError, *, jira: bool) -> str:

@@ -194,15 +194,16 @@ class AlertConsole(Guarded, App[None]):
         if self.settings.wall:
             return  # the wall opens no dialog
         palette = Palette.of(self.theme_variables)
-        views = {view.key: name for name, view in self.settings.views if view.key}
-        self.push_screen(help_screen(self, self.tracker.read_only, palette, views))
+        self.push_screen(
+            help_screen(self, self.tracker.read_only, palette, self.settings.view_keys)
+        )
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         if self.settings.wall:
             return
         yield from super().get_system_commands(screen)
         keymap = dict(self.settings.keymap)
-        views = {view.key: name for name, view in self.settings.views if view.key}
+        views = self.settings.view_keys
         for key in keys.KEYMAP:
             if key.writes and self.tracker.read_only:
                 continue

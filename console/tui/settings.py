@@ -51,6 +51,11 @@ class Settings:
     # snapshots pin it.
     clock: Callable[[], datetime] = field(default=utc_now, compare=False)
 
+    @property
+    def view_keys(self) -> dict[int, str]:
+        """The saved views on number keys: key -> view name."""
+        return {view.key: name for name, view in self.views if view.key}
+
 
 def settings_for(
     resolved: Resolved,

@@ -21,7 +21,7 @@ class ViewSwitcher:
         self.screen = screen
         settings = screen.settings
         self.views = dict(settings.views)
-        self.by_key = {view.key: name for name, view in settings.views if view.key}
+        self.by_key = settings.view_keys
         self.current: str | None = settings.view_name
         self.tabs: ViewTabs | None = None
         self.counts: ViewCounts | None = None

@@ -12,7 +12,6 @@ each; ``m`` mutes.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from dataclasses import replace
@@ -153,6 +152,9 @@ class WallScreen(LiveScreen):
                 self.feed.client, self.feed.view.query, update.listing, self.settings.clock
             )
             self.counts_problem = None
+            # Beside the page on disk, for the next start (rewritten only when they change).
+            kept = {"unacked": self.counts.unacked, "acked": self.counts.acked}
+            self.feed.keep_extra({"counts": kept})
         except errors.ApiError as error:
             self.counts_problem = problem(error)  # the old counts stay, marked as older
             return
@@ -160,6 +162,11 @@ class WallScreen(LiveScreen):
             self.trend_store.save(self.trend)
 
     def apply(self, update: Update) -> None:
+        if update.cached and self.counts is None:
+            # The last run's counts, as old as the page they were kept with.
+            kept = self.feed.kept_extra.get("counts")
+            if isinstance(kept, dict):
+                self.counts = Counts.from_json({**kept, "at": update.at.isoformat()})
         new = [] if update.cached else self.attention.see(update.alerts.values())
         self.table.show_update(update)
         if new:
@@ -326,5 +333,4 @@ def _set_digits(digits: Digits, value: str) -> None:
 
 
 def _trend_path(site: str, query: str) -> Path:
-    digest = hashlib.sha256(f"{site}\n{query}".encode()).hexdigest()[:32]
-    return paths.cache_dir() / "trends" / f"{digest}.json"
+    return paths.keyed_file(paths.cache_dir() / "trends", site, query)

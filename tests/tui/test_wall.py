@@ -194,12 +194,18 @@ async def test_the_last_good_page_shows_at_start_while_the_service_is_down(
     async with first.run_test(size=WIDE) as pilot:
         await counted(pilot)
         seen = list(first.main.table.order)
+        counts = screen(first).counts
     sim.stop()
     try:
         second = await wall(make_console, sim, keep_pages=True)
         async with second.run_test(size=WIDE) as pilot:
             await until(pilot, lambda: second.main.table.row_count == len(seen))
             assert second.main.table.order == seen
+            # The counts were kept beside the page, and show with it.
+            kept = screen(second).counts
+            assert counts is not None and kept is not None
+            assert (kept.unacked, kept.acked) == (counts.unacked, counts.acked)
+            assert screen(second).digits["P1"].value == str(counts.unacked["P1"])
             await until(pilot, lambda: "cannot connect" in shown(screen(second).banner))
             assert "showing data as of" in shown(screen(second).banner)
             assert screen(second).has_class("stale")
