@@ -363,7 +363,7 @@ class _Target:
 
 
 def _target(resolved: Resolved, config: Config, args: argparse.Namespace) -> _Target:
-    from console.config import ConfigError, Profile
+    from console.config import NO_PROFILE, ConfigError, Profile
     from console.secrets import credentials_for
 
     profile = resolved.profile
@@ -391,7 +391,7 @@ def _target(resolved: Resolved, config: Config, args: argparse.Namespace) -> _Ta
             "--cloud-id is required (or a profile, or --demo); find it at "
             "https://YOUR-SITE.atlassian.net/_edge/tenant_info"
         )
-    if resolved.name == "(flags)":
+    if resolved.name == NO_PROFILE:
         # No profile: the environment, as before profiles existed.
         bearer = bool(os.environ.get(ENV_ACCESS_TOKEN, "").strip())
         profile = Profile(auth="bearer" if bearer else "basic", keyring=False)

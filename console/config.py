@@ -29,6 +29,7 @@ from console.paths import config_dir
 ENV_CONFIG = "ALERT_CONSOLE_CONFIG"
 DEFAULT_ORIGIN = "https://api.atlassian.com"
 DEMO = "demo"  # the built-in profile: the simulator, started with the console
+NO_PROFILE = "(flags)"  # no profile in force: flags and the environment only
 PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
 
 
@@ -324,7 +325,7 @@ def resolve(config: Config, profile_name: str | None, flags: Mapping[str, Any]) 
     name = profile_name or config.file.default_profile
     profiles = config.profiles
     if name is None:
-        name = "(flags)"
+        name = NO_PROFILE
         profile = Profile()
     elif name not in profiles:
         where = f" in {config.path}" if config.path else " (no config file)"

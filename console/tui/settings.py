@@ -69,6 +69,7 @@ def settings_for(
     user: str,
 ) -> Settings:
     """What a start uses: the resolved profile, the flags that are not part of a profile."""
+    from console.config import NO_PROFILE
     from console.keymap import active_keymap
 
     saved = resolved.views.get(view) if view else None
@@ -88,7 +89,7 @@ def settings_for(
         user=user,
         wall=wall,
         notify_priority=resolved.notify_priority,
-        profile=resolved.name if resolved.name != "(flags)" else "",
+        profile="" if resolved.name == NO_PROFILE else resolved.name,
         profile_color=resolved.color,
         site_url=site_url,
         alert_url=resolved.alert_url,

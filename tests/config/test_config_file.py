@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from console.config import ConfigError, config_path, load, resolve
+from console.config import NO_PROFILE, ConfigError, config_path, load, resolve
 
 
 def write(tmp_path: Path, text: str, mode: int = 0o600) -> Path:
@@ -94,7 +94,7 @@ def test_a_good_file_resolves_with_flags_over_profile_over_defaults(tmp_path: Pa
 def test_no_file_is_an_empty_config_and_flags_alone_work(tmp_path: Path) -> None:
     config = load(tmp_path / "absent.toml")
     resolved = resolve(config, None, {"refresh": 7.0})
-    assert resolved.name == "(flags)" and resolved.refresh == 7.0 and resolved.page_size == 50
+    assert resolved.name == NO_PROFILE and resolved.refresh == 7.0 and resolved.page_size == 50
     with pytest.raises(ConfigError, match="no such file"):
         load(tmp_path / "absent.toml", required=True)
 
