@@ -28,7 +28,7 @@ import uuid
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlencode
 
 import httpx
 import pydantic
@@ -255,6 +255,27 @@ def _verify(origin: str, ca_bundle: str | None) -> bool | ssl.SSLContext:
     if ca_bundle is None:
         return True
     return ssl.create_default_context(cafile=ca_bundle)
+
+
+def next_link(link: str | None, base_url: str) -> tuple[str | None, dict[str, str]]:
+    """The path (below the API's ``/v1/``) and query of a ``links.next``, or (None, {}) when it
+    leads anywhere else: another host, another API, or a path climbing out with ``..``. A
+    link is the service's text: followed with our credentials only where we would go."""
+    if not link:
+        return None, {}
+    url = httpx.URL(link)
+    if url.is_absolute_url:
+        base = httpx.URL(base_url)
+        if (url.scheme, url.host, url.port) != (base.scheme, base.host, base.port):
+            return None, {}
+        path = url.path.removeprefix(base.path.rstrip("/"))
+    else:
+        path = url.path
+    # Below /v1/ and staying there: no "." or ".." segment (quoted or not) may climb out.
+    segments = unquote(path).split("/")
+    if not path.startswith("/v1/") or "." in segments or ".." in segments:
+        return None, {}
+    return path, dict(url.params)
 
 
 URL_CACHE_SIZE = 64  # built URLs kept (views, counts, status polls of one page)
@@ -697,11 +718,9 @@ class JsmClient:
             alerts.append(alert)
         self._parsed = parsed
         page.values = alerts
-        next_path = page.links.next
-        if next_path and next_path.startswith(("http://", "https://")):
-            # Tolerate an absolute link (the spec's narrative shows one).
-            url = httpx.URL(next_path)
-            next_path = url.raw_path.decode().removeprefix(httpx.URL(self.base_url).path)
+        # An absolute link is tolerated (the spec's narrative shows one), if it is ours.
+        path, query = next_link(page.links.next, self.base_url)
+        next_path = f"{path}?{urlencode(query)}" if path and query else path
         listing = Listing(
             page.values,
             page.count,

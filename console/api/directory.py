@@ -24,7 +24,7 @@ import pydantic
 from pydantic import Field
 
 from console.api import errors
-from console.api.client import JsmClient
+from console.api.client import JsmClient, next_link
 from console.api.models import Incoming, Links, ListOrNull, read_tolerantly
 
 # Escalations page 1..100 (default 20), schedules 1..50 (default 25): ask for the most.
@@ -223,27 +223,10 @@ class DirectoryApi:
             response = await self.client.request("GET", next_path, params=query)
             page = _model(ItemsPage, response)
             found += _items(model, page.values)
-            next_path, query = _next(page.links.next, self.client.base_url)
+            next_path, query = next_link(page.links.next, self.client.base_url)
             if not page.values:
                 break
         return found
-
-
-def _next(link: str | None, base_url: str) -> tuple[str | None, Any]:
-    """The path and query of a ``links.next``, or (None, None) when it leads nowhere we go."""
-    if not link:
-        return None, None
-    url = httpx.URL(link)
-    if url.is_absolute_url:
-        base = httpx.URL(base_url)
-        if (url.scheme, url.host, url.port) != (base.scheme, base.host, base.port):
-            return None, None
-        path = url.path.removeprefix(base.path.rstrip("/"))
-    else:
-        path = url.path
-    if not path.startswith("/v1/"):
-        return None, None
-    return path, dict(url.params)
 
 
 def _json(response: httpx.Response) -> Any:

@@ -77,6 +77,7 @@ class Directory:
         self._wanted: set[str] = set()  # account ids to look up
         self._missing: dict[str, float] = {}  # account ids Jira did not know, and when
         self._listeners: list[Callable[[], object]] = []
+        self._dirty = False  # learned something not yet on disk (written at the next turn)
         self._emails: dict[str, str] | None = None  # folded email -> name, built when asked
         self._lock = asyncio.Lock()
         self.load()
@@ -176,6 +177,8 @@ class Directory:
             async with self._lock:
                 if await self._look_up_people():
                     self._settled()
+        if self._dirty:
+            self.save()  # once a turn at most: not at every name a search found
 
     async def ensure(self) -> None:
         """A dialog wants names: read them when they are old (never twice in ``ASK_RETRY_S``
@@ -196,10 +199,10 @@ class Directory:
             if ops_ok:
                 self.fetched_at = self.clock()
             await self._look_up_people()
-            if ops_ok:
-                self.save()  # when it was read, even if nothing changed
             if (dict(self.entries), dict(self.problems)) != before:
                 self._settled()
+            if ops_ok or self._dirty:
+                self.save()  # when it was read, even if nothing changed
 
     async def search(self, kind: str, text: str) -> bool:
         """Ask the service for people matching ``text`` (the rest is all known already); True
@@ -339,7 +342,7 @@ class Directory:
 
     def _settled(self) -> None:
         self._emails = None
-        self.save()
+        self._dirty = True
         self._changed()
 
     # ------------------------------------------------------------------ disk
@@ -372,6 +375,7 @@ class Directory:
             "entries": [[e.kind, e.id, e.name, e.detail, e.email] for e in self.entries.values()],
             "recent": [list(r) for r in self.recent],
         }
+        self._dirty = False
         paths.write_json(self.path(), body)
 
 

@@ -102,9 +102,16 @@ def _uuid(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
+def without_accents(text: str) -> str:
+    """``Zeynep Yılmaz`` as ``Zeynep Yilmaz``: letters stripped of their marks."""
+    plain = unicodedata.normalize("NFKD", text.translate(_ASCII_FIXES))
+    return "".join(ch for ch in plain if not unicodedata.combining(ch))
+
+
 def _email(name: str) -> str:
-    plain = unicodedata.normalize("NFKD", name.translate(_ASCII_FIXES))
-    plain = "".join(ch for ch in plain if ch.isascii() and (ch.isalnum() or ch in " -"))
+    plain = "".join(
+        ch for ch in without_accents(name) if ch.isascii() and (ch.isalnum() or ch in " -")
+    )
     first, _, last = plain.lower().partition(" ")
     return f"{first}.{last.replace(' ', '')}@example.com"
 

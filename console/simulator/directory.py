@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import unicodedata
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -27,7 +26,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from console.simulator.config import SimulatorConfig
-from console.simulator.demo import People
+from console.simulator.demo import People, without_accents
 from console.simulator.model import RESPONDER_TYPES, DirectoryEntry, iso_ms, parse_iso_ms
 from console.simulator.routes import ApiError, Ctx, SiteRoutes
 from console.simulator.store import AlertStore
@@ -48,12 +47,10 @@ TIMEZONES = (
     "Australia/Sydney",
     "Africa/Lagos",
 )
-_ASCII_FIXES = str.maketrans({"ı": "i", "ø": "o", "ł": "l", "ß": "ss", "æ": "ae", "đ": "d"})
 
 
 def _fold(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text.translate(_ASCII_FIXES))
-    return "".join(ch for ch in plain if not unicodedata.combining(ch)).casefold()
+    return without_accents(text).casefold()
 
 
 def _digest(text: str) -> int:

@@ -167,12 +167,6 @@ class OpFlow:
         pairs: list[tuple[str | None, str]] = [(a.id, label(a)) for a in targets] or [
             (None, "new alert")
         ]
-        directory = host.directory
-        if directory is not None and data:
-            for f in op.fields:
-                kind = self._pick_kind(f.pick, f.pick_from, values)
-                if kind and f.name in data:
-                    directory.remember(kind, str(data[f.name]))
         try:
             batch = host.tracker.submit(op.name, pairs, data, summary=_summary(values))
         except errors.ReadOnlyError as error:
@@ -181,6 +175,12 @@ class OpFlow:
         except errors.InputError as error:
             app.notify(str(error), title="Not sent", severity="error")
             return
+        directory = host.directory
+        if directory is not None and data:  # what was sent is offered first next time
+            for f in op.fields:
+                kind = self._pick_kind(f.pick, f.pick_from, values)
+                if kind and f.name in data:
+                    directory.remember(kind, str(data[f.name]))
         away = len(host.table.marks_off_page)
         for alert in targets:
             host.table.set_badge(alert.id, f"⧗ {op.badge}")

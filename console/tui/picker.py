@@ -107,6 +107,7 @@ class PickInput(SafeInput):
         self.suggest()
         if self.picked is None or self.picked[0] != self.value:
             self.picked = None
+        if self.picked is None and self.kind() == "user":  # only people are searched for
             self.run_worker(
                 self._search(self.kind(), self.value),
                 group="directory-search",
@@ -174,12 +175,9 @@ class PickInput(SafeInput):
     async def _search(self, kind: str, text: str) -> None:
         await asyncio.sleep(SEARCH_AFTER_S)  # latest wins: a key typed meanwhile cancels this
         try:
-            changed = await self.directory.search(kind, text)
+            await self.directory.search(kind, text)  # what it learns redraws via _learned
         except Exception as error:
             self._report("searching names", error)
-            return
-        if changed:
-            self.suggest()
 
     def _report(self, where: str, error: Exception) -> None:
         report = getattr(self.app, "report_bug", None)

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from rich.style import Style
 from rich.text import Text
@@ -23,8 +24,10 @@ from textual.widgets.data_table import ColumnKey, RowDoesNotExist, RowKey
 
 from console.actions import OPS
 from console.api.models import Alert
-from console.directory import Names
 from console.feed import Update
+
+if TYPE_CHECKING:
+    from console.directory import Names
 from console.sanitize import clean
 from console.tui.cells import (
     MISSING,

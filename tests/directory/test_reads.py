@@ -95,6 +95,8 @@ async def one_try(hostile: HostileServer) -> AsyncIterator[JsmClient]:
     [
         "http://evil.example/v1/schedules?offset=1&size=1",
         "/../../steal?offset=1",
+        "/v1/../../../ex/jira/demo/rest/api/3/user/search?query=a",
+        "/v1/%2e%2e/%2e%2e/steal",
         "/v2/elsewhere?offset=1",
     ],
 )
