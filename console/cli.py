@@ -10,7 +10,6 @@ import argparse
 import asyncio
 import logging
 import logging.handlers
-import math
 import os
 import sys
 from collections.abc import Sequence
@@ -27,10 +26,7 @@ if TYPE_CHECKING:
     from console.tui.settings import Settings
 
 from console import __version__
-
-
-class UsageError(Exception):
-    """Bad start-up input: printed as one sentence, exit status 2."""
+from console.options import UsageError, check_view_options, checked_origin
 
 
 def _simulate_parser() -> argparse.ArgumentParser:
@@ -171,8 +167,6 @@ def simulate(argv: Sequence[str]) -> int:
 
 from console.secrets import ENV_ACCESS_TOKEN, ENV_EMAIL, ENV_TOKEN  # noqa: E402 (light)
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
-
 
 def _console_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -237,32 +231,6 @@ def _console_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _origin(url: str) -> str:
-    import httpx
-
-    try:
-        parsed = httpx.URL(url)
-    except Exception:
-        raise UsageError(f"--url {url!r} is not a URL") from None
-    if parsed.userinfo:
-        # A URL is printed, logged and shown in headers: no credential may ride in it.
-        raise UsageError(
-            "--url must not carry a user name or password; give credentials in "
-            f"{ENV_EMAIL} and {ENV_TOKEN}"
-        )
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise UsageError(
-            f"--url {url!r} must be an http(s) origin such as https://api.atlassian.com"
-        )
-    if parsed.path not in ("", "/") or parsed.query:
-        raise UsageError(f"--url {url!r} must be an origin only, without a path")
-    if parsed.scheme == "http" and parsed.host not in LOOPBACK:
-        raise UsageError(
-            f"--url {url!r}: credentials are only sent over https (or to this machine)"
-        )
-    return str(parsed).rstrip("/")
-
-
 class _PrivateRotatingLog(logging.handlers.RotatingFileHandler):
     """A rotating log whose every file is created mode 600 in a 700 directory."""
 
@@ -292,10 +260,7 @@ def console(argv: Sequence[str]) -> int:
     args = _console_parser().parse_args(argv)
     from console.config import DEMO, ConfigError, config_path, load, resolve
 
-    if args.refresh is not None and (not math.isfinite(args.refresh) or args.refresh < 1):
-        raise UsageError("--refresh must be a number of seconds, at least 1")
-    if args.page_size is not None and not 1 <= args.page_size <= 100:
-        raise UsageError("--page-size must be between 1 and 100")
+    check_view_options(args.refresh, args.page_size, args.query)
     if args.demo and (args.url or args.cloud_id):
         raise UsageError("--demo starts its own simulator: leave out --url and --cloud-id")
     if args.demo and args.profile not in (None, DEMO):
@@ -323,13 +288,6 @@ def console(argv: Sequence[str]) -> int:
     if view_name is not None and view_name not in resolved.views:
         names = ", ".join(resolved.views) or "none"
         raise UsageError(f"no saved view named {view_name!r} for this profile; known: {names}")
-    if args.query is not None:
-        from console.query import QuerySyntaxError, parse
-
-        try:
-            parse(args.query)
-        except QuerySyntaxError as error:
-            raise UsageError(f"--query: {error}") from None
     if args.debug:
         print(f"alert-console: debug log in {_debug_log()}", file=sys.stderr)
     target = _target(resolved, config, args)
@@ -369,12 +327,9 @@ def _target(resolved: Resolved, config: Config, args: argparse.Namespace) -> _Ta
     profile = resolved.profile
     if profile.demo:
         from console.api.client import BasicCredentials
-        from console.simulator.config import SimulatorConfig
-        from console.simulator.server import BackgroundSimulator
+        from console.simulator.server import demo_simulator
 
-        simulator = BackgroundSimulator(
-            SimulatorConfig(port=0, live=True, alerts=300, seed=1)
-        ).start()
+        simulator = demo_simulator()
         account = simulator.config.account
         return _Target(
             simulator.origin,
@@ -384,7 +339,7 @@ def _target(resolved: Resolved, config: Config, args: argparse.Namespace) -> _Ta
             site_url=profile.site_url or simulator.origin,
             simulator=simulator,
         )
-    origin = _origin(args.url or profile.origin)
+    origin = checked_origin(args.url or profile.origin)
     cloud_id = args.cloud_id or profile.cloud_id
     if not cloud_id:
         raise UsageError(

@@ -19,7 +19,6 @@ import asyncio
 import contextlib
 import ipaddress
 import logging
-import math
 import os
 import re
 import secrets
@@ -32,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from console.options import UsageError, check_view_options, checked_origin
 from console.sanitize import SafeFormatter, clean
 from console.secrets import ENV_ACCESS_TOKEN, ENV_EMAIL, ENV_TOKEN
 
@@ -46,7 +46,7 @@ WILDCARDS = ("", "0.0.0.0", "::")  # noqa: S104 (named to warn about them)
 log = logging.getLogger(__name__)
 
 
-class ServeError(Exception):
+class ServeError(UsageError):
     """Bad start-up input, or a wall that cannot start: one sentence, exit status 2."""
 
 
@@ -113,12 +113,10 @@ class Plan:
 
 
 def _plan(args: argparse.Namespace) -> Plan:
-    from console.query import QuerySyntaxError, parse
-
-    if args.refresh is not None and (not math.isfinite(args.refresh) or args.refresh < 1):
-        raise ServeError("--refresh must be a number of seconds, at least 1")
-    if args.page_size is not None and not 1 <= args.page_size <= 100:
-        raise ServeError("--page-size must be between 1 and 100")
+    check_view_options(args.refresh, args.page_size, args.query)
+    # Checked here, not only in each wall: a URL carrying a user or password would otherwise
+    # sit in every wall's command line, readable by anyone on the machine.
+    url = None if args.url is None else checked_origin(args.url)
     if args.demo and (args.url or args.cloud_id or args.profile or args.config):
         raise ServeError(
             "--demo starts its own simulator: leave out --url, --cloud-id, --profile and --config"
@@ -127,11 +125,6 @@ def _plan(args: argparse.Namespace) -> Plan:
         raise ServeError("--port must be between 0 and 65535")
     if not 1 <= args.max_browsers <= 100:
         raise ServeError("--max-browsers must be between 1 and 100")
-    if args.query is not None:
-        try:
-            parse(args.query)
-        except QuerySyntaxError as error:
-            raise ServeError(f"--query: {error}") from None
     key = args.key if args.key is not None else os.environ.get(ENV_KEY, "").strip()
     if key and not KEY_SHAPE.fullmatch(key):
         where = "--key" if args.key is not None else ENV_KEY
@@ -140,7 +133,7 @@ def _plan(args: argparse.Namespace) -> Plan:
     for flag, value in (
         ("--profile", args.profile),
         ("--config", args.config),
-        ("--url", args.url),
+        ("--url", url),
         ("--cloud-id", args.cloud_id),
         ("--query", args.query),
         ("--view", args.view),
@@ -252,16 +245,14 @@ def _walls_command(plan: Plan, demo: bool) -> Iterator[tuple[WallCommand, str | 
         known = (plan.key, *(os.environ.get(name, "") for name in (ENV_TOKEN, ENV_ACCESS_TOKEN)))
         yield WallCommand(argv, unset=frozenset({ENV_KEY}), secrets=known), None
         return
-    from console.simulator.config import SimulatorConfig
-    from console.simulator.server import BackgroundSimulator
+    from console import paths
+    from console.simulator.server import demo_simulator
 
-    simulator = BackgroundSimulator(SimulatorConfig(port=0, live=True, alerts=300, seed=1))
-    simulator.start()
+    simulator = demo_simulator()
     try:
         with tempfile.TemporaryDirectory(prefix="alert-console-serve-") as folder:
             config = Path(folder) / "config.toml"
-            config.write_text("# alert-console serve --demo: no profile\n", encoding="utf-8")
-            config.chmod(0o600)
+            paths.write_private(config, "# alert-console serve --demo: no profile\n")
             account = simulator.config.account
             command = WallCommand(
                 (
@@ -331,8 +322,8 @@ def serve(argv: Sequence[str]) -> int:
             asyncio.run(_run(plan, sock, args.demo))
         finally:
             sock.close()
-    except ServeError as error:
-        print(f"alert-console serve: {error}", file=sys.stderr)
+    except UsageError as error:  # ours and ServeError: one sentence, made safe
+        print(f"alert-console serve: {clean(str(error))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         pass

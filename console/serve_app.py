@@ -29,6 +29,7 @@ from console.serve_wall import LOADED, WallCommand, WallProcess, discard, spawn
 log = logging.getLogger(__name__)
 
 MESSAGE_MAX = 64 * 1024  # from the browser: sizes and pings, nothing large
+SPARE_LOAD_S = 30.0  # a spare wall process has this long to load its modules
 
 # The only input passed on: a terminal's answer to Textual's query for synchronized output
 # (DECRPM, "ESC [ ? 2026 ; 2 $ y"). Keys, clicks, pastes and everything else stay here.
@@ -89,7 +90,11 @@ class WallServer:
                 return
             process = await spawn(self.command)
             assert process.stdout is not None
-            if await process.stdout.readline() != LOADED:
+            try:  # a spare that hangs while loading must not hold the next one, nor the exit
+                said = await asyncio.wait_for(process.stdout.readline(), SPARE_LOAD_S)
+            except TimeoutError:
+                said = b""
+            if said != LOADED:
                 await discard(process)  # it will say why when a browser needs it
                 return
             self.spare = process
@@ -233,7 +238,7 @@ class WallServer:
         for task in list(self.replenishing):
             task.cancel()
         if self.readying is not None:
-            await asyncio.gather(self.readying, return_exceptions=True)
+            await asyncio.wait({self.readying}, timeout=SPARE_LOAD_S)
         if self.spare is not None:
             await discard(self.spare)
         await asyncio.gather(*(wall.stop() for wall in list(self.walls)))

@@ -200,3 +200,8 @@ class BackgroundSimulator:
     def stats(self) -> dict[str, Any]:
         result: dict[str, Any] = self.admin("stats")
         return result
+
+
+def demo_simulator() -> BackgroundSimulator:
+    """The built-in demo (``--demo``): 300 live alerts on a free loopback port, started."""
+    return BackgroundSimulator(SimulatorConfig(port=0, live=True, alerts=300, seed=1)).start()

@@ -350,3 +350,15 @@ def test_a_busy_port_is_said_at_once(capsys: pytest.CaptureFixture[str]) -> None
         port = taken.getsockname()[1]
         assert serve(["--demo", "--port", str(port)]) == 2
     assert f"cannot serve on 127.0.0.1:{port}" in capsys.readouterr().err
+
+
+def test_a_url_carrying_a_password_is_refused_before_any_wall_starts(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Checked in the server, not only in each wall: a wall's command line is readable by
+    anyone on the machine, and the URL would have been on it."""
+    status = serve(["--url", "https://me:pa55word@example.com", "--cloud-id", "c", "--port", "0"])
+    said = capsys.readouterr().err
+    assert status == 2
+    assert "--url must not carry a user name or password" in said
+    assert "pa55word" not in said
