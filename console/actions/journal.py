@@ -32,7 +32,8 @@ def default_path() -> Path:
 
 
 class JournalEntry(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    # Built on first use: the first write or the read at start, both after the first page.
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     at: datetime
     site: str

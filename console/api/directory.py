@@ -50,9 +50,7 @@ class PlatformTeam(Incoming):
 class TeamList(Incoming):
     """``ListPlatformTeamResponse``: not paged."""
 
-    platform_teams: Annotated[list[Any], ListOrNull] = Field(
-        default_factory=list, alias="platformTeams"
-    )
+    platform_teams: Annotated[list[Any], ListOrNull] = Field([], alias="platformTeams")
 
 
 class Recipient(Incoming):
@@ -82,7 +80,7 @@ class Escalation(Incoming):
     id: str = Field(min_length=1)
     name: str | None = None
     description: str | None = None
-    rules: Annotated[list[EscalationRule], ListOrNull] = Field(default_factory=list)
+    rules: Annotated[list[EscalationRule], ListOrNull] = []
     enabled: bool | None = None
     repeat: EscalationRepeat | None = None
 
@@ -97,7 +95,7 @@ class Rotation(Incoming):
     name: str | None = None
     type: str | None = None
     length: int | None = None
-    participants: Annotated[list[ResponderInfo], ListOrNull] = Field(default_factory=list)
+    participants: Annotated[list[ResponderInfo], ListOrNull] = []
 
 
 class Schedule(Incoming):
@@ -109,14 +107,14 @@ class Schedule(Incoming):
     timezone: str | None = None
     enabled: bool | None = None
     team_id: str | None = Field(None, alias="teamId")
-    rotations: Annotated[list[Rotation], ListOrNull] = Field(default_factory=list)
+    rotations: Annotated[list[Rotation], ListOrNull] = []
 
 
 class ItemsPage(Incoming):
     """``EscalationPaginatedResponse`` and ``ListSchedulesResponse``: items read one by one."""
 
-    values: Annotated[list[Any], ListOrNull] = Field(default_factory=list)
-    links: Links = Field(default_factory=Links)
+    values: Annotated[list[Any], ListOrNull] = []
+    links: Links = Links()
 
 
 # ----------------------------------------------------------------------------- Jira
@@ -140,7 +138,7 @@ class JiraUserPage(Incoming):
     max_results: int | None = Field(None, alias="maxResults")
     total: int | None = None
     is_last: bool = Field(True, alias="isLast")
-    values: Annotated[list[Any], ListOrNull] = Field(default_factory=list)
+    values: Annotated[list[Any], ListOrNull] = []
 
 
 # ----------------------------------------------------------------------------- the reads

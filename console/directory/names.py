@@ -9,13 +9,13 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from console import paths
 from console.api import errors
 from console.api.client import JsmClient
-from console.api.directory import DirectoryApi, JiraUser
 from console.directory.matching import (
     KINDS,
     PLURALS,
@@ -26,6 +26,9 @@ from console.directory.matching import (
     rank,
     resolve,
 )
+
+if TYPE_CHECKING:
+    from console.api.directory import DirectoryApi, JiraUser
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +66,7 @@ class Directory:
         max_age_s: float = MAX_AGE_S,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.api = DirectoryApi(client, jira_url=jira_url)
+        self._client, self._jira_url = client, jira_url
         self.site = client.site
         self.directory = directory or paths.cache_dir() / "directory"
         self.max_age_s = max_age_s
@@ -81,6 +84,13 @@ class Directory:
         self._emails: dict[str, str] | None = None  # folded email -> name, built when asked
         self._lock = asyncio.Lock()
         self.load()
+
+    @cached_property
+    def api(self) -> DirectoryApi:
+        """The reads, loaded at the first one (a few seconds after the first page)."""
+        from console.api.directory import DirectoryApi
+
+        return DirectoryApi(self._client, jira_url=self._jira_url)
 
     # ------------------------------------------------------------------ names
 

@@ -23,9 +23,7 @@ from console.directory import FIRST_TICK_S, TICK_S, Directory
 from console.feed import AlertFeed
 from console.sanitize import clean
 from console.tui import keys
-from console.tui.dialogs import ConfirmDialog
 from console.tui.guard import Guarded
-from console.tui.help import help_screen
 from console.tui.live import LiveScreen
 from console.tui.main_screen import AlertScreen
 from console.tui.palette import Palette
@@ -49,7 +47,15 @@ class AlertConsole(Guarded, App[None]):
         feed: AlertFeed | None = None,
         directory: Directory | None = None,
     ) -> None:
-        super().__init__()
+        # The main screen's styles (the alert view's, or the wall's) are the app's: read once
+        # with Textual's own, not in a second pass over every stylesheet when the screen
+        # arrives (~10 ms at start).
+        screen_type: type[LiveScreen] = AlertScreen
+        if settings.wall:
+            from console.tui.wall_screen import WallScreen  # its widgets only on a wall
+
+            screen_type = WallScreen
+        super().__init__(css_path=screen_type.STYLES)
         if settings.wall:
             # The wall is read-only whatever it was given: no write can leave the process
             # (the tracker refuses, and so does the client), and no dialog opens.
@@ -67,9 +73,7 @@ class AlertConsole(Guarded, App[None]):
         # in the background (see on_mount). The wall picks nothing and names nobody.
         self.directory = None if settings.wall else directory or Directory(client)
         if settings.wall:
-            from console.tui.wall_screen import WallScreen  # its widgets only on a wall
-
-            self.main: LiveScreen = WallScreen(settings, self.feed)
+            self.main: LiveScreen = screen_type(settings, self.feed)
         else:
             self.main = AlertScreen(settings, self.feed, tracker, self.directory)
         self.add_mode("alerts", lambda: self.main)
@@ -183,6 +187,8 @@ class AlertConsole(Guarded, App[None]):
                 self.tracker.abandon_unsent()
                 self.exit()
 
+        from console.tui.dialogs import ConfirmDialog  # dialogs load when first needed
+
         self.push_screen(
             ConfirmDialog(
                 f"{n} action{'s' if n != 1 else ''} still pending: quit anyway?", "\n".join(lines)
@@ -193,6 +199,8 @@ class AlertConsole(Guarded, App[None]):
     def action_help(self) -> None:
         if self.settings.wall:
             return  # the wall opens no dialog
+        from console.tui.help import help_screen
+
         palette = Palette.of(self.theme_variables)
         self.push_screen(
             help_screen(self, self.tracker.read_only, palette, self.settings.view_keys)

@@ -34,6 +34,11 @@ def literal(value: object, style: str = "", *, single_line: bool = True) -> Text
     )
 
 
+def label(alert: Alert) -> str:
+    """How an alert is named to people: ``#123``, or its id when the service sent no tinyId."""
+    return f"#{alert.tiny_id}" if alert.tiny_id else alert.id
+
+
 def readable(alert: Alert, *fields: str) -> bool:
     """False when the service sent one of these (wire-named) fields in a form we cannot read."""
     return not alert.unreadable.intersection(fields)

@@ -17,6 +17,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
+from textual.document._document import EditResult
+from textual.document._edit import Edit
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, OptionList, Select, Static, TextArea
@@ -26,10 +28,23 @@ from console.directory import Directory
 from console.sanitize import clean
 from console.tui.cells import literal
 from console.tui.guard import Guarded
-from console.tui.inputs import SafeInput, SafeTextArea
+from console.tui.inputs import SafeInput
 from console.tui.picker import PickInput, PickList
 
 FormValues = dict[str, str]
+
+
+class SafeTextArea(TextArea):
+    """A multi-line field made safe as it is typed or pasted (see console.tui.inputs)."""
+
+    def edit(self, edit: Edit) -> EditResult:
+        edit.text = clean(edit.text, multiline=True)
+        return super().edit(edit)
+
+    def load_text(self, text: str) -> None:
+        super().load_text(clean(text, multiline=True))
+
+
 Check = Callable[[FormValues], dict[str, str]]  # field -> problem; empty when all is well
 
 

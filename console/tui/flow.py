@@ -20,6 +20,7 @@ from console.actions.parsing import FieldProblem
 from console.api import errors
 from console.api.models import Alert
 from console.directory import Directory, Unresolved
+from console.tui.cells import label
 from console.tui.dialogs import ChoiceDialog, ConfirmDialog, FormDialog, FormField, FormValues
 from console.tui.table import AlertTable
 
@@ -40,11 +41,6 @@ class Host(Protocol):
     def directory(self) -> Directory | None: ...
 
     def sent(self, batch_id: str, targets: Sequence[Alert]) -> None: ...
-
-
-def label(alert: Alert) -> str:
-    """How an alert is named to people: ``#123``, or its id when the service sent no tinyId."""
-    return f"#{alert.tiny_id}" if alert.tiny_id else alert.id
 
 
 class OpFlow:

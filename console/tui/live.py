@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
+from pathlib import Path
+from typing import ClassVar
 
 from textual import work
 from textual.screen import ModalScreen, Screen
@@ -23,6 +25,8 @@ from console.tui.settings import Settings
 
 
 class LiveScreen(Guarded, Screen[None]):
+    STYLES: ClassVar[Path]  # the screen's stylesheet: the app reads it (it is the app's screen)
+
     def __init__(self, settings: Settings, feed: AlertFeed) -> None:
         super().__init__()
         self.settings = settings

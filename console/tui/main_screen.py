@@ -12,8 +12,9 @@ import json
 import time
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import cached_property
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -31,15 +32,17 @@ from console.history import HistoryCache
 from console.links import alert_link, open_in_browser
 from console.tui import keys
 from console.tui.bars import PageBar, StatusBar
+from console.tui.cells import label
 from console.tui.detail import DetailPane
-from console.tui.dialogs import InfoScreen
-from console.tui.flow import OpFlow, label
 from console.tui.live import LiveScreen
 from console.tui.palette import Palette
 from console.tui.query_bar import QueryBar
 from console.tui.settings import Settings
 from console.tui.switcher import ViewSwitcher
 from console.tui.table import UNKNOWN_BADGE, AlertTable
+
+if TYPE_CHECKING:
+    from console.tui.flow import OpFlow
 
 # How each step of an action is told: title suffix, severity, seconds on screen.
 TOASTS: dict[State, tuple[str, Any, float]] = {
@@ -60,8 +63,7 @@ class TrackerNews(Message):
 
 class AlertScreen(LiveScreen):
     BINDINGS: ClassVar[list[BindingType]] = keys.bindings()
-    # Absolute: Textual reads a relative path from the module of whichever subclass runs.
-    CSS_PATH = Path(__file__).with_name("main_screen.tcss")
+    STYLES = Path(__file__).with_name("main_screen.tcss")  # read by the app (console.tui.app)
 
     def __init__(
         self,
@@ -74,9 +76,9 @@ class AlertScreen(LiveScreen):
         self._tracker = tracker
         self._directory = directory
         self.history = HistoryCache(feed.client)
-        self.flow = OpFlow(self)
         self._batches: dict[str, list[str]] = {}  # batch id -> alert ids it touches
         self._held_told: set[str] = set()  # batches whose rate-limit hold was told
+        self._rows_painted = False  # the detail waits for the first rows to be on screen
         self.status_bar = StatusBar(id="status-bar")
         self.query_bar = QueryBar(settings.query, id="query-bar")
         self.table = AlertTable(clock=settings.clock, id="alerts")
@@ -91,6 +93,13 @@ class AlertScreen(LiveScreen):
                 bound[key] = [
                     replace(b, show=False) if b.action.startswith("op(") else b for b in bindings
                 ]
+
+    @cached_property
+    def flow(self) -> OpFlow:
+        """Dialogs and forms, loaded at the first action rather than before the first page."""
+        from console.tui.flow import OpFlow
+
+        return OpFlow(self)
 
     @property
     def tracker(self) -> ActionTracker:
@@ -198,12 +207,22 @@ class AlertScreen(LiveScreen):
     def _show_detail(self) -> None:
         if self.has_class("compact"):
             return
+        if not self._rows_painted:
+            # The first rows are painted first; the detail (a grid that takes a layout pass
+            # of its own) follows a frame later.
+            self.call_after_refresh(self._after_first_paint)
+            return
         alert = self.table.selected
         if self.detail.show(alert, None if alert is None else self.history.cached(alert)):
             assert alert is not None
             if self.history.cached(alert) is None:
                 # After this frame is painted: the rows come first, the history a moment later.
                 self.call_after_refresh(self._load_history, alert, self.detail)
+
+    def _after_first_paint(self) -> None:
+        if not self._rows_painted:
+            self._rows_painted = True
+            self._show_detail()
 
     @work(exclusive=True, group="history", exit_on_error=True)
     async def _load_history(self, alert: Alert, pane: DetailPane) -> None:
@@ -405,6 +424,8 @@ class AlertScreen(LiveScreen):
         alert = self.table.selected
         if alert is None:
             return
+        from console.tui.dialogs import InfoScreen
+
         pane = DetailPane(id="full-detail")
         pane.palette = self.detail.palette
         pane.names = self.detail.names

@@ -7,7 +7,7 @@ way the table keeps the previous results.
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -65,14 +65,17 @@ class QueryBar(Guarded, Vertical):
     def __init__(self, query: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.applied = query
+        self._linted = False  # the first query is checked after the first frame
+        self._said = ("", "")  # what the line under the bar shows now, and at which level
 
     def compose(self) -> ComposeResult:
         with Horizontal():
             yield Static("Query /", id="query-label", markup=False)
+            # No suggester until the field is first focused: nobody is typing before that,
+            # and the query's grammar then loads after the first page, not before it.
             yield SafeInput(
                 value=self.applied,
                 placeholder="JSM query, e.g. status: open AND priority: P1",
-                suggester=QuerySuggester(),
                 id="query-input",
             )
         yield Static("", id="query-problem", markup=False)
@@ -87,6 +90,9 @@ class QueryBar(Guarded, Vertical):
 
     def say(self, text: str, level: str = "") -> None:
         """Show a problem under the bar: ``error``, ``warning`` or plain."""
+        if (text, level) == self._said:
+            return  # nothing new: no layout pass
+        self._said = (text, level)
         self.problem.set_classes(level)
         self.problem.update(literal(text))
 
@@ -97,8 +103,19 @@ class QueryBar(Guarded, Vertical):
             message = message[:159] + "…"
         self.say(f"✗ The service refused {what}: {message} (showing the previous results)", "error")
 
+    @on(events.DescendantFocus)
+    def _focused(self) -> None:
+        if self.input.suggester is None:
+            self.input.suggester = QuerySuggester()
+
     @on(Input.Changed, "#query-input")
     def _changed(self, event: Input.Changed) -> None:
+        if not self._linted:
+            # The query it starts with (checked before the start already): its warnings, if
+            # any, once the first page is on the screen; the query grammar loads then too.
+            self._linted = True
+            self.call_after_refresh(self._lint, event.value)
+            return
         self._lint(event.value)
 
     def _lint(self, text: str) -> bool:

@@ -191,8 +191,11 @@ class AlertTable(Guarded, DataTable[Text]):
         )
         padding = 2 * self.cell_padding * len(self._columns) + 2
         message = self.columns.get("message")  # type: ignore[call-overload]
-        if message is not None:
-            message.width = max(12, width - fixed - padding)
+        wanted = max(12, width - fixed - padding)
+        if message is not None and (message.width != wanted or message.auto_width):
+            # Only a real change redraws: a refresh draws every row again (~50 ms for 50),
+            # and Textual sends a resize of the same size more than once at start.
+            message.width = wanted
             message.auto_width = False
             self.refresh()
 

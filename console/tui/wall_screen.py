@@ -55,7 +55,7 @@ LABELS = dict(COUNTERS)
 
 
 class WallScreen(LiveScreen):
-    CSS_PATH = Path(__file__).with_name("wall_screen.tcss")
+    STYLES = Path(__file__).with_name("wall_screen.tcss")  # read by the app (console.tui.app)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("m", "mute", "Mute", id="mute"),
         Binding("q", "app.quit", "Quit", id="quit"),
