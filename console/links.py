@@ -6,7 +6,6 @@ changes it. No Textual here."""
 
 from __future__ import annotations
 
-import webbrowser
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -32,6 +31,8 @@ def alert_link(template: str, site_url: str | None, alert: Alert) -> str | None:
 
 def open_in_browser(url: str) -> bool:
     """Ask the system's browser to open ``url``; False when there is none to ask."""
+    import webbrowser  # at the first "b": not a cost of the start
+
     try:
         return webbrowser.open(url, new=2)
     except webbrowser.Error:

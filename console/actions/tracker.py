@@ -23,7 +23,6 @@ import asyncio
 import contextlib
 import logging
 import time
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -130,6 +129,8 @@ class ActionTracker:
         bodies = [first] + [
             self._prepare(op, data) if op == "create" else first for _ in targets[1:]
         ]
+        import uuid  # at the first action: not a cost of the start
+
         batch_id = str(uuid.uuid4())
         actions = [
             Action(

@@ -24,7 +24,6 @@ import math
 import random
 import ssl
 import time
-import uuid
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
@@ -775,6 +774,8 @@ class JsmClient:
         body = payload.to_json()
         if request.body is CreateAlert and not body.get("alias"):
             # An alias makes a retried create deduplicate instead of making a second alert.
+            import uuid  # at the first create: not a cost of the start
+
             body["alias"] = f"alert-console-{uuid.uuid4()}"
         return body
 

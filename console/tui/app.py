@@ -33,6 +33,10 @@ from console.tui.themes import DEFAULT_THEME, WALL_THEME, load_all
 __all__ = ["AlertConsole", "Settings"]
 
 
+# Seconds after the app is up when the cyclic collector, off for the start, comes back.
+COLLECTOR_BACK_S = 2.0
+
+
 class AlertConsole(Guarded, App[None]):
     TITLE = "alert-console"
     DEFAULT_MODE = "alerts"  # each screen of its own is a mode: the alert view, the wall…
@@ -97,6 +101,9 @@ class AlertConsole(Guarded, App[None]):
         # Everything built so far lives as long as the console: keep it out of the cyclic
         # collector's scans, which would otherwise walk it again on every collection.
         gc.freeze()
+        # The collector is off while the console starts (cli.collector_off_for_the_start):
+        # back on a little after the first page.
+        self.set_timer(COLLECTOR_BACK_S, self._collector_back)
         for message in self.theme_problems:
             self.notify(message, title="Theme", severity="warning", timeout=15)
         self.tracker.resume()
@@ -105,6 +112,17 @@ class AlertConsole(Guarded, App[None]):
             # Well after the first page; then a look a minute (it reads only what is due).
             self.set_timer(FIRST_TICK_S, self._directory_turn)
             self.set_interval(TICK_S, self._directory_turn)
+
+    def _collector_back(self) -> None:
+        """The collector on again after the start, which ran without it: first one collection
+        of what the start left (it was frozen with the rest at mount), then everything that
+        is left frozen again."""
+        if gc.isenabled():
+            return  # it was never off (a console started by a test, say)
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+        gc.enable()
 
     def _directory_turn(self) -> None:
         self.run_worker(self._read_directory(), group="directory", exit_on_error=False)

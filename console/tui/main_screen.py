@@ -64,6 +64,9 @@ class TrackerNews(Message):
 class AlertScreen(LiveScreen):
     BINDINGS: ClassVar[list[BindingType]] = keys.bindings()
     STYLES = Path(__file__).with_name("main_screen.tcss")  # read by the app (console.tui.app)
+    # The table has the focus from the first frame (Textual would give it to the query bar,
+    # and moving it after would restyle both and build the footer twice).
+    AUTO_FOCUS = "#alerts"
 
     def __init__(
         self,
@@ -123,7 +126,6 @@ class AlertScreen(LiveScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.table.focus()
         self._unsubscribe = self.tracker.subscribe(self._hear)
         self._forget_names = (
             self._directory.subscribe(lambda: self.call_later(self._names_learned))

@@ -3,18 +3,22 @@
 first page is drawn and prints "drawn". The parent times it from process start.
 
 ``--bare`` draws instead a bare Textual app with a 50-row DataTable of static rows: Textual's
-own floor, measured in the same run for the ratio."""
+own floor, measured in the same run for the ratio. ``ORIGIN --modules`` also prints, as a
+JSON list on the last line, every module loaded by the time the first page was drawn (the
+start's test checks that dialogs and the like are not among them)."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 
 
-async def console(origin: str) -> None:
-    from console.cli import lean_start, open_console  # first, as the alert-console script
+async def console(origin: str, modules: bool = False) -> None:
+    from console.cli import collector_off_for_the_start, lean_start, open_console
 
     lean_start()  # as main() does
+    collector_off_for_the_start()  # as its console() does
     from console.api import BasicCredentials, JsmClient
     from console.tui.settings import Settings
 
@@ -28,17 +32,25 @@ async def console(origin: str) -> None:
         from console.feed import Update
         from console.tui.main_screen import AlertScreen
 
+        loaded: list[str] = []
+
         class FirstPage(AlertScreen):
             def apply(self, update: Update) -> None:
                 super().apply(update)
-                if self.table.row_count >= 50:
-                    self.call_after_refresh(self.app.exit)
+                if self.table.row_count >= min(50, update.listing.total):  # a whole page
+                    self.call_after_refresh(self.drawn)
+
+            def drawn(self) -> None:
+                loaded.extend(sorted(sys.modules))
+                self.app.exit()
 
         app.main = FirstPage(settings, app.feed, app.tracker)
         await app.run_async(headless=True, size=(160, 48))
         if app.return_code:
             raise SystemExit(f"the console failed (status {app.return_code})")
     print("drawn", flush=True)
+    if modules:
+        print(json.dumps(loaded), flush=True)
 
 
 def bare() -> None:
@@ -64,4 +76,4 @@ if __name__ == "__main__":
     if sys.argv[1] == "--bare":
         bare()
     else:
-        asyncio.run(console(sys.argv[1]))
+        asyncio.run(console(sys.argv[1], modules="--modules" in sys.argv[2:]))

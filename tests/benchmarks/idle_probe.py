@@ -11,9 +11,10 @@ import time
 
 
 async def main(origin: str, seconds: float, wall: bool) -> None:
-    from console.cli import lean_start
+    from console.cli import collector_off_for_the_start, lean_start
 
     lean_start()  # as alert-console's main() does
+    collector_off_for_the_start()  # and its console() (back on 2 s after the app is up)
     from console.actions import ActionTracker
     from console.api import BasicCredentials, JsmClient
     from console.directory import FIRST_TICK_S
