@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 from console import __version__
 from console.options import UsageError, check_view_options, checked_origin
+from console.sanitize import clean
 
 
 def _simulate_parser() -> argparse.ArgumentParser:
@@ -438,7 +439,7 @@ def lean_start() -> None:
 
 def collector_off_for_the_start() -> None:
     """No cyclic collection while the console's start builds what lives as long as it does:
-    ~10 % of the time to the first page. The app turns it back on, after one collection, two
+    ~7 % of the time to the first page. The app turns it back on, after one collection, two
     seconds after it is up (AlertConsole._collector_back). The console only: the simulator
     and the server run for days with the collector on."""
     gc.disable()
@@ -460,5 +461,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             return config_command(args[1:])
         return console(args)
     except UsageError as error:
-        print(f"alert-console: {error}", file=sys.stderr)
+        # Config text (profile, view and key names) can be in it: shown through the sanitiser.
+        print(f"alert-console: {clean(str(error))}", file=sys.stderr)
         return 2

@@ -19,6 +19,7 @@ from console.config import (
     config_path,
     load,
 )
+from console.sanitize import clean
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -61,6 +62,11 @@ def _path(path: Path) -> int:
     return 0
 
 
+def _say(problem: str) -> None:
+    """One problem on stderr, through the sanitiser: it quotes the config file's own text."""
+    print(f"alert-console: {clean(problem)}", file=sys.stderr)
+
+
 def _check(path: Path, *, required: bool) -> int:
     from console.secrets import find_secret, keyring_available
 
@@ -68,7 +74,7 @@ def _check(path: Path, *, required: bool) -> int:
         config = load(path, required=required)
     except ConfigError as error:
         for problem in error.problems:
-            print(f"alert-console: {problem}", file=sys.stderr)
+            _say(problem)
         return 1
     if config.path is None:
         print(f"{path}: no config file (flags and the environment only); 'config init' writes one")
@@ -77,27 +83,27 @@ def _check(path: Path, *, required: bool) -> int:
     print(f"{path}: valid")
     for name, profile in config.profiles.items():
         if profile.demo:
-            print(f"  profile {name}: the built-in simulator")
+            print(f"  profile {clean(name)}: the built-in simulator")
             continue
         try:
             secret = find_secret(name, profile, config)
         except ConfigError as error:
             failed = True
             for problem in error.problems:
-                print(f"alert-console: {problem}", file=sys.stderr)
+                _say(problem)
             continue
         if secret is None:
             failed = True
             hint = "" if keyring_available() else " (the keyring extra is not installed)"
-            print(f"alert-console: profile {name!r}: no token in any source{hint}", file=sys.stderr)
+            _say(f"profile {name!r}: no token in any source{hint}")
         else:
-            print(f"  profile {name}: token from {secret.source}")
+            print(f"  profile {clean(name)}: token from {secret.source}")
     return 1 if failed else 0
 
 
 def _init(path: Path, *, force: bool) -> int:
     if path.exists() and not force:
-        print(f"alert-console: {path} exists; --force replaces it", file=sys.stderr)
+        _say(f"{path} exists; --force replaces it")
         return 1
     paths.write_private(path, STARTER)
     print(f"wrote {path} (mode 600)")
@@ -118,7 +124,7 @@ def _set_token(path: Path, profile: str) -> int:
         keyring_set(profile, token)
     except ConfigError as error:
         for problem in error.problems:
-            print(f"alert-console: {problem}", file=sys.stderr)
+            _say(problem)
         return 1
     print(f"stored the token of {profile} in the OS keyring")
     return 0

@@ -30,7 +30,6 @@ ENV_CONFIG = "ALERT_CONSOLE_CONFIG"
 DEFAULT_ORIGIN = "https://api.atlassian.com"
 DEMO = "demo"  # the built-in profile: the simulator, started with the console
 NO_PROFILE = "(flags)"  # no profile in force: flags and the environment only
-PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
 
 
 class ConfigError(Exception):

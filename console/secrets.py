@@ -145,8 +145,13 @@ def keyring_get(name: str) -> str | None:
 def keyring_set(name: str, token: str) -> None:
     try:
         import keyring
+        from keyring.errors import KeyringError
     except Exception:
         raise _refused(
             "the OS keyring needs the optional extra: pip install 'alert-console[keyring]'"
         ) from None
-    keyring.set_password(KEYRING_SERVICE, name, token)
+    try:
+        keyring.set_password(KEYRING_SERVICE, name, token)
+    except KeyringError as error:
+        # The backend's own words, never the token (it is not in them; cleaned all the same).
+        raise _refused(f"the OS keyring did not store the token: {error}") from None

@@ -193,7 +193,11 @@ KIOSK_JS = r"""// alert-console serve: start the wall, show when it is cut off, 
   async function probe() {
     let status = 0;
     try {
-      const answer = await fetch(window.location.href, { method: "HEAD", cache: "no-store" });
+      const answer = await fetch(window.location.href, {
+        method: "HEAD",
+        cache: "no-store",
+        signal: AbortSignal.timeout(5000), // a server that accepts but never answers
+      });
       status = answer.status;
     } catch (error) {
       status = 0;

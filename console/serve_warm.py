@@ -54,12 +54,15 @@ def _leave_with_the_server() -> None:
 
 
 def main() -> int:
-    # What a wall's start loads, loaded now, while no browser is waiting.
+    # What a wall's start loads, loaded now, while no browser is waiting; first what it keeps
+    # out (lean_start: httpcore would import trio, which a wall never runs).
+    import console.cli
+
+    console.cli.lean_start()
     import textual.drivers.web_driver  # noqa: F401
 
     import console.actions
     import console.api.client
-    import console.cli
     import console.config
     import console.query
     import console.secrets

@@ -80,11 +80,6 @@ def keeps_to_open(query: str) -> bool:
     )
 
 
-def count_requests(query: str) -> int:
-    """How many requests one count of ``query`` costs (besides the page itself)."""
-    return len(PRIORITIES) + (0 if keeps_to_open(query) else 1)
-
-
 async def fetch_counts(
     client: JsmClient, query: str, page: Listing, now: Callable[[], datetime]
 ) -> Counts:
@@ -182,8 +177,9 @@ class Attention:
         self._looked = False
         self.highlighted: dict[str, float] = {}  # alert id -> monotonic end
 
-    def see(self, alerts: Iterable[Alert]) -> list[Alert]:
-        """The new urgent alerts among ``alerts`` since the last look (none the first time)."""
+    def see(self, alerts: Iterable[Alert], *, first_look: bool = False) -> list[Alert]:
+        """The new urgent alerts among ``alerts`` since the last look: none the first time,
+        nor at the ``first_look`` at another view (its alerts were there before it showed)."""
         now = self._clock()
         new: list[Alert] = []
         for alert in alerts:
@@ -193,6 +189,7 @@ class Attention:
                 self._known[alert.id] = None
                 if (
                     self._looked
+                    and not first_look
                     and unacknowledged(alert)
                     and urgent(alert.priority, self.threshold)
                 ):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -101,3 +102,16 @@ def test_version_and_help() -> None:
         "--debug",
     ):
         assert option in help_text
+
+
+def test_a_config_problem_quoting_the_files_own_text_is_shown_through_the_sanitiser(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[profiles."\\u001b]0;pwned\\u0007p"]\nbogus = 1\n', encoding="utf-8")
+    config.chmod(0o600)
+    result = run("--config", str(config), "--demo")
+    assert result.returncode == 2, result
+    assert result.stderr.startswith("alert-console: "), result.stderr
+    assert "bogus" in result.stderr  # the problem is named
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr

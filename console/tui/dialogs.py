@@ -32,6 +32,7 @@ from console.tui.inputs import SafeInput
 from console.tui.picker import PickInput, PickList
 
 FormValues = dict[str, str]
+Check = Callable[[FormValues], dict[str, str]]  # field -> problem; empty when all is well
 
 
 class SafeTextArea(TextArea):
@@ -43,9 +44,6 @@ class SafeTextArea(TextArea):
 
     def load_text(self, text: str) -> None:
         super().load_text(clean(text, multiline=True))
-
-
-Check = Callable[[FormValues], dict[str, str]]  # field -> problem; empty when all is well
 
 
 class ConfirmDialog(Guarded, ModalScreen[bool]):

@@ -65,7 +65,6 @@ class QueryBar(Guarded, Vertical):
     def __init__(self, query: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.applied = query
-        self._linted = False  # the first query is checked after the first frame
         self._said = ("", "")  # what the line under the bar shows now, and at which level
 
     def compose(self) -> ComposeResult:
@@ -110,13 +109,19 @@ class QueryBar(Guarded, Vertical):
 
     @on(Input.Changed, "#query-input")
     def _changed(self, event: Input.Changed) -> None:
-        if not self._linted:
-            # The query it starts with (checked before the start already): its warnings, if
-            # any, once the first page is on the screen; the query grammar loads then too.
-            self._linted = True
-            self.call_after_refresh(self._lint, event.value)
-            return
+        if event.value == self.applied and not self._said[0]:
+            return  # the query in force, nothing said of it: nothing to check now
         self._lint(event.value)
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._first_lint)
+
+    def _first_lint(self) -> None:
+        """The query it starts with (its syntax was checked before the start): its warnings,
+        once the first rows are drawn (the query grammar loads then). Never over what is said
+        by then: the service's refusal, or the person's own typing."""
+        if self.input.value == self.applied and not self._said[0]:
+            self._lint(self.applied)
 
     def _lint(self, text: str) -> bool:
         """Show the first problem; True when the query may be sent."""

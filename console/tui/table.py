@@ -360,6 +360,7 @@ class AlertTable(Guarded, DataTable[Text]):
             text = age(alert.created_at, now)
             if drawn[index].plain != text:
                 cell = Text(text, style=self.palette["muted"])
+                self._emphasise(alert, (cell,))
                 changes[alert_id] = {"age": cell}
                 self._rendered[alert_id] = (*drawn[:index], cell, *drawn[index + 1 :])
         self._set_cells(changes)
@@ -417,11 +418,15 @@ class AlertTable(Guarded, DataTable[Text]):
         values: dict[str, Text] = {}
         for column in self._columns:
             values[column.key] = self._cell(column.key, alert, state, alert_id in self.marks)
+        self._emphasise(alert, values.values())
+        return tuple(values[c.key] for c in self._columns)
+
+    def _emphasise(self, alert: Alert, cells: Iterable[Text]) -> None:
+        """The screen's emphasis of this alert's row (the wall's urgent rows), on each cell."""
         style = self.emphasis(alert) if self.emphasis is not None else None
         if style is not None:
-            for cell in values.values():
+            for cell in cells:
                 cell.stylize(style)
-        return tuple(values[c.key] for c in self._columns)
 
     def _cell(self, key: str, alert: Alert, state: RowState, marked: bool) -> Text:
         p = self.palette

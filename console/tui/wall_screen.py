@@ -66,6 +66,8 @@ class WallScreen(LiveScreen):
         self.palette = PLAIN
         self.counts: Counts | None = None
         self.counts_problem: str | None = None  # why the counts are older than the table
+        self._counts_note = ""  # the line under the counts now (the service's words in it)
+        self._looked_at: set[str] = set()  # the queries of the views shown so far
         self.trend = Trend()
         self.trend_store = TrendStore(_trend_path(feed.client.site, feed.view.query))
         self.trend_store.load(self.trend, settings.clock().timestamp())
@@ -167,7 +169,14 @@ class WallScreen(LiveScreen):
             kept = self.feed.kept_extra.get("counts")
             if isinstance(kept, dict):
                 self.counts = Counts.from_json({**kept, "at": update.at.isoformat()})
-        new = [] if update.cached else self.attention.see(update.alerts.values())
+        # A view of the rotation seen for the first time rings for nothing already in it.
+        first_look = update.view.query not in self._looked_at
+        self._looked_at.add(update.view.query)
+        new = (
+            []
+            if update.cached
+            else self.attention.see(update.alerts.values(), first_look=first_look)
+        )
         self.table.show_update(update)
         if new:
             self._call_attention(new)
@@ -275,9 +284,11 @@ class WallScreen(LiveScreen):
                 f"counts as of {clock_time(counts.at if counts else None)}"
                 + (f": {self.counts_problem}" if self.counts_problem else "")
             )
-        box = self.query_one("#wall-counts")
-        if box.border_subtitle != (label.plain or None):
-            box.border_subtitle = label.plain or None
+        if label.plain != self._counts_note:
+            self._counts_note = label.plain
+            # As literal text: a border title is read as markup, and the service wrote this.
+            box = self.query_one("#wall-counts")
+            box.border_subtitle = literal(label.plain) if label.plain else None
 
     def _draw_all_clear(self) -> None:
         """The calm, large all-clear: only on fresh data that matches nothing."""

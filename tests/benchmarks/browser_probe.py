@@ -56,8 +56,11 @@ look();
 
 
 async def terminal(origin: str) -> None:
+    from console.cli import collector_off_for_the_start, lean_start, open_console
+
+    lean_start()  # as alert-console's main() does
+    collector_off_for_the_start()  # and its console()
     from console.api import BasicCredentials, JsmClient
-    from console.cli import open_console
     from console.tui.settings import Settings
 
     credentials = BasicCredentials(*ACCOUNT)

@@ -21,6 +21,7 @@ from console.simulator.server import BackgroundSimulator
 from console.tui.app import AlertConsole
 from console.tui.settings import settings_for
 from console.tui.wall_screen import WallScreen
+from console.wall import unacknowledged
 from tests.conftest import ACCOUNT
 from tests.helpers import create, get
 from tests.tui.conftest import WIDE, ConsoleFactory, loaded, screen_text, select, toasts, until
@@ -231,3 +232,34 @@ def test_the_demo_site_has_a_page_for_each_alert(
     assert "<script>" not in page.text
     assert "default-src 'none'" in page.headers["content-security-policy"]
     assert httpx.get(f"{sim.origin}/jira/ops/alerts/nope", timeout=10).status_code == 404
+
+
+async def test_a_view_the_rotation_shows_first_rings_for_nothing_already_in_it(
+    make_console: ConsoleFactory, sim: BackgroundSimulator, api: httpx.Client
+) -> None:
+    create(api, message="there before its view shows", priority="P1")
+    calm = SavedView(query="status: open AND NOT priority: P1")
+    urgent = SavedView(query="status: open AND priority: P1")
+    app = await make_console(
+        sim.origin,
+        wall=True,
+        views=(("calm", calm), ("urgent", urgent)),
+        wall_views=("calm", "urgent"),
+        view_name="calm",
+        query=calm.query,
+        rotate_s=3600,
+    )
+    bells: list[int] = []
+    app.bell = lambda: bells.append(1)  # type: ignore[method-assign]
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        wall = app.main
+        assert isinstance(wall, WallScreen)
+        wall.rotate()
+        await until(
+            pilot,
+            lambda: app.feed.last is not None and app.feed.last.view.query == urgent.query,
+        )
+        await pilot.pause()
+        assert any(unacknowledged(a) for a in app.feed.last.alerts.values())
+        assert bells == [] and wall.sent == []  # no bell, no desktop notification

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
+from rich.style import Style
 
 from console.api import RetryPolicy
 from console.api.models import PRIORITIES
@@ -246,3 +248,23 @@ async def test_the_all_clear_never_shows_while_stale(
             assert "shown" not in screen(app).all_clear.classes
         finally:
             sim.set_faults(error_rate=0.0)
+
+
+async def test_an_urgent_rows_age_keeps_its_emphasis_when_it_turns(
+    make_console: ConsoleFactory, sim: BackgroundSimulator, api: httpx.Client
+) -> None:
+    create(api, message="Urgent and getting older", priority="P1", alias="wall-aging")
+    app = await wall(make_console, sim)
+    async with app.run_test(size=WIDE) as pilot:
+        await counted(pilot)
+        table = screen(app).table
+        alert_id = next(i for i, a in table.alerts.items() if a.alias == "wall-aging")
+        age_at = [c.key for c in table._columns].index("age")
+        created = table.alerts[alert_id].created_at
+        assert created is not None
+        later = created + timedelta(hours=3, minutes=1)
+        table.clock = lambda: later
+        table.tick()  # the minute turned: the age cell is drawn again
+        cell = table._rendered[alert_id][age_at]
+        assert cell.plain.startswith("3h")
+        assert any(isinstance(s.style, Style) and s.style.bold for s in cell.spans)
