@@ -16,10 +16,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from console.api import errors
-from console.api.client import READ_HOLD_CAP_S, JsmClient, Listing
+from console.api.client import READ_HOLD_CAP_S, JsmClient, Listing, watching_retries
 from console.api.models import Alert, read_tolerantly
 from console.cache import Cached, PageCache
 
@@ -70,6 +70,44 @@ class Update:
         return self.listing.total
 
 
+Condition = Literal["live", "waiting", "retrying", "overdue", "failing"]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a screen may say about its data now, in one place for every screen.
+
+    - ``live``: the last refresh worked and is younger than two intervals (the only green);
+    - ``waiting``: no answer yet since the start (nothing to vouch for);
+    - ``retrying``: a refresh is in flight and an attempt of it failed (amber, at once);
+    - ``overdue``: no failure known, but no new data for more than two intervals (amber);
+    - ``failing``: the last refresh failed, retries and all (the problem colour).
+    """
+
+    condition: Condition
+    reason: str | None = None  # why not live, in a few words (the service's words in it)
+    retry_in: float | None = None  # seconds until the next attempt, when one is planned
+    attempt: int = 0  # the attempt that failed last, in the refresh in flight
+
+    @property
+    def live(self) -> bool:
+        return self.condition == "live"
+
+    @property
+    def trouble(self) -> bool:
+        """Worth a warning: anything but live and waiting."""
+        return self.condition in ("retrying", "overdue", "failing")
+
+    def words(self) -> str:
+        """The reason with what happens next: "cannot connect …; retrying (attempt 2) in 1 s"."""
+        text = self.reason or ""
+        if self.retry_in is not None:
+            after = f" (attempt {self.attempt + 1})" if self.condition == "retrying" else ""
+            when = f" in {self.retry_in:.0f} s" if self.retry_in >= 0.5 else " now"
+            text += f"; retrying{after}{when}"
+        return text
+
+
 @dataclass
 class Freshness:
     """How old the data is, and why it is not fresher."""
@@ -77,9 +115,11 @@ class Freshness:
     confirmed_at: datetime | None = None  # wall clock, for display
     confirmed_mono: float | None = None  # monotonic, for age
     error: errors.ApiError | None = None
-    failures: int = 0
+    failures: int = 0  # whole refreshes failed in a row (their retries spent)
     retry_at: float | None = None  # monotonic time of the next attempt after a failure
     failing_since: datetime | None = None  # wall clock of the first failure in a row
+    attempts: int = 0  # failed attempts of the refresh in flight (the client retries them)
+    asking_since: float | None = None  # monotonic: a refresh has been in flight since
 
     def age(self, now: float | None = None) -> float | None:
         if self.confirmed_mono is None:
@@ -90,6 +130,40 @@ class Freshness:
         """Past twice the refresh interval, the data is stale (the roadmap's wall mode dims it)."""
         age = self.age(now)
         return age is None or age > 2 * interval_s
+
+    def verdict(self, interval_s: float, now: float | None = None) -> Verdict:
+        """What may be said of the data at ``now`` (see :class:`Verdict`)."""
+        now = time.monotonic() if now is None else now
+        retry_in = None if self.retry_at is None else self.retry_at - now
+        if self.error is not None and self.failures:
+            return Verdict("failing", describe(self.error), retry_in)
+        if self.error is not None:
+            return Verdict("retrying", describe(self.error), retry_in, self.attempts)
+        if self.confirmed_mono is None:
+            return Verdict("waiting")
+        age = now - self.confirmed_mono
+        if age > 2 * interval_s:
+            if self.asking_since is not None:
+                reason = f"no answer for {now - self.asking_since:.0f} s"
+            else:
+                reason = f"no new data for {age:.0f} s"
+            return Verdict("overdue", reason)
+        return Verdict("live")
+
+
+def describe(error: errors.ApiError) -> str:
+    """Why the data is not fresh, in a few words."""
+    if isinstance(error, errors.TransportError):
+        return error.message
+    if isinstance(error, errors.Unauthorized):
+        return f"401: token rejected ({error.message})"
+    if isinstance(error, errors.Forbidden):
+        return f"403: not allowed ({error.message})"
+    if isinstance(error, errors.RateLimited):
+        return f"429: rate limited by {error.service or 'the service'}"
+    if isinstance(error, errors.MalformedResponse):
+        return f"{error.status}: {error.message}"
+    return str(error)
 
 
 def _utc_now() -> datetime:
@@ -158,12 +232,19 @@ class AlertFeed:
         if self._running and not force:
             return None
         self._running += 1
+        if self.freshness.asking_since is None:
+            self.freshness = replace(self.freshness, asking_since=time.monotonic())
         generation = self._generation
         view = self.view
         try:
-            listing = await self.client.list_alerts(
-                view.query, sort=view.sort, order=view.order, offset=view.offset, size=view.size
-            )
+            with watching_retries(self._attempt_failed):
+                listing = await self.client.list_alerts(
+                    view.query,
+                    sort=view.sort,
+                    order=view.order,
+                    offset=view.offset,
+                    size=view.size,
+                )
         except (errors.Unprocessable, errors.BadRequest) as error:
             last = self._last
             if last is not None and last.view != view:
@@ -177,6 +258,8 @@ class AlertFeed:
             raise
         finally:
             self._running -= 1
+            if not self._running and self.freshness.asking_since is not None:
+                self.freshness = replace(self.freshness, asking_since=None)
         if generation != self._generation:
             # The view changed while we waited; this answer is for the old one.
             return None
@@ -185,6 +268,19 @@ class AlertFeed:
         self.freshness = Freshness(confirmed_at=update.at, confirmed_mono=time.monotonic())
         self._keep(update)
         return update
+
+    def _attempt_failed(self, error: errors.ApiError, attempt: int, wait: float) -> None:
+        """An attempt of the refresh in flight failed and the client will try again: said at
+        once (a screen turns amber), not when the whole retry budget is spent. A rotation or
+        a new view that cancels the refresh does not cancel this evidence."""
+        fresh = self.freshness
+        self.freshness = replace(
+            fresh,
+            error=error,
+            attempts=attempt,
+            retry_at=time.monotonic() + wait,
+            failing_since=fresh.failing_since or self.clock(),
+        )
 
     # ------------------------------------------------------------------ the disk
 
@@ -293,6 +389,7 @@ class AlertFeed:
             fresh,
             error=error,
             failures=failures,
+            attempts=0,
             retry_at=time.monotonic() + delay,
             failing_since=fresh.failing_since or self.clock(),
         )

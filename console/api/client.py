@@ -24,7 +24,8 @@ import math
 import random
 import ssl
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 from urllib.parse import quote, unquote, urlencode
@@ -63,6 +64,29 @@ Model = TypeVar("Model", bound=pydantic.BaseModel)
 Item = TypeVar("Item", bound=Incoming)
 ItemPage = TypeVar("ItemPage", NotesPage, LogsPage)
 Retry = Literal["safe", "unsafe"]
+# Whose rate limit a request counts against: each has its own pause, so a 429 from Jira's
+# user search never holds back the alert feed (and every message names whose limit it is).
+Service = Literal["alerts", "directory", "jira"]
+SERVICE_NAMES: dict[Service, str] = {
+    "alerts": "the alerts API",
+    "directory": "the Operations directory",
+    "jira": "Jira",
+}
+# Told of every failed attempt that will be retried: (the error, the attempt that failed,
+# seconds until the next). The feed sets it around its own reads, so a screen can say
+# "retrying" at the first failure rather than when the whole retry budget is spent.
+RetryWatch = Callable[[errors.ApiError, int, float], None]
+RETRY_WATCH: ContextVar[RetryWatch | None] = ContextVar("retry_watch", default=None)
+
+
+@contextlib.contextmanager
+def watching_retries(watch: RetryWatch) -> Iterator[None]:
+    """Within this block (and the tasks it starts), ``watch`` hears of every retry."""
+    token = RETRY_WATCH.set(watch)
+    try:
+        yield
+    finally:
+        RETRY_WATCH.reset(token)
 
 
 @dataclass(frozen=True)
@@ -303,7 +327,11 @@ class JsmClient:
         self.max_body_bytes = max_body_bytes
         self.retry = retry or RetryPolicy()
         self.rng = rng or random.Random()
-        self.gate = RateGate(self.rng)
+        self.gates: dict[Service, RateGate] = {
+            "alerts": RateGate(self.rng),
+            "directory": RateGate(self.rng),
+            "jira": RateGate(self.rng),
+        }
         self.base_url = f"{self.origin}/jsm/ops/api/{quote(cloud_id, safe='')}"
         self._secrets = _secret_forms(credentials)
         self._timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
@@ -333,6 +361,11 @@ class JsmClient:
         return list(self._secrets)
 
     @property
+    def gate(self) -> RateGate:
+        """The alerts API's rate-limit pause (the one the alert feed waits on)."""
+        return self.gates["alerts"]
+
+    @property
     def site(self) -> str:
         """Which site this client talks to, for journals and screens (never the credentials)."""
         return f"{self.origin}/{self.cloud_id}"
@@ -356,15 +389,23 @@ class JsmClient:
         params: Mapping[str, Any] | None = None,
         body: Any = None,
         retry: Retry = "safe",
+        service: Service = "alerts",
     ) -> httpx.Response:
-        """Send one request, retrying as ``retry`` allows; a 2xx answer or a typed error."""
+        """Send one request, retrying as ``retry`` allows; a 2xx answer or a typed error.
+
+        The error raised is the last attempt's; its ``may_have_applied`` is true when any
+        attempt may have reached the service (a dropped connection, a timeout, a 2xx that
+        could not be read), so a write is never reported failed on the last error alone.
+        """
         if self.read_only and method not in ("GET", "HEAD"):
             raise errors.ReadOnlyError(f"read-only: {method} {path} was not sent")
+        gate = self.gates[service]
         started = time.monotonic()
         tries = 0  # every failed try: the backoff grows with it
         counted = 0  # tries that count against ``attempts`` (a refused connection does not)
+        arrived = False  # an attempt may have reached the service
         while True:
-            await self.gate.wait()
+            await gate.wait()
             left = self.retry.budget_s - (time.monotonic() - started)
             try:
                 response = await self._send(method, path, params, body, left)
@@ -373,15 +414,30 @@ class JsmClient:
                 error = self._error(method, path, response)
             except errors.TransportError as failure:
                 error = failure
+            except errors.ApiError as failure:
+                # An answer too large or undecodable: not retried (as before), but it came.
+                failure.may_have_applied = arrived or _may_have_arrived(failure)
+                raise
+            arrived |= _may_have_arrived(error)
+            error.may_have_applied = arrived
             if isinstance(error, errors.RateLimited):
+                error.service = SERVICE_NAMES[service]
                 # "Come back later" is not a failed attempt: the shared gate waits it out
                 # (never longer than READ_HOLD_CAP_S at a time), and only the time budget
                 # bounds how often that may happen.
-                self.gate.hold(min(error.retry_after or 1.0, READ_HOLD_CAP_S))
-                over_budget = time.monotonic() - started + self.gate.remaining > self.retry.budget_s
+                gate.hold(min(error.retry_after or 1.0, READ_HOLD_CAP_S))
+                over_budget = time.monotonic() - started + gate.remaining > self.retry.budget_s
                 if self.retry.attempts <= 1 or over_budget:  # one attempt: no retry at all
                     raise error
-                log.info("%s %s: rate limited; waiting %.1f s", method, path, self.gate.remaining)
+                log.info(
+                    "%s %s: rate limited by %s; waiting %.1f s",
+                    method,
+                    path,
+                    SERVICE_NAMES[service],
+                    gate.remaining,
+                )
+                tries += 1
+                _tell(error, tries, gate.remaining)
                 continue
             tries += 1
             # A refused connection surely sent nothing: it is retried for the whole budget
@@ -394,6 +450,7 @@ class JsmClient:
             if time.monotonic() - started + wait > self.retry.budget_s:
                 raise error
             log.info("%s %s: %s; retry %d in %.1f s", method, path, error, tries, wait)
+            _tell(error, tries, wait)
             await asyncio.sleep(wait)
 
     def _url(self, path: str, params: Mapping[str, Any] | None) -> httpx.URL:
@@ -800,6 +857,23 @@ class JsmClient:
     async def delete_note(self, alert_id: str, note_id: str) -> None:
         path = f"/v1/alerts/{_seg(alert_id)}/notes/{_seg(note_id)}"
         await self.request("DELETE", path, retry="unsafe")
+
+
+def _may_have_arrived(error: errors.ApiError) -> bool:
+    """Could the service have acted on the attempt that ended in ``error``? A dropped
+    connection or a timeout after sending, or a 2xx whose answer could not be read."""
+    if isinstance(error, errors.TransportError):
+        return error.reached_server
+    return error.status is not None and 200 <= error.status < 300
+
+
+def _tell(error: errors.ApiError, attempt: int, wait: float) -> None:
+    watch = RETRY_WATCH.get()
+    if watch is not None:
+        try:
+            watch(error, attempt, wait)
+        except Exception:  # a watcher's bug must not cost the request
+            log.exception("retry watcher failed")
 
 
 def _seg(value: str) -> str:

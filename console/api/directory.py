@@ -155,7 +155,7 @@ class DirectoryApi:
         ).rstrip("/")
 
     async def teams(self) -> list[PlatformTeam]:
-        response = await self.client.request("GET", "/v1/teams")
+        response = await self.client.request("GET", "/v1/teams", service="directory")
         page = _model(TeamList, response)
         return _items(PlatformTeam, page.platform_teams)
 
@@ -175,6 +175,7 @@ class DirectoryApi:
             "GET",
             f"{self.jira_url}/user/search",
             params={"query": query, "maxResults": max_results},
+            service="jira",
         )
         body = _json(response)
         if not isinstance(body, list):
@@ -200,7 +201,9 @@ class DirectoryApi:
                 [("accountId", i) for i in batch]
                 + [("startAt", start_at), ("maxResults", len(batch))]
             )
-            response = await self.client.request("GET", f"{self.jira_url}/user/bulk?{query}")
+            response = await self.client.request(
+                "GET", f"{self.jira_url}/user/bulk?{query}", service="jira"
+            )
             page = _model(JiraUserPage, response)
             users = _items(JiraUser, page.values)
             found += users
@@ -218,7 +221,9 @@ class DirectoryApi:
         for _ in range(MAX_PAGES):
             if next_path is None:
                 break
-            response = await self.client.request("GET", next_path, params=query)
+            response = await self.client.request(
+                "GET", next_path, params=query, service="directory"
+            )
             page = _model(ItemsPage, response)
             found += _items(model, page.values)
             next_path, query = next_link(page.links.next, self.client.base_url)

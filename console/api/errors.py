@@ -34,6 +34,11 @@ class ApiError(Exception):
         self.request_id = request_id
         self.retry_after = retry_after
         self.details = tuple(details)
+        # Set by the client: an attempt of this request may have reached the service (so a
+        # write it carried may have taken effect, whatever this last error says).
+        self.may_have_applied = False
+        # Whose limit a 429 is ("Jira", "the alerts API"), set by the client.
+        self.service = ""
 
     def __str__(self) -> str:
         head = f"{self.status}: {self.message}" if self.status is not None else self.message

@@ -405,4 +405,8 @@ def reason(error: errors.ApiError, *, jira: bool) -> str:
         return f"403: the token lacks the {scope} scope, or the account may not read it"
     if status == 401 and jira:
         return f"401: Jira did not accept the credentials (a scoped token needs {scope})"
+    if isinstance(error, errors.RateLimited):
+        whose = "Jira" if jira else "the Operations directory"
+        wait = f"; asked to wait {error.retry_after:.0f} s" if error.retry_after else ""
+        return f"429: rate limited by {whose}{wait} (the alerts are not held back)"
     return str(error)

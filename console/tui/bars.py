@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from console.api import errors
 from console.api.client import LIST_WINDOW
-from console.feed import Freshness, Update, View
+from console.feed import Freshness, Update, View, describe
 from console.tui.cells import clock_time, literal
 from console.tui.palette import PLAIN
 
@@ -55,35 +55,38 @@ class StatusBar(Bar):
         if read_only:
             text.append(" READ-ONLY ", style=p["read-only"])
         text.append("  ")
-        failing = freshness.error is not None
+        verdict = freshness.verdict(interval_s, now)
         if paused:
             text.append("⏸ paused", style=p["paused"])
         else:
-            # Green only while the last refresh worked: a failing feed is not "live".
-            text.append(f"● every {interval_s:g} s", style=p["problem" if failing else "live"])
+            # Green only while the last refresh worked and is younger than two intervals;
+            # amber at the first failed attempt or when overdue; the problem colour once a
+            # whole refresh failed.
+            colour = {"live": "live", "waiting": "muted", "failing": "problem"}.get(
+                verdict.condition, "stale"
+            )
+            text.append(f"● every {interval_s:g} s", style=p[colour])
         text.append("  ")
         if freshness.confirmed_at is None and cached_at is not None:
             text.append(f"cached from {clock_time(cached_at)}, not yet confirmed", style=p["stale"])
         elif freshness.confirmed_at is None:
-            text.append("waiting for the first answer…" if not failing else "no data yet", "italic")
+            text.append(
+                "no data yet" if verdict.trouble else "waiting for the first answer…", "italic"
+            )
         else:
-            stale = freshness.stale(interval_s, now)
             text.append(
                 f"updated {clock_time(freshness.confirmed_at)}{_ago(freshness.age(now))}",
-                style=p["stale"] if stale else "",
+                style="" if verdict.live else p["stale"],
             )
-        if freshness.error is not None:
-            retry = (
-                ""
-                if freshness.retry_at is None
-                else f"; retrying in {max(0, freshness.retry_at - now):.0f} s"
-            )
-            warning = literal(f"⚠ {problem(freshness.error)}{retry}")
-            warning.stylize(p["problem"])
+        if verdict.trouble:
+            warning = literal(f"⚠ {verdict.words()}")
+            warning.stylize(p["problem" if verdict.condition == "failing" else "stale"])
             text.append("  ")
             text.append_text(warning)
         if rate_wait_s > 0:
-            text.append(f"  rate limited: waiting {rate_wait_s:.0f} s", style=p["stale"])
+            text.append(
+                f"  rate limited by the alerts API: waiting {rate_wait_s:.0f} s", style=p["stale"]
+            )
         site = literal(who)
         site.stylize(p["muted"])
         text.append("   ")
@@ -156,14 +159,4 @@ def _ago(seconds: float | None) -> str:
 
 def problem(error: errors.ApiError) -> str:
     """Why the data is not fresh, in a few words."""
-    if isinstance(error, errors.TransportError):
-        return error.message
-    if isinstance(error, errors.Unauthorized):
-        return f"401: token rejected ({error.message})"
-    if isinstance(error, errors.Forbidden):
-        return f"403: not allowed ({error.message})"
-    if isinstance(error, errors.RateLimited):
-        return "429: rate limited"
-    if isinstance(error, errors.MalformedResponse):
-        return f"{error.status}: {error.message}"
-    return str(error)
+    return describe(error)

@@ -204,11 +204,13 @@ class WallScreen(LiveScreen):
 
     @property
     def stale(self) -> bool:
-        """Past twice the interval, a failed refresh, or only the last run's data."""
-        fresh = self.feed.freshness
+        """Past twice the interval, a failed refresh, or only the last run's data. (A failed
+        attempt that is being retried is not stale yet: its reason shows as soon as the data
+        is, and that is within two intervals of the first failure.)"""
+        verdict = self.feed.freshness.verdict(self.feed.interval_s)
         return (
-            fresh.error is not None
-            or fresh.stale(self.feed.interval_s)
+            verdict.condition in ("failing", "overdue")
+            or self.feed.freshness.stale(self.feed.interval_s)
             or self.cached_at is not None
             or self.feed.last is None
         )
@@ -247,17 +249,20 @@ class WallScreen(LiveScreen):
 
     def _banner_text(self, now: float) -> Text:
         fresh = self.feed.freshness
+        verdict = fresh.verdict(self.feed.interval_s, now)
         if fresh.error is not None:
-            reason = problem(fresh.error)
-            if fresh.retry_at is not None:
-                reason += f"; retrying in {max(0, fresh.retry_at - now):.0f} s"
+            # The reason of the last failed attempt, whether or not its refresh has ended:
+            # a rotation that cancels refreshes never hides why the data is old.
+            reason = verdict.words()
             since = fresh.failing_since
             head = f"⚠ STALE since {clock_time(since)}: " if since else "⚠ STALE: "
         elif self.cached_at is not None or self.feed.last is None:
             head, reason = "⚠ NOT CONFIRMED: ", "waiting for the service's first answer"
         else:
-            age = fresh.age(now) or 0
-            head, reason = "⚠ STALE: ", f"no new data for {age:.0f} s"
+            head, reason = (
+                "⚠ STALE: ",
+                verdict.reason or f"no new data for {fresh.age(now) or 0:.0f} s",
+            )
         shown = fresh.confirmed_at or self.cached_at
         tail = f" · showing data as of {clock_time(shown)}" if shown else " · no data yet"
         return literal(head + reason + tail, "bold")  # on the banner's own $error background
