@@ -119,7 +119,7 @@ FAULTS: list[tuple[str, Callable[[BackgroundSimulator], None], str]] = [
     ("latency", lambda s: s.set_faults(latency_ms=1500), "no complete answer"),
     ("500s", lambda s: s.set_faults(error_rate=1.0), "500"),
     ("dropped", lambda s: s.set_faults(drop_rate=1.0), "connection"),
-    ("429", lambda s: s.set_faults(throttle_rate=1.0), "429: rate limited by the alerts API; retrying"),
+    ("429", lambda s: s.set_faults(throttle_rate=1.0), "429: rate limited by the alerts API"),
     ("proxy 502", lambda s: s.set_faults(proxy_502_rate=1.0), "not JSON"),
     ("token revoked", lambda s: s.admin("revoke", {"revoked": True}), "401: token rejected"),
 ]
