@@ -98,6 +98,23 @@ class Op:
             return None
         return alert.model_copy(update=self.expect(alert, data or {}))
 
+    def shows_on(self, alert: Alert, data: Mapping[str, Any] | None) -> bool | None:
+        """Does ``alert``, as the service shows it now, carry this op's effect? None when the
+        effect cannot be seen on an alert (escalate, a custom action, a note, a responder).
+
+        The tracker asks this when a write's answer was lost: what the alert shows settles
+        it, not the last error."""
+        if self.expect is None:
+            return None
+        wanted = self.expect(alert, data or {})
+        if wanted.get("acknowledged") is True:
+            return alert.acknowledged or alert.status == "acked"
+        if wanted.get("status") == "closed":
+            return not alert.is_open
+        # A snooze's end comes back in the service's own spelling of the time: its flag says.
+        wanted.pop("snoozed_until", None)
+        return all(getattr(alert, name) == value for name, value in wanted.items())
+
 
 def _request(
     method: str, path: str, body: Any = None, retry: str = "safe", answer: Any = Receipt

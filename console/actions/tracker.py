@@ -46,6 +46,9 @@ from console.api.models import RequestStatus
 log = logging.getLogger(__name__)
 
 REQUEST_RETENTION_S = 24 * 3600  # older request ids are not worth asking about
+# When a write's answer was lost, the alert is read this long after it was sent (seconds):
+# the service applies writes asynchronously, so a first look may come too early.
+CHECK_AFTER_S: tuple[float, ...] = (0.5, 1.5, 3.0, 6.0, 12.0, 24.0)
 
 
 class ActionTracker:
@@ -87,6 +90,8 @@ class ActionTracker:
         self._moved: asyncio.Event | None = None  # set on every change of state
         self._follower: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._checking: set[str] = set()  # actions whose lost answer is settled by a read
+        self.check_after_s = CHECK_AFTER_S
 
     # ------------------------------------------------------------------ listening
 
@@ -193,10 +198,10 @@ class ActionTracker:
                 except errors.RateLimited as error:
                     hold = error.retry_after or self.slow_poll_s
                     if hold > self.max_hold_s:
-                        self._send_failed(action, error)
+                        self._send_failed(action, error, body)
                         return
                 except errors.ApiError as error:
-                    self._send_failed(action, error)
+                    self._send_failed(action, error, body)
                     return
                 except errors.ReadOnlyError as error:
                     action.reason = str(error)
@@ -236,24 +241,87 @@ class ActionTracker:
         )
         self._follow(action)
 
-    def _send_failed(self, action: Action, error: errors.ApiError) -> None:
+    def _send_failed(
+        self, action: Action, error: errors.ApiError, body: dict[str, Any] | None = None
+    ) -> None:
         accepted = error.status is not None and 200 <= error.status < 300
-        if accepted or (isinstance(error, errors.TransportError) and error.reached_server):
-            # The request (or a retry of it) reached the service, and either no answer came
-            # back or the service accepted it with an answer we cannot read: whether it took
-            # effect is not known, whatever kind of write it was.
-            action.reason = (
-                f"the service accepted it ({error.status}) but its answer could not be read "
-                f"({error.message}); it may or may not have taken effect"
-                if accepted
-                else f"{error.message}; it may or may not have taken effect"
-            )
+        reached = isinstance(error, errors.TransportError) and error.reached_server
+        if accepted or reached or error.may_have_applied:
+            # An attempt (perhaps not the last) reached the service, and either no answer
+            # came back or the service accepted it with an answer we cannot read: whether it
+            # took effect is not known, whatever the last error says. The alert settles it
+            # where the effect shows on it.
+            if accepted:
+                action.reason = (
+                    f"the service accepted it ({error.status}) but its answer could not be read "
+                    f"({error.message}); it may or may not have taken effect"
+                )
+            elif reached:
+                action.reason = f"{error.message}; it may or may not have taken effect"
+            else:
+                action.reason = (
+                    f"{error}, after an earlier attempt reached the service; "
+                    "it may or may not have taken effect"
+                )
+            checkable = action.alert_id is not None and OPS[action.op].expect is not None
+            if checkable:
+                self._checking.add(action.id)
+                action.reason += "; checking the alert"
             self._move(action, State.UNKNOWN, f"{action.title} for {action.label}: outcome unknown")
+            if checkable:
+                self._spawn(self._check(action, body, error))
             return
         action.reason = _reason(error)
         self._move(
             action, State.FAILED, f"{action.title} failed for {action.label}: {action.reason}"
         )
+
+    async def _check(
+        self, action: Action, body: dict[str, Any] | None, error: errors.ApiError
+    ) -> None:
+        """Settle an action whose answer was lost by reading its alert: the effect there means
+        it was applied. Not seen by the last look (24 s), it
+        stays unknown, saying so. A read that fails is tried again at the next look."""
+        assert action.alert_id is not None
+        op = OPS[action.op]
+        started = time.monotonic()
+        why = (action.reason or "").removesuffix("; checking the alert")
+        try:
+            for after in self.check_after_s:
+                await asyncio.sleep(max(0.0, started + after - time.monotonic()))
+                try:
+                    alert = await self.client.get_alert(action.alert_id)
+                except errors.NotFound:
+                    action.reason = f"{why}; the alert cannot be read (404) to check"
+                    self._settle(action, State.UNKNOWN, f"for {action.label}: outcome unknown")
+                    return
+                except errors.ApiError as failure:
+                    log.info("checking %s: %s", action.title, failure)
+                    continue
+                if op.shows_on(alert, body):
+                    action.reason = None
+                    self._settle(
+                        action,
+                        State.SUCCEEDED,
+                        f"done for {action.label} (the alert shows it; the service's answer "
+                        "was lost)",
+                    )
+                    return
+            # The service applies writes when it gets to them: not seen yet is not "failed".
+            action.reason = (
+                f"{why}; {self.check_after_s[-1]:g} s later the alert does not show it "
+                "(or could not be read)"
+            )
+            self._settle(action, State.UNKNOWN, f"for {action.label}: outcome unknown")
+        finally:
+            if action.id in self._checking:  # cancelled: still unknown, and said so
+                self._checking.discard(action.id)
+                self._maybe_finish_batch(action.batch_id)
+
+    def _settle(self, action: Action, state: State, text: str) -> None:
+        self._checking.discard(action.id)
+        self._move(action, state, f"{action.title} {text}")
+        self._maybe_finish_batch(action.batch_id)
 
     # ------------------------------------------------------------------ following
 
@@ -401,8 +469,10 @@ class ActionTracker:
     def _maybe_finish_batch(self, batch_id: str) -> None:
         actions = self._batches.get(batch_id, [])
         done = self._batch_done.get(batch_id)
-        if done is None or done.is_set() or any(a.state not in SETTLED for a in actions):
+        if done is None or done.is_set():
             return
+        if any(a.state not in SETTLED or a.id in self._checking for a in actions):
+            return  # a lost answer being checked on its alert is not settled yet
         done.set()
         op = actions[0].op
         text, counts, failures = summarise(op, actions)
@@ -418,7 +488,10 @@ class ActionTracker:
     async def wait_final(self, batch_id: str) -> list[Action]:
         """Until every action of the batch has succeeded or failed (or is no longer followed)."""
         actions = self._batches[batch_id]
-        while any(a.id in self._following or a.state is State.QUEUED for a in actions):
+        while any(
+            a.id in self._following or a.id in self._checking or a.state is State.QUEUED
+            for a in actions
+        ):
             progress = self._progress()
             progress.clear()
             await progress.wait()
@@ -434,7 +507,9 @@ class ActionTracker:
         """Actions still on their way: queued, being sent, or followed for an outcome. An
         unknown outcome leaves the count when its follow-up window ends."""
         return [
-            a for a in self.actions.values() if a.state is State.QUEUED or a.id in self._following
+            a
+            for a in self.actions.values()
+            if a.state is State.QUEUED or a.id in self._following or a.id in self._checking
         ]
 
     @property

@@ -35,6 +35,9 @@ from console.simulator.traffic import Traffic, TrafficMiddleware, error_body
 
 log = logging.getLogger(__name__)
 
+# What ``next_writes`` may hold: one fault for each of the next writes, in order.
+SCRIPTED_FAULTS = ("drop", "error", "throttle", "proxy_502", "none")
+
 
 class Simulator:
     def __init__(self, config: SimulatorConfig) -> None:
@@ -149,11 +152,24 @@ class Simulator:
             changes = await _json_object(request)
             if isinstance(changes, Response):
                 return changes
+            scripted = changes.pop("next_writes", None)
+            if scripted is not None:
+                if not isinstance(scripted, list) or not all(
+                    f in SCRIPTED_FAULTS for f in scripted
+                ):
+                    known = ", ".join(SCRIPTED_FAULTS)
+                    message = f"next_writes must be a list of: {known}"
+                    return JSONResponse({"message": message}, status_code=422)
             try:
                 self.traffic.faults = Faults.from_mapping(changes, self.traffic.faults)
             except KnobError as error:
                 return JSONResponse({"message": str(error)}, status_code=422)
-        return JSONResponse(self.traffic.faults.to_json())
+            if scripted is not None:
+                self.traffic.next_writes.clear()
+                self.traffic.next_writes.extend(scripted)
+        return JSONResponse(
+            {**self.traffic.faults.to_json(), "next_writes": list(self.traffic.next_writes)}
+        )
 
     async def admin_reset(self, request: Request) -> Response:
         """Start again from demo data: ``{"alerts": N, "seed": S, "dialect": D}``, all optional
@@ -174,6 +190,7 @@ class Simulator:
         config = self.config
         self.traffic.counts.clear()
         self.traffic.faults = config.faults
+        self.traffic.next_writes.clear()
         self.traffic.set_limits(config.rate_limits)
         self.processor.delay_ms = config.processing_delay_ms
         self.processor.jitter_ms = config.processing_jitter_ms

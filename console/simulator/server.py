@@ -194,6 +194,11 @@ class BackgroundSimulator:
     def set_faults(self, **faults: float) -> None:
         self.admin("faults", dict(faults))
 
+    def script_writes(self, *faults: str) -> None:
+        """The next writes meet these faults, one each, in order ("drop", "error",
+        "throttle", "proxy_502", "none")."""
+        self.admin("faults", {"next_writes": list(faults)})
+
     def set_processing(self, **settings: Any) -> None:
         self.admin("processing", settings)
 

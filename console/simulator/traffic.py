@@ -14,7 +14,7 @@ import math
 import random
 import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,6 +79,9 @@ class Traffic:
     api_prefix: str
     counts: Counter[str] = field(default_factory=Counter)
     buckets: dict[str, TokenBucket] = field(default_factory=dict)
+    # Faults for the next writes, one each, in order ("drop", "error", "throttle",
+    # "proxy_502"): a test's exact sequence, where the rates would be a roll of the dice.
+    next_writes: deque[str] = field(default_factory=deque)
 
     def __post_init__(self) -> None:
         self.set_limits(self.limits)
@@ -114,6 +117,11 @@ class TrafficMiddleware:
         faults = traffic.faults
         if faults.latency_ms:
             await asyncio.sleep(faults.latency_ms / 1000)
+        if kind == "writes" and traffic.next_writes:
+            scripted = traffic.next_writes.popleft()
+            if scripted != "none":
+                await self._inject(scripted, scope, receive, send)
+                return
         roll = traffic.rng.random
         if faults.proxy_502_rate and roll() < faults.proxy_502_rate:
             traffic.counts["fault_proxy_502"] += 1
@@ -139,6 +147,17 @@ class TrafficMiddleware:
             await self._drop_after_handling(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+    async def _inject(self, fault: str, scope: Scope, receive: Receive, send: Send) -> None:
+        self.traffic.counts[f"fault_{fault}"] += 1
+        if fault == "drop":
+            await self._drop_after_handling(scope, receive, send)
+        elif fault == "error":
+            await _send_json(send, 500, error_body(500, "Internal Server Error", "InternalError"))
+        elif fault == "throttle":
+            await _send_throttled(send, 1.0)
+        else:
+            await _send(send, 502, PROXY_502_PAGE, "text/html")
 
     async def _drop_after_handling(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle the request for real, then close the connection without answering.

@@ -123,8 +123,15 @@ def test_faults_can_be_read_and_changed_at_runtime(sim: BackgroundSimulator) -> 
         "drop_rate": 0.0,
         "throttle_rate": 0.0,
         "proxy_502_rate": 0.0,
+        "next_writes": [],
     }
     assert sim.admin("faults", {"error_rate": 0.5})["error_rate"] == 0.5
+    assert sim.admin("faults", {"next_writes": ["drop", "error"]})["next_writes"] == [
+        "drop",
+        "error",
+    ]
+    refused = httpx.post(f"{sim.origin}/_admin/faults", json={"next_writes": ["explode"]})
+    assert refused.status_code == 422 and "next_writes" in refused.json()["message"]
     refused = httpx.post(f"{sim.origin}/_admin/faults", json={"error_rate": 3})
     assert refused.status_code == 422
     refused = httpx.post(f"{sim.origin}/_admin/faults", json={"explode": 1})
