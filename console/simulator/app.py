@@ -153,13 +153,12 @@ class Simulator:
             if isinstance(changes, Response):
                 return changes
             scripted = changes.pop("next_writes", None)
-            if scripted is not None:
-                if not isinstance(scripted, list) or not all(
-                    f in SCRIPTED_FAULTS for f in scripted
-                ):
-                    known = ", ".join(SCRIPTED_FAULTS)
-                    message = f"next_writes must be a list of: {known}"
-                    return JSONResponse({"message": message}, status_code=422)
+            if scripted is not None and (
+                not isinstance(scripted, list) or not all(f in SCRIPTED_FAULTS for f in scripted)
+            ):
+                known = ", ".join(SCRIPTED_FAULTS)
+                message = f"next_writes must be a list of: {known}"
+                return JSONResponse({"message": message}, status_code=422)
             try:
                 self.traffic.faults = Faults.from_mapping(changes, self.traffic.faults)
             except KnobError as error:
