@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -187,6 +187,9 @@ class AlertFeed:
     _kept: Listing | None = None
     # What a screen keeps on disk beside the page (the wall's counts), for the view in force.
     kept_extra: dict[str, Any] = field(default_factory=dict)
+    # How a page is asked for: the client's list of the view by default; the wall asks for
+    # its rows by urgency, with their counts (console.wall.WallPages).
+    fetch_page: Callable[[JsmClient, View], Awaitable[Listing]] | None = None
 
     def start_early(self) -> None:
         """Ask for the first page now, before the screen that shows it is built; the first
@@ -238,13 +241,16 @@ class AlertFeed:
         view = self.view
         try:
             with watching_retries(self._attempt_failed):
-                listing = await self.client.list_alerts(
-                    view.query,
-                    sort=view.sort,
-                    order=view.order,
-                    offset=view.offset,
-                    size=view.size,
-                )
+                if self.fetch_page is not None:
+                    listing = await self.fetch_page(self.client, view)
+                else:
+                    listing = await self.client.list_alerts(
+                        view.query,
+                        sort=view.sort,
+                        order=view.order,
+                        offset=view.offset,
+                        size=view.size,
+                    )
         except (errors.Unprocessable, errors.BadRequest) as error:
             last = self._last
             if last is not None and last.view != view:

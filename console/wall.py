@@ -1,9 +1,8 @@
 """What the wall display knows beyond the page: exact counts, the trend, and what is new.
 
-No Textual here. Counts come from the service's ``count`` of a query, never from the
-rows of one page: one request per priority (the open, unacknowledged alerts of the
-query), and the acknowledged ones from the page's own total when the query already
-keeps to open alerts (the default ``status: open``), else one more request. The trend
+No Textual here. Counts come from the service's ``count`` of a query and the totals of
+its pages, never from the rows of one page (see :class:`WallPages`: six requests a
+refresh, rows and counts together). The trend
 samples those counts at each refresh over the last 12 hours and is kept on disk. The
 attention list says which alerts are new, urgent and unacknowledged, once each, never
 for those already there at start.
@@ -12,6 +11,7 @@ for those already there at start.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
 from collections import OrderedDict
@@ -24,7 +24,6 @@ from typing import Any
 from console import paths
 from console.api.client import JsmClient, Listing
 from console.api.models import PRIORITIES, Alert
-from console.query import And, Comparison, QuerySyntaxError, parse
 from console.sanitize import clean
 
 log = logging.getLogger(__name__)
@@ -63,38 +62,97 @@ def narrowed(query: str, clause: str) -> str:
     return f"({query}) AND {clause}" if query else clause
 
 
-def keeps_to_open(query: str) -> bool:
-    """True when every alert ``query`` matches is open (``status: open`` is one of its
-    top-level AND terms): then the page's own total is the count of open alerts."""
-    try:
-        node = parse(query)
-    except QuerySyntaxError:
-        return False
-    terms = node.children if isinstance(node, And) else (node,)
-    return any(
-        isinstance(t, Comparison)
-        and t.field.lower() == "status"
-        and t.op in (":", "=")
-        and str(t.value).lower() == "open"
-        for t in terms
-    )
+UNACKED = "status: open AND acknowledged: false"
+ACKED = "status: open AND acknowledged: true"
+URGENCY = {p: rank for rank, p in enumerate(PRIORITIES)}  # P1 first
 
 
-async def fetch_counts(
-    client: JsmClient, query: str, page: Listing, now: Callable[[], datetime]
-) -> Counts:
-    """The exact counts of ``query``, from the service (ApiError if it cannot say)."""
-    unacked_queries = [
-        narrowed(query, f"status: open AND acknowledged: false AND priority: {p}")
-        for p in PRIORITIES
-    ]
-    totals = await asyncio.gather(*(client.count_alerts(q) for q in unacked_queries))
-    unacked = dict(zip(PRIORITIES, totals, strict=True))
-    if keeps_to_open(query):
-        acked = max(0, page.total - sum(unacked.values()))
-    else:
-        acked = await client.count_alerts(narrowed(query, "status: open AND acknowledged: true"))
-    return Counts(unacked, acked, now())
+@dataclass(frozen=True)
+class WallListing(Listing):
+    """The wall's rows, most urgent first, and the exact counts asked for in the same
+    refresh: rows and counts always belong to the same query and moment."""
+
+    counts: Counts | None = None
+
+
+def urgency(alert: Alert) -> tuple[int, float]:
+    """Sort key: priority (P1 first, unknown last), then newest first."""
+    created = alert.created_at.timestamp() if alert.created_at is not None else 0.0
+    return (URGENCY.get(alert.priority or "", len(PRIORITIES)), -created)
+
+
+class WallPages:
+    """How the wall asks for a refresh: six requests, whatever the query.
+
+    1. the open, unacknowledged alerts of the query, by priority (a page of them);
+    2. their counts for P1 to P4 (P5 is the page's total less those four);
+    3. the open, acknowledged alerts, by priority (their total is their count).
+
+    The rows are the unacknowledged before the acknowledged, each by priority then age, so
+    every open unacknowledged P1 is on the page whenever there are fewer of them than rows.
+    The spec does not say which way ``sort=priority`` runs: the simulator puts P1 first with
+    ``desc``; a service that answers the other way round is noticed from the rows (a more
+    urgent alert after a less urgent one) and asked again the other way, once, and from
+    then on.
+    """
+
+    def __init__(self, clock: Callable[[], datetime]) -> None:
+        self.clock = clock
+        self.order = "desc"  # the sort order that puts P1 first, as far as we know
+
+    async def fetch(self, client: JsmClient, query: str, size: int) -> WallListing:
+        unacked, acked, counts = await self._ask(client, query, size)
+        if _backwards(unacked.alerts) or _backwards(acked.alerts):
+            self.order = "asc" if self.order == "desc" else "desc"
+            log.info("the service sorts priority the other way: asking with order=%s", self.order)
+            unacked, acked, counts = await self._ask(client, query, size)
+        p5 = max(0, unacked.total - sum(counts))
+        tallies = dict(zip(PRIORITIES, [*counts, p5], strict=True))
+        rows = sorted(unacked.alerts, key=urgency)
+        rows += sorted(acked.alerts, key=urgency)[: max(0, size - len(rows))]
+        return WallListing(
+            rows,
+            unacked.total + acked.total,
+            0,
+            size,
+            None,
+            unreadable=unacked.unreadable + acked.unreadable,
+            counts=Counts(tallies, acked.total, self.clock()),
+        )
+
+    async def _ask(
+        self, client: JsmClient, query: str, size: int
+    ) -> tuple[Listing, Listing, list[int]]:
+        unacked_q, acked_q = narrowed(query, UNACKED), narrowed(query, ACKED)
+        by_priority = [narrowed(query, f"{UNACKED} AND priority: {p}") for p in PRIORITIES[:-1]]
+        lists = asyncio.gather(
+            client.list_alerts(unacked_q, sort="priority", order=self.order, size=size),
+            client.list_alerts(acked_q, sort="priority", order=self.order, size=size),
+        )
+        counted = asyncio.gather(*(client.count_alerts(q) for q in by_priority))
+        (unacked, acked), counts = await asyncio.gather(lists, counted)
+        return unacked, acked, counts
+
+
+def _backwards(alerts: list[Alert]) -> bool:
+    """A less urgent alert before a more urgent one: the page runs P5 to P1."""
+    ranks = [URGENCY[a.priority] for a in alerts if a.priority in URGENCY]
+    return any(later < earlier for earlier, later in itertools.pairwise(ranks))
+
+
+def not_shown(counts: Counts, shown: Iterable[Alert]) -> dict[str, int]:
+    """What the counts say is open beyond the rows on screen: by priority (unacknowledged)
+    and ``acked``."""
+    unacked: dict[str, int] = dict.fromkeys(PRIORITIES, 0)
+    acked = 0
+    for alert in shown:
+        if unacknowledged(alert) and alert.priority in unacked:
+            unacked[alert.priority] += 1
+        elif alert.is_open:
+            acked += 1
+    missing = {p: max(0, counts.unacked[p] - unacked[p]) for p in PRIORITIES}
+    missing["acked"] = max(0, counts.acked - acked)
+    return {k: n for k, n in missing.items() if n}
 
 
 class Trend:
@@ -131,6 +189,30 @@ class Trend:
         except (TypeError, KeyError, ValueError):
             return
         self.points = [(at, c) for at, c in points if now - self.window_s <= at <= now]
+
+
+BLOCKS = " ▁▂▃▄▅▆▇█"  # a column's height in eighths (a space is zero)
+
+
+def bars(series: list[int], width: int, top: int) -> str:
+    """``series`` as ``width`` columns of bars drawn from zero up to ``top`` (each column the
+    largest value of its share of the points), so a fall from 25 to 24 on a scale of 25 looks
+    like a fall of one in twenty-five, not like full to empty. The newest point is last."""
+    if width <= 0 or not series:
+        return ""
+    if len(series) > width:
+        # Buckets ending at the newest point: the last column is always the latest counts.
+        step = len(series) / width
+        series = [
+            max(series[round(i * step) : max(round((i + 1) * step), round(i * step) + 1)])
+            for i in range(width)
+        ]
+    scale = max(top, 1)
+    columns = []
+    for value in series:
+        eighths = round(8 * min(value, scale) / scale)
+        columns.append(BLOCKS[max(eighths, 1 if value > 0 else 0)])
+    return "".join(columns).rjust(width)
 
 
 class TrendStore:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 import httpx
@@ -76,3 +77,27 @@ def get(client: httpx.Client, alert_id: str) -> dict[str, Any]:
         alert["snoozed"] = status == "snoozed"
         alert["status"] = "closed" if status == "closed" else "open"
     return alert
+
+
+def wall_first_message(base_url: str, auth: tuple[str, str]) -> str:
+    """The message of the wall's first row, asked of a simulator (``base_url`` ends with the
+    cloud id): the newest of the most urgent open, unacknowledged alerts (the wall's order)."""
+    response = httpx.get(
+        f"{base_url}/v1/alerts",
+        params={
+            "query": "status: open AND acknowledged: false",
+            "sort": "priority",
+            "order": "desc",
+            "size": 100,
+        },
+        auth=auth,
+        timeout=10,
+    )
+    response.raise_for_status()
+    values = response.json()["values"]
+    top = min(values, key=lambda a: (a["priority"], -_epoch(a["createdAt"])))
+    return str(top["message"])
+
+
+def _epoch(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from console.api.client import JsmClient
+from console.api.client import JsmClient, Listing
 from console.cache import PageCache
 from console.feed import DEFAULT_QUERY, AlertFeed, View
 from console.links import DEFAULT_ALERT_URL
@@ -46,6 +46,8 @@ class Settings:
     view_name: str | None = None  # the saved view shown first, if any
     wall_views: tuple[str, ...] = ()  # the wall rotates through these
     rotate_s: float = 30.0
+    # --query replaced the wall's rotation of saved views (the wall says so on screen).
+    rotation_skipped: bool = False
     keymap: tuple[tuple[str, str], ...] = ()  # binding id -> key, as Textual's set_keymap
     # The wall clock the screen reads (times in the header, ages in the table); tests and
     # snapshots pin it.
@@ -73,7 +75,9 @@ def settings_for(
     from console.keymap import active_keymap
 
     saved = resolved.views.get(view) if view else None
-    wall_views = resolved.wall_views if wall else ()
+    # An explicit --query is what the wall shows: it replaces the rotation of saved views
+    # (flags win over the file), and the wall says so; it never shows under a view's name.
+    wall_views = resolved.wall_views if wall and query is None else ()
     if saved is None and wall_views:
         view, saved = wall_views[0], resolved.views[wall_views[0]]
     return Settings(
@@ -97,12 +101,23 @@ def settings_for(
         view_name=view if saved is not None and query is None else None,
         wall_views=wall_views,
         rotate_s=resolved.rotate_seconds,
+        rotation_skipped=wall and query is not None and bool(resolved.wall_views),
         keymap=tuple(active_keymap(resolved.keys).items()),
     )
 
 
 def feed_for(client: JsmClient, settings: Settings) -> AlertFeed:
-    """The feed of the alert view these settings describe."""
+    """The feed of the alert view these settings describe (the wall's asks for its rows by
+    urgency, with their counts)."""
+    fetch_page = None
+    if settings.wall:
+        from console.wall import WallPages
+
+        pages = WallPages(settings.clock)
+
+        async def fetch_page(client: JsmClient, view: View) -> Listing:
+            return await pages.fetch(client, view.query, view.size)
+
     return AlertFeed(
         client,
         View(
@@ -114,4 +129,5 @@ def feed_for(client: JsmClient, settings: Settings) -> AlertFeed:
         interval_s=settings.refresh_s,
         clock=settings.clock,
         cache=PageCache(client.site) if settings.keep_pages else None,
+        fetch_page=fetch_page,
     )

@@ -24,13 +24,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.color import Color
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Digits, Sparkline, Static
+from textual.widgets import Digits, Static
 
 from console import paths
-from console.api import errors
 from console.api.models import PRIORITIES, Alert
 from console.feed import AlertFeed, Update
-from console.tui.bars import problem, profile_badge
+from console.tui.bars import profile_badge
 from console.tui.cells import PRIORITY_GLYPH, clock_time, literal
 from console.tui.live import LiveScreen
 from console.tui.palette import PLAIN, Palette
@@ -41,8 +40,10 @@ from console.wall import (
     Counts,
     Trend,
     TrendStore,
+    WallListing,
+    bars,
     desktop_notification,
-    fetch_counts,
+    not_shown,
     notification_form,
 )
 
@@ -64,13 +65,11 @@ class WallScreen(LiveScreen):
     def __init__(self, settings: Settings, feed: AlertFeed) -> None:
         super().__init__(settings, feed)
         self.palette = PLAIN
-        self.counts: Counts | None = None
-        self.counts_problem: str | None = None  # why the counts are older than the table
-        self._counts_note = ""  # the line under the counts now (the service's words in it)
+        self.counts: Counts | None = None  # of the rows shown: same query, same refresh
         self._looked_at: set[str] = set()  # the queries of the views shown so far
         self.trend = Trend()
-        self.trend_store = TrendStore(_trend_path(feed.client.site, feed.view.query))
-        self.trend_store.load(self.trend, settings.clock().timestamp())
+        self.shown_query: str | None = None  # the query of the rows, counts and trend shown
+        self._trend_of(feed.view.query)
         self.attention = Attention(settings.notify_priority)
         self.muted = False
         self.form = notification_form(dict(os.environ))
@@ -81,13 +80,15 @@ class WallScreen(LiveScreen):
         self.freshness = Static("", id="wall-freshness", markup=False)
         self.digits = {key: Digits("–", id=f"count-{key}") for key, _label in COUNTERS}
         self.labels = {key: Static(label, classes="count-label") for key, label in COUNTERS}
-        self.sparks = {p: Sparkline([], id=f"trend-{p}", classes=f"trend {p}") for p in PRIORITIES}
+        self.trend_labels = {p: Static("", classes="trend-label", markup=False) for p in PRIORITIES}
+        self.sparks = {p: TrendBars(id=f"trend-{p}", classes=f"trend {p}") for p in PRIORITIES}
         self.all_clear = Static("", id="all-clear", markup=False)
+        self.more = Static("", id="wall-more", markup=False)
         # The wall's rotation through saved views, each named large while it is on.
         self.rotation = [(name, dict(settings.views)[name]) for name in settings.wall_views]
         self.view_name = Static("", id="wall-view", markup=False)
-        self.view_on: str | None = None
-        self._counts_of: dict[str, Counts] = {}  # the last counts of each rotated query
+        self.view_on: str | None = None  # the rotation's view whose rows are shown
+        self._asked: str | None = None  # the rotation's view asked for last
         self.table = AlertTable(clock=settings.clock, id="wall-alerts")
         self.table.emphasis = self._emphasis
         self.table.can_focus = False
@@ -95,8 +96,7 @@ class WallScreen(LiveScreen):
 
     def compose(self) -> ComposeResult:
         yield self.banner
-        if self.rotation:
-            yield self.view_name
+        yield self.view_name
         with Horizontal(id="wall-header"):
             yield self.site
             yield self.clock
@@ -109,69 +109,92 @@ class WallScreen(LiveScreen):
         with Horizontal(id="wall-trend"):
             for p in PRIORITIES:
                 with Vertical(classes="trend-box"):
-                    yield Static(f"{PRIORITY_GLYPH[p]} {p} · 12 h", classes="trend-label")
+                    yield self.trend_labels[p]
                     yield self.sparks[p]
         yield self.all_clear
         yield self.table
+        yield self.more
 
     def on_mount(self) -> None:
-        self.start()
+        self.view_name.set_class(bool(self.rotation), "rotating")
         if self.rotation:
-            self._name_view(self.settings.view_name or self.rotation[0][0])
+            self._asked = self.settings.view_name or self.rotation[0][0]
+        self._name_view()
+        self.start()
         if len(self.rotation) > 1:
             self.set_interval(self.settings.rotate_s, self.rotate)
 
     def rotate(self) -> None:
-        """The next saved view of the wall's rotation."""
+        """Ask for the next saved view of the wall's rotation. Its name, counts and trend
+        show with its rows, when they come: until then the wall shows the view it has data
+        for, under that view's name."""
         names = [name for name, _view in self.rotation]
         current = self.view_on or names[0]
         name, view = self.rotation[(names.index(current) + 1) % len(names)]
-        if self.counts is not None:
-            self._counts_of[self.feed.view.query] = self.counts
-        self.counts = self._counts_of.get(view.query)
-        self.trend = Trend()
-        self.trend_store = TrendStore(_trend_path(self.feed.client.site, view.query))
-        self.trend_store.load(self.trend, self.settings.clock().timestamp())
-        self._name_view(name)
+        self._asked = name
         self.show_view(
             replace(self.feed.view, query=view.query, sort=view.sort, order=view.order, offset=0)
         )
-        self.draw_counts()
 
-    def _name_view(self, name: str) -> None:
-        self.view_on = name
-        _put(self.view_name, literal(" ".join(name.upper()), "bold"))
+    def _shown_name(self, query: str) -> str | None:
+        """The rotation's name for the rows of ``query`` (the one asked for, if it matches)."""
+        for name, view in self.rotation:
+            if name == self._asked and view.query == query:
+                return name
+        return next((name for name, view in self.rotation if view.query == query), None)
+
+    def _name_view(self) -> None:
+        """The line that says which query every title, count and all-clear belongs to."""
+        query = self.shown_query if self.shown_query is not None else self.feed.view.query
+        text = Text()
+        if self.rotation:
+            self.view_on = self._shown_name(query) or self.view_on
+            name = self.view_on or ""
+            text.append_text(literal(" ".join(name.upper()), "bold"))
+            text.append("   ")
+            text.append_text(literal(query or "(everything)", "dim"))
+        else:
+            label = "--query" if self.settings.rotation_skipped else "query"
+            text.append(f"{label}: ", "dim")
+            text.append_text(literal(query or "(everything)", "bold"))
+            if self.settings.rotation_skipped:
+                text.append("   (the saved views' rotation is off while --query is given)", "dim")
+        _put(self.view_name, text)
+
+    def _trend_of(self, query: str) -> None:
+        self.trend = Trend()
+        self.trend_store = TrendStore(_trend_path(self.feed.client.site, query))
+        self.trend_store.load(self.trend, self.settings.clock().timestamp())
 
     def on_unmount(self) -> None:
         self.stop()
 
     # ------------------------------------------------------------------ the live cycle
 
-    async def refreshed(self, update: Update) -> None:
-        """The page is confirmed: now the exact counts, one request per priority."""
-        try:
-            self.counts = await fetch_counts(
-                self.feed.client, self.feed.view.query, update.listing, self.settings.clock
-            )
-            self.counts_problem = None
+    def apply(self, update: Update) -> None:
+        query = update.view.query
+        if query != self.shown_query:
+            # Another query's rows: its counts and trend come with them, never before.
+            self.shown_query = query
+            self.counts = None
+            self._trend_of(query)
+            self._name_view()
+        listing = update.listing
+        if isinstance(listing, WallListing) and listing.counts is not None:
+            self.counts = listing.counts
             # Beside the page on disk, for the next start (rewritten only when they change).
             kept = {"unacked": self.counts.unacked, "acked": self.counts.acked}
             self.feed.keep_extra({"counts": kept})
-        except errors.ApiError as error:
-            self.counts_problem = problem(error)  # the old counts stay, marked as older
-            return
-        if self.trend.add(self.settings.clock().timestamp(), self.counts.unacked):
-            self.trend_store.save(self.trend)
-
-    def apply(self, update: Update) -> None:
-        if update.cached and self.counts is None:
+            if self.trend.add(self.settings.clock().timestamp(), self.counts.unacked):
+                self.trend_store.save(self.trend)
+        elif update.cached and self.counts is None:
             # The last run's counts, as old as the page they were kept with.
-            kept = self.feed.kept_extra.get("counts")
-            if isinstance(kept, dict):
-                self.counts = Counts.from_json({**kept, "at": update.at.isoformat()})
+            old = self.feed.kept_extra.get("counts")
+            if isinstance(old, dict):
+                self.counts = Counts.from_json({**old, "at": update.at.isoformat()})
         # A view of the rotation seen for the first time rings for nothing already in it.
-        first_look = update.view.query not in self._looked_at
-        self._looked_at.add(update.view.query)
+        first_look = query not in self._looked_at
+        self._looked_at.add(query)
         new = (
             []
             if update.cached
@@ -198,6 +221,9 @@ class WallScreen(LiveScreen):
             colour = palette[role].color
             digits.styles.color = Color.from_rich_color(colour) if colour else None
             self.labels[key].update(Text(LABELS[key], style=palette[role]))
+        for p, spark in self.sparks.items():
+            colour = palette[p.lower()].color
+            spark.styles.color = Color.from_rich_color(colour) if colour else None
         self._fit()
         self.draw_counts()
         self.draw_status()
@@ -278,32 +304,57 @@ class WallScreen(LiveScreen):
             _set_digits(digits, values[key])
         for p in PRIORITIES:
             series = self.trend.series(p)
-            # One point draws as a full bar: the trend shows from the second point on.
-            self.sparks[p].data = series if len(series) >= 2 else []
+            # From zero to the band's own highest point, printed: a small change looks small.
+            # One point draws nothing: the trend shows from the second point on.
+            top = max(series, default=0)
+            shown = len(series) >= 2
+            label = f"{PRIORITY_GLYPH[p]} {p} · 12 h" + (f" · 0–{top}" if shown else "")
+            _put(self.trend_labels[p], Text(label))
+            self.sparks[p].show(series if shown else [], top)
         self._draw_all_clear()
-        last = self.feed.last
-        older = counts is not None and last is not None and counts.at < last.at
-        label = Text()
-        if self.counts_problem or older:
-            label.append(
-                f"counts as of {clock_time(counts.at if counts else None)}"
-                + (f": {self.counts_problem}" if self.counts_problem else "")
-            )
-        if label.plain != self._counts_note:
-            self._counts_note = label.plain
-            # As literal text: a border title is read as markup, and the service wrote this.
-            box = self.query_one("#wall-counts")
-            box.border_subtitle = literal(label.plain) if label.plain else None
+        self._draw_more()
+
+    def _draw_more(self) -> None:
+        """What the counts say is open beyond the rows that fit: "+4 more P1 · +12 P2 below"."""
+        counts, last = self.counts, self.feed.last
+        text = Text()
+        if counts is not None and last is not None and "hidden" not in self.table.classes:
+            fits = max(0, self.table.size.height - 1)  # the header row takes one line
+            shown = [last.alerts[i] for i in last.order[:fits] if i in last.alerts]
+            missing = not_shown(counts, shown)
+            if missing:
+                parts = [
+                    f"+{n} {'more ' if i == 0 else ''}{'acked' if k == 'acked' else k}"
+                    for i, (k, n) in enumerate(missing.items())
+                ]
+                text = Text(" · ".join(parts) + " below", style=self.palette["stale"])
+        self.more.set_class(bool(text.plain), "shown")
+        _put(self.more, text)
+
+    def on_resize(self) -> None:
+        super().on_resize()
+        self.call_after_refresh(self._draw_more)
 
     def _draw_all_clear(self) -> None:
-        """The calm, large all-clear: only on fresh data that matches nothing."""
+        """The calm, large all-clear: only on fresh data that matches nothing, naming the
+        view or query it is about."""
         last = self.feed.last
-        calm = not self.stale and last is not None and last.total == 0 and not last.cached
+        calm = (
+            not self.stale
+            and last is not None
+            and last.total == 0
+            and not last.cached
+            and last.view.query == self.shown_query
+        )
         self.all_clear.set_class(calm, "shown")
         self.table.set_class(calm, "hidden")
         if calm:
             assert last is not None
-            _put(self.all_clear, Text(f"No open alerts · as of {clock_time(last.at)}"))
+            if self.rotation and self.view_on:
+                about = f" in {self.view_on}"
+            else:
+                about = f" match {last.view.query}" if last.view.query else ""
+            _put(self.all_clear, literal(f"No open alerts{about} · as of {clock_time(last.at)}"))
 
     def _emphasis(self, alert: Alert) -> Style | None:
         """P1 and P2 rows stand out across the whole row; a new urgent one more so."""
@@ -333,6 +384,24 @@ class WallScreen(LiveScreen):
     def action_mute(self) -> None:
         self.muted = not self.muted
         self.draw_status()
+
+
+class TrendBars(Static):
+    """One priority's trend: bars from zero up to the band's highest point (see wall.bars),
+    as wide as the box, the newest point at the right."""
+
+    def __init__(self, *, id: str, classes: str) -> None:
+        super().__init__("", id=id, classes=classes, markup=False)
+        self.series: list[int] = []
+        self.top = 0
+
+    def show(self, series: list[int], top: int) -> None:
+        if (series, top) != (self.series, self.top):
+            self.series, self.top = list(series), top
+            self.refresh()
+
+    def render(self) -> Text:
+        return Text(bars(self.series, self.size.width, self.top))
 
 
 def _put(widget: Static, content: Text, *, layout: bool = False) -> None:

@@ -186,14 +186,10 @@ def _chromium() -> Any:
 def compare(origin: str, runs: int) -> dict[str, Any]:
     """Seconds to the first rows, alternating: ``{"browser": [...], "cold": [...],
     "terminal": [...]}``; ``cold`` is a server with ``--no-spare`` (no wall loaded ahead)."""
-    import httpx
 
-    newest = httpx.get(
-        f"{origin}/jsm/ops/api/demo/v1/alerts",
-        params={"query": "status: open", "sort": "createdAt", "order": "desc", "size": 1},
-        auth=ACCOUNT,
-        timeout=10,
-    ).json()["values"][0]["message"][:30]
+    from tests.helpers import wall_first_message
+
+    newest = wall_first_message(f"{origin}/jsm/ops/api/demo", ACCOUNT)[:30]
     home = Path(tempfile.mkdtemp(prefix="browser-probe-"))
     cache = home / "cache"
     config = home / "config.toml"

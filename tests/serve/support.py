@@ -19,6 +19,8 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
+from tests.helpers import wall_first_message
+
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "test-key-0123456789abcdef"
 DEMO_ACCOUNT = ("demo@example.com", "demo-token")
@@ -131,15 +133,8 @@ class Served:
                 self.process.wait()
 
     def newest_open_message(self) -> str:
-        """The message of the newest open alert, asked of the demo simulator."""
-        response = httpx.get(
-            f"{self.simulator}/jsm/ops/api/demo/v1/alerts",
-            params={"query": "status: open", "sort": "createdAt", "order": "desc", "size": 1},
-            auth=DEMO_ACCOUNT,
-            timeout=10,
-        )
-        response.raise_for_status()
-        return str(response.json()["values"][0]["message"])
+        """The message of the wall's first row, asked of the demo simulator."""
+        return wall_first_message(f"{self.simulator}/jsm/ops/api/demo", DEMO_ACCOUNT)
 
     def stats(self) -> dict[str, Any]:
         result: dict[str, Any] = httpx.get(f"{self.simulator}/_admin/stats", timeout=10).json()
