@@ -467,14 +467,21 @@ class ActionTracker:
     def resume(self) -> list[str]:
         """Follow up on what the journal says was still pending when the console last stopped.
 
-        Returns the batch ids resumed; each ends with its own BatchFinished summary.
+        Returns the batch ids resumed; each ends with its own BatchFinished summary. Actions of
+        another console still running on the same journal are left to it.
         """
         if self.journal is None:
             return []
+        # Read and take over under the journal's lock: two consoles starting together never
+        # both follow one action (what is taken over is journaled under this run at once).
+        with self.journal.locked():
+            return self._resume(self.journal)
+
+    def _resume(self, journal: Journal) -> list[str]:
         by_batch: dict[str, list[Action]] = {}
         now = time.time()
         cutoff = now - REQUEST_RETENTION_S
-        for entry in self.journal.latest(self.client.site).values():
+        for entry in journal.orphans(self.client.site).values():
             if entry.state in FINAL or entry.action_id in self.actions:
                 continue
             if entry.state is State.UNKNOWN and not entry.request_id:
@@ -526,6 +533,7 @@ class ActionTracker:
                             f"{action.title} for {action.label}: following up after a restart",
                         )
                     )
+                    journal.record(self.client.site, action)  # ours to follow from now on
                     self._follow(action)
         return list(by_batch)
 
