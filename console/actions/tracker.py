@@ -451,6 +451,21 @@ class ActionTracker:
             self._move(action, State.NOT_SENT, f"{action.title} for {action.label}: not sent")
         return len(unsent)
 
+    async def finish_sending(self, within: float) -> None:
+        """Until no request is on the wire (each has its receipt, so the journal says it was
+        sent, or its failure), for at most ``within`` seconds: the console is closing."""
+        deadline = time.monotonic() + within
+        while any(a.sending for a in self.actions.values()):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            progress = self._progress()
+            progress.clear()
+            # Short waits: a request held back by a 429 stops sending without a new state.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(min(left, 0.05)):
+                    await progress.wait()
+
     async def aclose(self) -> None:
         """Stop sending and following. What is pending stays in the journal for the next start."""
         tasks = [*self._tasks, *([self._follower] if self._follower else [])]
