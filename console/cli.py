@@ -292,11 +292,10 @@ def console(argv: Sequence[str]) -> int:
         print(f"alert-console: debug log in {_debug_log()}", file=sys.stderr)
     target = _target(resolved, config, args)
     try:
-        asyncio.run(_run_console(target, resolved, args, view_name))
+        return asyncio.run(_run_console(target, resolved, args, view_name))
     finally:
         if target.simulator is not None:
             target.simulator.stop()
-    return 0
 
 
 def _one_line(error: Exception) -> str:
@@ -374,7 +373,9 @@ def _target(resolved: Resolved, config: Config, args: argparse.Namespace) -> _Ta
 
 async def _run_console(
     target: _Target, resolved: Resolved, args: argparse.Namespace, view_name: str | None
-) -> None:
+) -> int:
+    """The console, until it quits; its exit status (128 + the signal's number after SIGTERM,
+    SIGHUP or SIGINT: see console/tui/signals.py)."""
     from console.api.client import JsmClient
     from console.tui.settings import settings_for
 
@@ -397,12 +398,19 @@ async def _run_console(
             user=target.credentials.who,
         )
         app = await open_console(client, settings)
+        from console.tui.signals import SignalExit
+
+        signals = SignalExit(app)
+        signals.install()
         try:
             await app.run_async()
         finally:
+            signals.terminal_back()
             await app.tracker.aclose()
             if app.tracker.journal is not None:
                 app.tracker.journal.close()
+            signals.uninstall()
+    return signals.status or app.return_code or 0
 
 
 async def open_console(

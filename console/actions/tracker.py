@@ -526,6 +526,21 @@ class ActionTracker:
             self._move(action, State.NOT_SENT, f"{action.title} for {action.label}: not sent")
         return len(unsent)
 
+    async def finish_sending(self, within: float) -> None:
+        """Until no request is on the wire (each has its receipt, so the journal says it was
+        sent, or its failure), for at most ``within`` seconds: the console is closing."""
+        deadline = time.monotonic() + within
+        while any(a.sending for a in self.actions.values()):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            progress = self._progress()
+            progress.clear()
+            # Short waits: a request held back by a 429 stops sending without a new state.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(min(left, 0.05)):
+                    await progress.wait()
+
     async def aclose(self) -> None:
         """Stop sending and following. What is pending stays in the journal for the next start."""
         tasks = [*self._tasks, *([self._follower] if self._follower else [])]
@@ -542,14 +557,21 @@ class ActionTracker:
     def resume(self) -> list[str]:
         """Follow up on what the journal says was still pending when the console last stopped.
 
-        Returns the batch ids resumed; each ends with its own BatchFinished summary.
+        Returns the batch ids resumed; each ends with its own BatchFinished summary. Actions of
+        another console still running on the same journal are left to it.
         """
         if self.journal is None:
             return []
+        # Read and take over under the journal's lock: two consoles starting together never
+        # both follow one action (what is taken over is journaled under this run at once).
+        with self.journal.locked():
+            return self._resume(self.journal)
+
+    def _resume(self, journal: Journal) -> list[str]:
         by_batch: dict[str, list[Action]] = {}
         now = time.time()
         cutoff = now - REQUEST_RETENTION_S
-        for entry in self.journal.latest(self.client.site).values():
+        for entry in journal.orphans(self.client.site).values():
             if entry.state in FINAL or entry.action_id in self.actions:
                 continue
             if entry.state is State.UNKNOWN and not entry.request_id:
@@ -601,6 +623,7 @@ class ActionTracker:
                             f"{action.title} for {action.label}: following up after a restart",
                         )
                     )
+                    journal.record(self.client.site, action)  # ours to follow from now on
                     self._follow(action)
         return list(by_batch)
 

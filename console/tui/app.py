@@ -35,6 +35,8 @@ __all__ = ["AlertConsole", "Settings"]
 
 # Seconds after the app is up when the cyclic collector, off for the start, comes back.
 COLLECTOR_BACK_S = 2.0
+# On a signal, how long a request on the wire may take to get its receipt before the app exits.
+SENDING_S = 0.8
 
 
 class AlertConsole(Guarded, App[None]):
@@ -213,6 +215,20 @@ class AlertConsole(Guarded, App[None]):
             ),
             answered,
         )
+
+    def stop_for_signal(self, signum: int) -> None:
+        """SIGTERM, SIGHUP (the terminal closed) or SIGINT: quit now, without asking. What is
+        not sent yet is recorded as not sent; what is on the wire gets a moment to be sent, so
+        that the journal says so and the next start follows it up (console/tui/signals.py)."""
+        self.tracker.abandon_unsent()
+        self.run_worker(self._exit_for_signal(128 + signum), group="signal", exit_on_error=False)
+
+    async def _exit_for_signal(self, status: int) -> None:
+        try:
+            await self.tracker.finish_sending(within=SENDING_S)
+            self.tracker.abandon_unsent()  # any held back by a 429 meanwhile
+        finally:
+            self.exit(return_code=status)
 
     def action_help(self) -> None:
         if self.settings.wall:

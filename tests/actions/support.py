@@ -102,6 +102,14 @@ async def close_tracker(tracker: ActionTracker, within: float = 5.0) -> None:
     raise AssertionError(f"the tracker did not close within {within} s: it hangs")
 
 
+async def stop_console(tracker: ActionTracker) -> None:
+    """The console that ran ``tracker`` stops: its tracker and its journal closed. What it left
+    pending is then another start's to follow up (while it runs, it is its own)."""
+    await close_tracker(tracker)
+    if tracker.journal is not None:
+        tracker.journal.close()
+
+
 # ---------------------------------------------------------------------- the simulator
 
 

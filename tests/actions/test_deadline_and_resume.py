@@ -18,7 +18,6 @@ from tests.actions.support import (
     UNACKED,
     Recorder,
     alert,
-    close_tracker,
     file_bytes,
     final,
     find,
@@ -26,6 +25,7 @@ from tests.actions.support import (
     journal_states,
     requests,
     settled,
+    stop_console,
     targets,
     until,
     zero_stats,
@@ -137,9 +137,7 @@ async def test_a_restart_in_mid_flight_resumes_without_resending(
     # the console "crashes": nothing more is sent or followed. (Bounded: see
     # test_aclose_returns_even_right_after_a_send.)
     await until(lambda: min(first.actions.values(), key=lambda a: a.seq).polls >= 1)
-    await close_tracker(first)
-    assert first.journal is not None
-    first.journal.close()
+    await stop_console(first)
     writes = requests(sim, "writes")
     assert writes == 5
 
@@ -157,11 +155,16 @@ async def test_a_restart_in_mid_flight_resumes_without_resending(
     for action in actions:
         assert events.states(action.id) == [State.SENT, State.SUCCEEDED]
         assert "after a restart" in events.action_events(action.id)[0].text
+        # The second start journals what it took over (as its own), then the outcome.
         assert journal_states(journal_path, action.id) == [
             State.QUEUED,
             State.SENT,
+            State.SENT,
             State.SUCCEEDED,
         ]
+        runs = [e.run for e in journal_lines(journal_path) if e.action_id == action.id]
+        assert second.journal is not None and first.journal is not None
+        assert runs == [first.journal.run] * 2 + [second.journal.run] * 2
     (finished,) = events.finished()
     assert finished.batch_id == batch
     assert finished.summary == "5 acknowledged"
@@ -194,7 +197,7 @@ async def test_a_restart_after_the_deadline_still_finishes_the_batch(
     batch = first.submit("acknowledge", targets([target]))
     (action,) = await settled(first, batch)
     assert action.state is State.UNKNOWN
-    await close_tracker(first)
+    await stop_console(first)
 
     second = make_tracker(make_client(), deadline_s=30.0, max_poll_s=0.2, slow_poll_s=0.2)
     events = Recorder()
@@ -219,7 +222,7 @@ async def test_a_stop_before_the_receipt_leaves_the_action_for_the_next_start(
     first = make_tracker()
     sim.set_faults(latency_ms=500)  # the receipt cannot come before the console stops
     batch = first.submit("acknowledge", targets([target]))
-    await close_tracker(first)
+    await stop_console(first)
     (action,) = first.actions.values()
     assert action.state is State.QUEUED
     assert journal_states(journal_path, action.id) == [State.QUEUED]
