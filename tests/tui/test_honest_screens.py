@@ -1,0 +1,31 @@
+"""Small things the screens said that were not quite so (issue 16, "seen in the same walk"):
+each against the simulator over loopback HTTP, through Textual's Pilot, checked on what a
+person sees."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from console.simulator.server import BackgroundSimulator
+from tests.tui.conftest import WIDE, ConsoleFactory, loaded, screen_text, until
+
+DEMO = {"demo": True, "profile": "demo", "site": "built-in simulator", "query": "status: open"}
+
+
+# ---------------------------------------------------------------------- one DEMO marker
+
+
+@pytest.mark.parametrize("wall", [False, True], ids=["console", "wall"])
+async def test_the_demo_is_marked_once_in_the_header(
+    make_console: ConsoleFactory, sim: BackgroundSimulator, wall: bool
+) -> None:
+    settings: dict[str, Any] = {**DEMO, "wall": wall, "read_only": wall}
+    app = await make_console(sim.origin, **settings)
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        await until(pilot, lambda: "built-in simulator" in screen_text(app))
+        header = next(line for line in screen_text(app).splitlines() if "built-in" in line)
+        assert header.count("DEMO") == 1, header
+
