@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import BindingType
+from textual.binding import ActiveBinding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable, Footer
 
@@ -96,6 +96,12 @@ class AlertScreen(LiveScreen):
                 bound[key] = [
                     replace(b, show=False) if b.action.startswith("op(") else b for b in bindings
                 ]
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """As Textual has them, with a key rebound by ``[keys]`` in its own place (the footer
+        and help read this)."""
+        return keys.in_order(super().active_bindings)
 
     @cached_property
     def flow(self) -> OpFlow:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from console.simulator.server import BackgroundSimulator
+from console.tui.keys import KEYMAP
 from tests.tui.conftest import WIDE, ConsoleFactory, loaded, screen_text, until
 
 DEMO = {"demo": True, "profile": "demo", "site": "built-in simulator", "query": "status: open"}
@@ -29,3 +30,19 @@ async def test_the_demo_is_marked_once_in_the_header(
         header = next(line for line in screen_text(app).splitlines() if "built-in" in line)
         assert header.count("DEMO") == 1, header
 
+
+
+# ---------------------------------------------------------------------- rebound keys
+
+
+async def test_rebound_keys_keep_their_place_in_the_footer(
+    make_console: ConsoleFactory, sim: BackgroundSimulator
+) -> None:
+    app = await make_console(sim.origin, keymap=(("acknowledge", "A"), ("refresh", "R")))
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        footer = screen_text(app).splitlines()[-1]
+        labels = [k.label for k in KEYMAP if k.footer]
+        places = [footer.find(f" {label} ") for label in labels]
+        assert -1 not in places and places == sorted(places), footer
+        assert " A Ack " in f" {footer}" and " R Refresh " in footer, footer
