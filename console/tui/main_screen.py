@@ -23,6 +23,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer
 
 from console.actions import OPS, ActionEvent, ActionTracker, BatchFinished, State, TrackerEvent
+from console.actions.model import headline
 from console.api import errors
 from console.api.client import LIST_WINDOW
 from console.api.models import Alert
@@ -315,7 +316,7 @@ class AlertScreen(LiveScreen):
         failed = event.counts.get(State.FAILED, 0) or event.counts.get(State.UNKNOWN, 0)
         self.notify(
             event.summary,
-            title="Bulk action finished",
+            title=headline(event.op, event.counts),
             severity="warning" if failed else "information",
             timeout=10,
         )

@@ -10,7 +10,7 @@ import pytest
 
 from console.simulator.server import BackgroundSimulator
 from console.tui.keys import KEYMAP
-from tests.tui.conftest import WIDE, ConsoleFactory, loaded, screen_text, until
+from tests.tui.conftest import WIDE, ConsoleFactory, loaded, screen_text, toasts, until
 
 DEMO = {"demo": True, "profile": "demo", "site": "built-in simulator", "query": "status: open"}
 
@@ -46,3 +46,22 @@ async def test_rebound_keys_keep_their_place_in_the_footer(
         places = [footer.find(f" {label} ") for label in labels]
         assert -1 not in places and places == sorted(places), footer
         assert " A Ack " in f" {footer}" and " R Refresh " in footer, footer
+
+
+# ---------------------------------------------------------------------- a bulk's summary
+
+
+async def test_a_bulk_summary_says_finished_only_when_every_outcome_is_known(
+    make_console: ConsoleFactory, sim: BackgroundSimulator
+) -> None:
+    app = await make_console(sim.origin, query="status: open")
+    app.tracker.deadline_s = 0.3  # past this an outcome is "not known", still followed
+    sim.set_processing(paused=True)  # the service takes the writes and processes none yet
+    async with app.run_test(size=WIDE, notifications=True) as pilot:
+        await loaded(pilot)
+        await pilot.press("space", "space", "space", "a")
+        await until(pilot, lambda: any("Acknowledge on 3 alerts" in t for t in toasts(app)))
+        (summary,) = [t for t in toasts(app) if "Acknowledge on 3 alerts" in t]
+        assert "finished" not in summary, summary
+        assert summary.startswith("Acknowledge on 3 alerts: 3 outcomes not known: "), summary
+        assert summary.endswith("no outcome after 0.3 s; still pending"), summary
