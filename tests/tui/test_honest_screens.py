@@ -31,7 +31,6 @@ async def test_the_demo_is_marked_once_in_the_header(
         assert header.count("DEMO") == 1, header
 
 
-
 # ---------------------------------------------------------------------- rebound keys
 
 
