@@ -7,8 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from textual.widgets._toast import Toast
 
 from console.simulator.server import BackgroundSimulator
+from console.tui.dialogs import ConfirmDialog
 from console.tui.keys import KEYMAP
 from tests.tui.conftest import WIDE, ConsoleFactory, loaded, screen_text, toasts, until
 
@@ -64,3 +66,31 @@ async def test_a_bulk_summary_says_finished_only_when_every_outcome_is_known(
         assert "finished" not in summary, summary
         assert summary.startswith("Acknowledge on 3 alerts: 3 outcomes not known: "), summary
         assert summary.endswith("no outcome after 0.3 s; still pending"), summary
+
+
+# ---------------------------------------------------------------------- toasts and dialogs
+
+
+async def test_no_toast_is_drawn_over_a_dialog_and_it_shows_when_the_dialog_closes(
+    make_console: ConsoleFactory, sim: BackgroundSimulator
+) -> None:
+    app = await make_console(sim.origin, query="status: open")
+    sim.set_processing(paused=True)
+    async with app.run_test(size=WIDE, notifications=True) as pilot:
+        await loaded(pilot)
+        label = f"#{app.main.table.selected.tiny_id}"  # type: ignore[union-attr]
+        await pilot.press("a")
+        await until(pilot, lambda: f"Acknowledge sent for {label}" in screen_text(app))
+        await pilot.press("c")  # a dialog opens while that toast is on screen
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.pause()
+        # The dialog draws no toast of its own: the one before it stays behind its backdrop.
+        assert not [toast for toast in app.screen.query(Toast) if toast.region.area]
+        sim.set_processing(paused=False)  # the outcome's toast comes while the dialog is open
+        await until(pilot, lambda: not app.tracker.pending)
+        await pilot.pause(0.2)
+        drawn = screen_text(app)
+        assert "Close #" in drawn and f"Acknowledge done for {label}" not in drawn
+        assert not [toast for toast in app.screen.query(Toast) if toast.region.area]
+        await pilot.press("escape")
+        await until(pilot, lambda: f"Acknowledge done for {label}" in screen_text(app))
