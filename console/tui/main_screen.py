@@ -328,10 +328,11 @@ class AlertScreen(LiveScreen):
 
     # ------------------------------------------------------------------ actions
 
-    def action_op(self, name: str) -> None:
-        """Any operation of the registry, by name (the keys' actions are ``op('name')``)."""
+    def action_op(self, name: str, only: Alert | None = None) -> None:
+        """Any operation of the registry, by name (the keys' actions are ``op('name')``), on
+        the marked or selected alerts, or ``only`` that one."""
         if name in OPS:
-            self.flow.start(name)
+            self.flow.start(name, only)
 
     def action_edit_query(self) -> None:
         self.query_bar.input.focus()
@@ -433,17 +434,32 @@ class AlertScreen(LiveScreen):
         alert = self.table.selected
         if alert is None:
             return
-        from console.tui.dialogs import InfoScreen
+        from console.tui.dialogs import DetailScreen
 
         pane = DetailPane(id="full-detail")
         pane.palette = self.detail.palette
         pane.names = self.detail.names
-        screen = InfoScreen(f"Alert {label(alert)}  (Esc, q or Enter to close)", pane)
+        screen = DetailScreen(f"Alert {label(alert)}{self._acting_keys()}", pane)
         history = self.history.cached(alert)
         pane.show(alert, history)
-        self.app.push_screen(screen)
+
+        def act(name: str | None) -> None:
+            if name is not None:  # an action key: closed, and started on this alert alone
+                self.action_op(name, only=alert)
+
+        self.app.push_screen(screen, act)
         if history is None:
             self._load_history(alert, pane)
+
+    def _acting_keys(self) -> str:
+        """How to act from the full-screen detail, with the keys as bound."""
+        close = "Esc, q or Enter to close"
+        if self.tracker.read_only:
+            return f"  ·  read-only  ·  {close}"
+        bound = dict(self.settings.keymap)
+        shown = [k for k in keys.KEYMAP if k.writes and k.footer and OPS[k.id].targets]
+        listed = ", ".join(f"{keys.display(bound.get(k.id, k.key))} {k.label}" for k in shown)
+        return f"  ·  {listed}… act on it  ·  {close}"
 
 
 def _what(rejected: View, restored: View) -> str:

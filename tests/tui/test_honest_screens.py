@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 from textual.widgets._toast import Toast
 
 from console.simulator.server import BackgroundSimulator
-from console.tui.dialogs import ConfirmDialog
+from console.tui.dialogs import ConfirmDialog, DetailScreen
 from console.tui.keys import KEYMAP
-from tests.tui.conftest import WIDE, ConsoleFactory, loaded, screen_text, toasts, until
+from tests.helpers import create, get
+from tests.tui.conftest import WIDE, ConsoleFactory, loaded, screen_text, select, toasts, until
 
 DEMO = {"demo": True, "profile": "demo", "site": "built-in simulator", "query": "status: open"}
 
@@ -94,3 +96,30 @@ async def test_no_toast_is_drawn_over_a_dialog_and_it_shows_when_the_dialog_clos
         assert not [toast for toast in app.screen.query(Toast) if toast.region.area]
         await pilot.press("escape")
         await until(pilot, lambda: f"Acknowledge done for {label}" in screen_text(app))
+
+
+# ---------------------------------------------------------------------- the full-screen detail
+
+
+async def test_the_full_screen_detail_takes_the_action_keys_of_its_alert(
+    make_console: ConsoleFactory, sim: BackgroundSimulator, api: httpx.Client
+) -> None:
+    shown_alert = create(api, message="acted on from its detail")["id"]
+    app = await make_console(sim.origin, query="status: open AND acknowledged: false")
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        table = app.main.table
+        marked = [i for i in table.order if i != shown_alert][:2]
+        for alert_id in marked:  # marks elsewhere: the detail's keys act on its alert alone
+            await select(pilot, alert_id)
+            await pilot.press("space")
+        await select(pilot, shown_alert)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, DetailScreen))
+        title = screen_text(app).splitlines()[1]
+        assert "a Ack, c Close, n Note… act on it" in title, title
+        await pilot.press("a")
+        await until(pilot, lambda: get(api, shown_alert)["acknowledged"])
+        assert not isinstance(app.screen, DetailScreen)
+        assert not any(get(api, alert_id)["acknowledged"] for alert_id in marked)
+        assert [a.alert_id for a in app.tracker.actions.values()] == [shown_alert]
