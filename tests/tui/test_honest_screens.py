@@ -13,7 +13,7 @@ from textual.widgets._toast import Toast
 from console.simulator.server import BackgroundSimulator
 from console.tui.dialogs import ConfirmDialog, DetailScreen
 from console.tui.keys import KEYMAP
-from tests.helpers import create, get
+from tests.helpers import create, get, write
 from tests.tui.conftest import WIDE, ConsoleFactory, loaded, screen_text, select, toasts, until
 
 DEMO = {"demo": True, "profile": "demo", "site": "built-in simulator", "query": "status: open"}
@@ -123,3 +123,26 @@ async def test_the_full_screen_detail_takes_the_action_keys_of_its_alert(
         assert not isinstance(app.screen, DetailScreen)
         assert not any(get(api, alert_id)["acknowledged"] for alert_id in marked)
         assert [a.alert_id for a in app.tracker.actions.values()] == [shown_alert]
+
+
+# ---------------------------------------------------------------------- narrow tables
+
+
+@pytest.mark.parametrize(("size", "count_shown"), [((80, 24), False), ((120, 40), True)])
+async def test_the_owner_outlasts_the_count_when_columns_are_dropped(
+    make_console: ConsoleFactory,
+    sim: BackgroundSimulator,
+    api: httpx.Client,
+    size: tuple[int, int],
+    count_shown: bool,
+) -> None:
+    owned = create(api, message="whose is it", count=1)["id"]
+    write(api, "POST", f"/v1/alerts/{owned}/assign", {"accountId": "Quentin Zabriskie"})
+    app = await make_console(sim.origin, query="status: open")
+    async with app.run_test(size=size) as pilot:
+        await loaded(pilot)
+        keys = [c.key for c in app.main.table._columns]
+        assert "owner" in keys and ("count" in keys) is count_shown, keys
+        assert "entity" not in keys and "tags" not in keys, keys
+        row = next(line for line in screen_text(app).splitlines() if "whose is it" in line)
+        assert "Quentin Zabri…" in row, row
