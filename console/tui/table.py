@@ -422,9 +422,12 @@ class AlertTable(Guarded, DataTable[Text]):
         return tuple(values[c.key] for c in self._columns)
 
     def _emphasise(self, alert: Alert, cells: Iterable[Text]) -> None:
-        """The screen's emphasis of this alert's row (the wall's urgent rows), on each cell."""
+        """The screen's emphasis of this alert's row (the wall's urgent rows), on each cell.
+        Nothing in such a row is dim (its age and count would be: dim text in the priority's
+        colour falls under WCAG AA's 4.5:1 on every theme)."""
         style = self.emphasis(alert) if self.emphasis is not None else None
         if style is not None:
+            style += Style(dim=False)
             for cell in cells:
                 cell.stylize(style)
 
