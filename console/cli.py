@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from io import TextIOWrapper
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     from console.api.client import Credentials, JsmClient
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from console.tui.settings import Settings
 
 from console import __version__
-from console.options import UsageError, check_view_options, checked_origin
+from console.options import LOOPBACK, UsageError, check_view_options, checked_origin
 from console.sanitize import clean
 
 
@@ -183,6 +184,9 @@ def _console_parser() -> argparse.ArgumentParser:
         help="start the built-in simulator (live demo data) and open the console on it "
         "(the same as --profile demo)",
     )
+    # A wall that 'alert-console serve --demo' started shows that server's simulator (at
+    # --url, on this machine): it names it as --demo does, never by its loopback address.
+    parser.add_argument("--served-demo", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--profile", default=None, help="a profile of the config file (default: default_profile)"
     )
@@ -265,6 +269,8 @@ def console(argv: Sequence[str]) -> int:
         raise UsageError("--demo starts its own simulator: leave out --url and --cloud-id")
     if args.demo and args.profile not in (None, DEMO):
         raise UsageError("--demo is the demo profile: leave out --profile")
+    if args.served_demo and not (args.url and args.wall):
+        raise UsageError("--served-demo is for the walls of 'alert-console serve --demo'")
     path = config_path(args.config)
     try:
         config = load(path, required=bool(args.config))
@@ -317,6 +323,7 @@ class _Target:
     site_url: str | None = None
     ca_bundle: str | None = None
     simulator: BackgroundSimulator | None = None
+    demo: bool = False  # the built-in simulator, started here or by 'serve --demo'
 
 
 def _target(resolved: Resolved, config: Config, args: argparse.Namespace) -> _Target:
@@ -337,8 +344,11 @@ def _target(resolved: Resolved, config: Config, args: argparse.Namespace) -> _Ta
             "built-in simulator",
             site_url=profile.site_url or simulator.origin,
             simulator=simulator,
+            demo=True,
         )
     origin = checked_origin(args.url or profile.origin)
+    if args.served_demo and urlsplit(origin).hostname not in LOOPBACK:
+        raise UsageError("--served-demo shows a simulator on this machine only")
     cloud_id = args.cloud_id or profile.cloud_id
     if not cloud_id:
         raise UsageError(
@@ -365,9 +375,12 @@ def _target(resolved: Resolved, config: Config, args: argparse.Namespace) -> _Ta
         origin,
         cloud_id,
         credentials,
-        f"{cloud_id} ({origin.removeprefix('https://')})",
+        "built-in simulator"
+        if args.served_demo
+        else f"{cloud_id} ({origin.removeprefix('https://')})",
         site_url=profile.site_url,
         ca_bundle=str(bundle.expanduser()) if bundle else None,
+        demo=args.served_demo,
     )
 
 
@@ -392,7 +405,7 @@ async def _run_console(
             query=args.query,
             view=view_name,
             wall=args.wall,
-            demo=target.simulator is not None,
+            demo=target.demo,
             site=target.site,
             site_url=target.site_url,
             user=target.credentials.who,

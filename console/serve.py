@@ -257,6 +257,7 @@ def _walls_command(plan: Plan, demo: bool) -> Iterator[tuple[WallCommand, str | 
             command = WallCommand(
                 (
                     *argv,
+                    "--served-demo",  # named as the demo, not by its loopback address
                     "--url",
                     simulator.origin,
                     "--cloud-id",

@@ -57,6 +57,12 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
         (["--demo", "--page-size", "101"], {}, "--page-size must be between 1 and 100"),
         (["--demo", "--query", "status: (open"], {}, "--query:"),
         (["--demo", "--url", "https://api.atlassian.com"], {}, "--demo starts its own simulator"),
+        (["--served-demo", "--wall"], {}, "--served-demo is for the walls of"),
+        (
+            ["--served-demo", "--wall", "--url", "https://api.atlassian.com", "--cloud-id", "x"],
+            {"ALERT_CONSOLE_EMAIL": "a@b.c", "ALERT_CONSOLE_API_TOKEN": "t"},
+            "--served-demo shows a simulator on this machine only",
+        ),
     ],
 )
 def test_bad_start_up_input_is_one_sentence(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -80,7 +80,8 @@ Listener = Callable[[TrackerEvent], None]
 def summarise(op: str, actions: Iterable[Action]) -> tuple[str, dict[State, int], dict[str, int]]:
     """ "9 acknowledged, 1 failed: Alert does not exist" and the counts behind it.
 
-    Failures and unknown outcomes are grouped by their reason.
+    Failures and unknown outcomes are grouped by their reason ("1 outcome not known: no
+    outcome after 30 s; still pending").
     """
     items = list(actions)
     counts = Counter(a.state for a in items)
@@ -90,12 +91,31 @@ def summarise(op: str, actions: Iterable[Action]) -> tuple[str, dict[State, int]
     if counts[State.SUCCEEDED] or not items:
         parts.append(f"{counts[State.SUCCEEDED]} {done}")
     unknowns = Counter(a.reason or "no outcome yet" for a in items if a.state is State.UNKNOWN)
-    for word, reasons in (("failed", failures), ("unknown", unknowns)):
+    for word, reasons in ((_failed, failures), (_not_known, unknowns)):
         if len(reasons) == 1:
-            parts.append(f"{reasons.total()} {word}: {next(iter(reasons))}")
+            parts.append(f"{word(reasons.total())}: {next(iter(reasons))}")
         elif reasons:
             listed = "; ".join(f"{n} × {reason}" for reason, n in reasons.most_common())
-            parts.append(f"{reasons.total()} {word} ({listed})")
+            parts.append(f"{word(reasons.total())} ({listed})")
     if counts[State.NOT_SENT]:
         parts.append(f"{counts[State.NOT_SENT]} not sent")
     return ", ".join(parts), dict(counts), dict(failures)
+
+
+def headline(op: str, counts: Mapping[State, int]) -> str:
+    """The title of a batch's summary. It says "finished" only when every outcome is known:
+    "Acknowledge on 10 alerts: 1 outcome not known" while one may still come."""
+    title = OPS[op].title if op in OPS else op
+    total = sum(counts.values())
+    unknown = counts.get(State.UNKNOWN, 0)
+    if unknown:
+        return f"{title} on {total} alerts: {_not_known(unknown)}"
+    return f"{title} on {total} alerts: finished"
+
+
+def _failed(n: int) -> str:
+    return f"{n} failed"
+
+
+def _not_known(n: int) -> str:
+    return f"{n} outcome{'s' if n != 1 else ''} not known"

@@ -49,8 +49,10 @@ def fold(text: str) -> str:
 
 
 def _tier(tokens: list[str], entry: Entry) -> int | None:
-    """How well every typed word matches: 0 the name's start, 1 a word's start (or the
-    email's), 2 anywhere (or the id's start), 3 its letters in order; None: no match."""
+    """How well every typed word matches, each at the start of a word: 0 the name's start,
+    1 another word of the name (or the start of the email or detail), 2 the id's start;
+    None: no match. Nothing matches from the middle of a word ("adia" is not Nadia), as
+    Jira's own user search does not."""
     name = fold(entry.name)
     words = _WORDS.split(name)
     detail = fold(f"{entry.email} {entry.detail}")
@@ -60,19 +62,12 @@ def _tier(tokens: list[str], entry: Entry) -> int | None:
             tier = 0
         elif any(w.startswith(token) for w in words) or detail.startswith(token):
             tier = 1
-        elif token in name or token in detail or entry.id.casefold().startswith(token):
+        elif entry.id.casefold().startswith(token):
             tier = 2
-        elif _in_order(token, name):
-            tier = 3
         else:
             return None
         worst = max(worst, tier)
     return worst
-
-
-def _in_order(token: str, text: str) -> bool:
-    rest = iter(text)
-    return all(ch in rest for ch in token)
 
 
 def rank(

@@ -9,12 +9,15 @@ widgets, feed and refresh cycle, is a screen of its own (``AlertScreen``).
 from __future__ import annotations
 
 import gc
+import time
+from collections import deque
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from typing import Any
 
-from textual.app import App, SystemCommand
+from textual.app import App, ScreenStackError, SystemCommand
 from textual.notifications import SeverityLevel
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from console.actions import ActionTracker
 from console.api.client import JsmClient
@@ -37,6 +40,15 @@ __all__ = ["AlertConsole", "Settings"]
 COLLECTOR_BACK_S = 2.0
 # On a signal, how long a request on the wire may take to get its receipt before the app exits.
 SENDING_S = 0.8
+HELD_TOASTS = 6  # toasts kept back while a dialog is open (the newest; older ones are counted)
+
+
+@dataclass(frozen=True)
+class Toast:
+    message: str
+    title: str
+    severity: SeverityLevel
+    timeout: float | None
 
 
 class AlertConsole(Guarded, App[None]):
@@ -62,6 +74,12 @@ class AlertConsole(Guarded, App[None]):
 
             screen_type = WallScreen
         super().__init__(css_path=screen_type.STYLES)
+        # A toast is never drawn over a dialog (Textual draws toasts over everything): those
+        # raised while one is open wait for it to close, and those on screen when it opens
+        # step aside with it and come back for the rest of their time.
+        self._held: deque[Toast] = deque(maxlen=HELD_TOASTS)
+        self._held_dropped = 0  # older ones that did not fit
+        self._shown: deque[tuple[Toast, float]] = deque(maxlen=HELD_TOASTS)  # and until when
         if settings.wall:
             # The wall is read-only whatever it was given: no write can leave the process
             # (the tracker refuses, and so does the client), and no dialog opens.
@@ -106,6 +124,7 @@ class AlertConsole(Guarded, App[None]):
         # The collector is off while the console starts (cli.collector_off_for_the_start):
         # back on a little after the first page.
         self.set_timer(COLLECTOR_BACK_S, self._collector_back)
+        self.screen_change_signal.subscribe(self, self._screen_changed)
         for message in self.theme_problems:
             self.notify(message, title="Theme", severity="warning", timeout=15)
         self.tracker.resume()
@@ -168,14 +187,59 @@ class AlertConsole(Guarded, App[None]):
         timeout: float | None = None,
         markup: bool = True,
     ) -> None:
-        """Every toast of the console: its text through the sanitiser, never read as markup."""
+        """Every toast of the console: its text through the sanitiser, never read as markup;
+        while a dialog is open, held until it closes."""
+        toast = Toast(clean(message, multiline=True), clean(title), severity, timeout)
+        if self._dialog_open():
+            if len(self._held) == self._held.maxlen:
+                self._held_dropped += 1
+            self._held.append(toast)
+            return
+        self._show(toast)
+
+    def _show(self, toast: Toast) -> None:
+        timeout = self.NOTIFICATION_TIMEOUT if toast.timeout is None else toast.timeout
+        self._shown.append((toast, time.monotonic() + timeout))
         super().notify(
-            clean(message, multiline=True),
-            title=clean(title),
-            severity=severity,
-            timeout=timeout,
+            toast.message,
+            title=toast.title,
+            severity=toast.severity,
+            timeout=toast.timeout,
             markup=False,
         )
+
+    def _dialog_open(self) -> bool:
+        try:
+            return isinstance(self.screen, ModalScreen)
+        except ScreenStackError:  # before the first screen: nothing to cover
+            return False
+
+    def _screen_changed(self, _screen: Screen[Any]) -> None:
+        """A dialog opened: the toasts on screen step aside. It closed: what was held shows
+        now, each for its full time (those that stepped aside for the rest of theirs)."""
+        if self._dialog_open():
+            now = time.monotonic()
+            aside = [replace(toast, timeout=until - now) for toast, until in self._shown]
+            self._shown.clear()
+            if aside:
+                self._held.extendleft(reversed([t for t in aside if (t.timeout or 0) > 0.5]))
+                self.clear_notifications()
+            return
+        if not self._held:
+            return
+        if self._held_dropped:
+            dropped, self._held_dropped = self._held_dropped, 0
+            self._show(
+                Toast(
+                    f"{dropped} earlier message{'s' if dropped != 1 else ''} from while the "
+                    "dialog was open not shown.",
+                    "",
+                    "information",
+                    None,
+                )
+            )
+        while self._held:
+            self._show(self._held.popleft())
 
     # ------------------------------------------------------------------ shared actions
 

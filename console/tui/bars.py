@@ -13,7 +13,7 @@ from console.api import errors
 from console.api.client import LIST_WINDOW
 from console.feed import Freshness, Update, View, describe
 from console.tui.cells import clock_time, literal
-from console.tui.palette import PLAIN
+from console.tui.palette import PLAIN, Palette
 
 
 class Bar(Static):
@@ -48,10 +48,7 @@ class StatusBar(Bar):
         p = self.palette
         text = Text()
         text.append(" alert-console ", style=p["title"])
-        if profile:
-            text.append_text(profile_badge(profile, profile_color))
-        if demo:
-            text.append(" DEMO ", style=p["demo"])
+        text.append_text(site_badges(profile, profile_color, demo=demo, palette=p))
         if read_only:
             text.append(" READ-ONLY ", style=p["read-only"])
         text.append("  ")
@@ -145,6 +142,17 @@ def profile_badge(profile: str, color: str | None) -> Text:
     badge = literal(f" {profile.upper()} ")
     badge.stylize(f"bold reverse {color}" if color else "bold reverse")
     return badge
+
+
+def site_badges(profile: str, color: str | None, *, demo: bool, palette: Palette) -> Text:
+    """What the header says the site is, before its name: the profile's badge, and DEMO on
+    the built-in simulator. One DEMO, never two: the built-in profile is called demo."""
+    badges = Text()
+    if profile and not (demo and profile.upper() == "DEMO"):
+        badges.append_text(profile_badge(profile, color))
+    if demo:
+        badges.append(" DEMO ", style=palette["demo"])
+    return badges
 
 
 def _ago(seconds: float | None) -> str:

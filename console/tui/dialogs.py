@@ -24,11 +24,13 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
+from console.actions import OPS
 from console.directory import Directory
 from console.sanitize import clean
 from console.tui.cells import literal
 from console.tui.guard import Guarded
 from console.tui.inputs import SafeInput
+from console.tui.keys import KEYMAP
 from console.tui.picker import PickInput, PickList
 
 FormValues = dict[str, str]
@@ -337,8 +339,9 @@ class ChoiceDialog(Guarded, ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class InfoScreen(Guarded, ModalScreen[None]):
-    """A read-only page (help, full-screen detail); Escape, q or the same key closes it."""
+class InfoScreen(Guarded, ModalScreen[str | None]):
+    """A read-only page (help, full-screen detail); Escape, q or the same key closes it (its
+    result is None; see :class:`DetailScreen` for the other)."""
 
     DEFAULT_CSS = """
     InfoScreen { align: center middle; background: $background 60%; }
@@ -367,3 +370,18 @@ class InfoScreen(Guarded, ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+class DetailScreen(InfoScreen):
+    """One alert, full screen. Its action keys act on it: the page closes with the name of the
+    operation, and the alert view starts it on this alert (only), where its badge and toasts
+    show. Each binding carries the op's id, so ``[keys]`` rebinds it here too."""
+
+    BINDINGS = [
+        Binding(k.key, f"act('{k.id}')", k.label, show=False, id=k.id)
+        for k in KEYMAP
+        if k.writes and OPS[k.id].targets
+    ]
+
+    def action_act(self, name: str) -> None:
+        self.dismiss(name)

@@ -47,13 +47,20 @@ class OpFlow:
     def __init__(self, host: Host) -> None:
         self.host = host
 
-    def start(self, name: str) -> None:
+    def start(self, name: str, only: Alert | None = None) -> None:
+        """Ask for ``name`` on the marked alerts or the selected one (``only``: on that alert
+        alone, as from its full-screen detail)."""
         op = OPS[name]
         host, app = self.host, self.host.app
         if host.tracker.read_only:
             app.notify("Read-only: this console sends no changes.", severity="warning", timeout=4)
             return
-        targets = host.table.targets() if op.targets else []
+        if not op.targets:
+            targets = []
+        elif only is not None:
+            targets = [host.table.alert(only.id) or only]  # as the table knows it now
+        else:
+            targets = host.table.targets()
         if op.targets and not targets:
             app.notify("No alert selected.", timeout=3)
             return

@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import BindingType
+from textual.binding import ActiveBinding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable, Footer
 
 from console.actions import OPS, ActionEvent, ActionTracker, BatchFinished, State, TrackerEvent
+from console.actions.model import headline
 from console.api import errors
 from console.api.client import LIST_WINDOW
 from console.api.models import Alert
@@ -96,6 +97,12 @@ class AlertScreen(LiveScreen):
                 bound[key] = [
                     replace(b, show=False) if b.action.startswith("op(") else b for b in bindings
                 ]
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """As Textual has them, with a key rebound by ``[keys]`` in its own place (the footer
+        and help read this)."""
+        return keys.in_order(super().active_bindings)
 
     @cached_property
     def flow(self) -> OpFlow:
@@ -309,7 +316,7 @@ class AlertScreen(LiveScreen):
         failed = event.counts.get(State.FAILED, 0) or event.counts.get(State.UNKNOWN, 0)
         self.notify(
             event.summary,
-            title="Bulk action finished",
+            title=headline(event.op, event.counts),
             severity="warning" if failed else "information",
             timeout=10,
         )
@@ -321,10 +328,11 @@ class AlertScreen(LiveScreen):
 
     # ------------------------------------------------------------------ actions
 
-    def action_op(self, name: str) -> None:
-        """Any operation of the registry, by name (the keys' actions are ``op('name')``)."""
+    def action_op(self, name: str, only: Alert | None = None) -> None:
+        """Any operation of the registry, by name (the keys' actions are ``op('name')``), on
+        the marked or selected alerts, or ``only`` that one."""
         if name in OPS:
-            self.flow.start(name)
+            self.flow.start(name, only)
 
     def action_edit_query(self) -> None:
         self.query_bar.input.focus()
@@ -426,17 +434,32 @@ class AlertScreen(LiveScreen):
         alert = self.table.selected
         if alert is None:
             return
-        from console.tui.dialogs import InfoScreen
+        from console.tui.dialogs import DetailScreen
 
         pane = DetailPane(id="full-detail")
         pane.palette = self.detail.palette
         pane.names = self.detail.names
-        screen = InfoScreen(f"Alert {label(alert)}  (Esc, q or Enter to close)", pane)
+        screen = DetailScreen(f"Alert {label(alert)}{self._acting_keys()}", pane)
         history = self.history.cached(alert)
         pane.show(alert, history)
-        self.app.push_screen(screen)
+
+        def act(name: str | None) -> None:
+            if name is not None:  # an action key: closed, and started on this alert alone
+                self.action_op(name, only=alert)
+
+        self.app.push_screen(screen, act)
         if history is None:
             self._load_history(alert, pane)
+
+    def _acting_keys(self) -> str:
+        """How to act from the full-screen detail, with the keys as bound."""
+        close = "Esc, q or Enter to close"
+        if self.tracker.read_only:
+            return f"  ·  read-only  ·  {close}"
+        bound = dict(self.settings.keymap)
+        shown = [k for k in keys.KEYMAP if k.writes and k.footer and OPS[k.id].targets]
+        listed = ", ".join(f"{keys.display(bound.get(k.id, k.key))} {k.label}" for k in shown)
+        return f"  ·  {listed}… act on it  ·  {close}"
 
 
 def _what(rejected: View, restored: View) -> str:

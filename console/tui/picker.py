@@ -1,11 +1,12 @@
 """A form field that picks a person, team, escalation or schedule by name.
 
 As a name is typed, the directory's matches show in a list under the field, the most
-recent choices first; Down and Up move through them, Enter (or a click) takes one, and
-the field then sends that one's id. Text that is not picked is sent as typed (an id
-works as it always did; a name is looked up when the form is checked). People are also
-searched for on the service, a moment after the typing stops. Names are untrusted text:
-every one is drawn through the sanitiser, never as markup.
+recent choices first, the first of them highlighted: Enter (or a click) takes the
+highlighted one, the form names who was chosen, and the field then sends that one's id.
+Down and Up move through the list; Up from the first leaves it, and Enter then sends the
+text as typed (an id works as it always did; a name is looked up when the form is
+checked). People are also searched for on the service, a moment after the typing stops.
+Names are untrusted text: every one is drawn through the sanitiser, never as markup.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from textual.binding import Binding
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from console.directory import KINDS, PLURALS, Directory, Suggestion
+from console.directory import KINDS, PLURALS, Directory, Entry, Suggestion
 from console.sanitize import clean
 from console.tui.cells import literal
 from console.tui.guard import Guarded
@@ -76,16 +77,17 @@ class PickInput(SafeInput):
         self.note = note
         note.display = False
         suggestions.input = self
-        self.picked: tuple[str, str] | None = None  # (the name shown, its id)
+        self.picked: tuple[str, str, Entry] | None = None  # (the name shown, its id, it)
+        self._left_list = False  # Up from the first suggestion: Enter sends what was typed
+        self._moved = False  # the user moved the highlight: it stays on that one
         self.shown: list[Suggestion] = []
         self._unsubscribe: Callable[[], None] = lambda: None
 
     @property
     def chosen(self) -> str:
         """What the form sends: the picked one's id, or the text as typed."""
-        if self.picked is not None and self.picked[0] == self.value:
-            return self.picked[1]
-        return self.value
+        chosen = self.chosen_entry
+        return chosen.id if chosen is not None else self.value
 
     def on_mount(self) -> None:
         self.suggest()
@@ -104,9 +106,10 @@ class PickInput(SafeInput):
     def _typed(self, event: Input.Changed) -> None:
         if event.input is not self:
             return
-        self.suggest()
-        if self.picked is None or self.picked[0] != self.value:
+        if self.chosen_entry is None:
             self.picked = None
+        self._left_list = self._moved = False  # new text: its first match is highlighted
+        self.suggest()
         if self.picked is None and self.kind() == "user":  # only people are searched for
             self.run_worker(
                 self._search(self.kind(), self.value),
@@ -116,9 +119,13 @@ class PickInput(SafeInput):
             )
 
     def suggest(self) -> None:
-        """Show what the text may mean now (nothing once a suggestion was taken)."""
+        """Show what the text may mean now (nothing once a suggestion was taken). With text
+        typed, one suggestion is highlighted, the one Enter takes: the first, or the one the
+        user moved to, if it is still offered (names the service sends later do not move it
+        from under them). Who was taken is named under the field before anything is sent."""
         kind = self.kind()
-        if (self.picked is not None and self.picked[0] == self.value) or kind not in KINDS:
+        was = self._highlighted_id() if self._moved else None
+        if self.chosen_entry is not None or kind not in KINDS:
             self.shown = []
         else:
             self.shown = self.directory.suggest(kind, self.value, limit=SHOWN)
@@ -126,8 +133,39 @@ class PickInput(SafeInput):
         self.suggestions.add_options(
             [Option(_prompt(s), id=str(i)) for i, s in enumerate(self.shown)]
         )
-        self.suggestions.highlighted = None
+        ids = [s.entry.id for s in self.shown]
+        if was is not None and was in ids:
+            self.suggestions.highlighted = ids.index(was)
+        elif self.value.strip() and self.shown and not self._left_list:
+            self.suggestions.highlighted = 0
+        else:
+            self.suggestions.highlighted = None
         self.suggestions.display = bool(self.shown)
+        self._draw_note(kind)
+
+    def _highlighted_id(self) -> str | None:
+        index = self.suggestions.highlighted
+        if index is None or not 0 <= index < len(self.shown):
+            return None
+        return self.shown[index].entry.id
+
+    @property
+    def chosen_entry(self) -> Entry | None:
+        """The one taken from the list, while the field still shows its name."""
+        if self.picked is not None and self.picked[0] == self.value:
+            return self.picked[2]
+        return None
+
+    def _draw_note(self, kind: str) -> None:
+        """Under the field: who was chosen, and why names may be missing or old."""
+        lines: list[Text] = []
+        chosen = self.chosen_entry
+        if chosen is not None:
+            said = literal(f"Chosen: {chosen.name}", "bold")
+            if chosen.detail:
+                said.append_text(literal(f"  {chosen.detail}"))
+            said.append("  (Enter sends)")
+            lines.append(said)
         problem = self.directory.problem_for(kind) if kind in KINDS else None
         if problem:
             plural = PLURALS.get(kind, kind)
@@ -135,15 +173,16 @@ class PickInput(SafeInput):
                 text = f"{plural.capitalize()} not read again ({problem}): names may be old."
             else:
                 text = f"Names of {plural} unavailable: {problem}."
-            self.note.update(literal(f"{text} An id works."))
-        self.note.display = bool(problem)
+            lines.append(literal(f"{text} An id works."))
+        self.note.update(Text("\n").join(lines))
+        self.note.display = bool(lines)
 
     def pick(self, index: int) -> None:
         if not 0 <= index < len(self.shown):
             return
         entry = self.shown[index].entry
         name = clean(entry.name)
-        self.picked = (name, entry.id)
+        self.picked = (name, entry.id, entry)
         self.value = name
         self.cursor_position = len(name)
         self.suggest()
@@ -153,8 +192,14 @@ class PickInput(SafeInput):
         if not self.shown:
             return
         current = options.highlighted
+        self._moved = True
         if current is None:
+            self._left_list = False
             options.highlighted = 0 if delta > 0 else len(self.shown) - 1
+        elif current == 0 and delta < 0:
+            # Up from the first leaves the list: Enter then sends the text as typed.
+            self._left_list = True
+            options.highlighted = None
         else:
             options.highlighted = max(0, min(len(self.shown) - 1, current + delta))
 

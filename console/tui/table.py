@@ -45,12 +45,16 @@ from console.tui.palette import PLAIN, Palette
 RECENT_S = 30.0  # how long a new or changed row stays marked
 
 
+WIDE_AT = 140  # from here every column shows, and the message keeps ~40 characters
+COUNT_AT = 100  # the count, from here (the message keeps ~37); the owner shows at any width
+
+
 @dataclass(frozen=True)
 class Column:
     key: str
     label: str
     width: int
-    wide_only: bool = False
+    from_width: int = 0  # shown when the table is at least this wide
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -60,10 +64,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("status", "Status", 0),  # as wide as its longest word or badge: never cut
     Column("age", "Age", 4),
     Column("message", "Message", 0),  # takes what is left
-    Column("entity", "Entity / source", 18, wide_only=True),
-    Column("owner", "Owner", 14, wide_only=True),
-    Column("tags", "Tags", 16, wide_only=True),
-    Column("count", "Count", 5),
+    Column("entity", "Entity / source", 18, from_width=WIDE_AT),
+    Column("owner", "Owner", 14),  # who has it matters more than how often it came
+    Column("tags", "Tags", 16, from_width=WIDE_AT),
+    Column("count", "Count", 5, from_width=COUNT_AT),
 )
 # The service's fields behind each column: one it sent unreadably shows as "?".
 _WIRE_FIELDS: dict[str, tuple[str, ...]] = {
@@ -73,7 +77,6 @@ _WIRE_FIELDS: dict[str, tuple[str, ...]] = {
     "tags": ("tags",),
     "count": ("count",),
 }
-WIDE_AT = 140  # from here every column shows, and the message keeps ~40 characters
 UNKNOWN_BADGE = "? unknown"
 STATUS_WIDTH = max(
     len(w) for w in ("snoozed", UNKNOWN_BADGE, *(f"⧗ {op.badge}" for op in OPS.values()))
@@ -136,7 +139,6 @@ class AlertTable(Guarded, DataTable[Text]):
         self.marks: dict[str, Alert] = {}
         self.rows_state: dict[str, RowState] = {}
         self._rendered: dict[str, tuple[Text, ...]] = {}
-        self._wide = True
         self._columns: tuple[Column, ...] = ()
         self._optimistic: dict[str, Alert] = {}
         self._settled: set[str] = set()
@@ -148,8 +150,7 @@ class AlertTable(Guarded, DataTable[Text]):
         self._layout_columns(self.size.width or 160)
 
     def on_resize(self) -> None:
-        wide = self.size.width >= WIDE_AT
-        if wide != self._wide or not self._columns:
+        if _columns_for(self.size.width) != self._columns:
             self._layout_columns(self.size.width)
         else:
             self._fit_message()
@@ -169,8 +170,7 @@ class AlertTable(Guarded, DataTable[Text]):
 
     def _layout_columns(self, width: int) -> None:
         """(Re)create the columns for this width: a layout change, not a refresh."""
-        self._wide = width >= WIDE_AT
-        self._columns = tuple(c for c in COLUMNS if self._wide or not c.wide_only)
+        self._columns = _columns_for(width)
         cursor = self.selected_id
         self.clear(columns=True)
         self._rendered.clear()
@@ -422,9 +422,12 @@ class AlertTable(Guarded, DataTable[Text]):
         return tuple(values[c.key] for c in self._columns)
 
     def _emphasise(self, alert: Alert, cells: Iterable[Text]) -> None:
-        """The screen's emphasis of this alert's row (the wall's urgent rows), on each cell."""
+        """The screen's emphasis of this alert's row (the wall's urgent rows), on each cell.
+        Nothing in such a row is dim (its age and count would be: dim text in the priority's
+        colour falls under WCAG AA's 4.5:1 on every theme)."""
         style = self.emphasis(alert) if self.emphasis is not None else None
         if style is not None:
+            style += Style(dim=False)
             for cell in cells:
                 cell.stylize(style)
 
@@ -565,3 +568,9 @@ class AlertTable(Guarded, DataTable[Text]):
         if scroll_y > 0:
             # The user has scrolled: keep the selected alert on the same screen line.
             self.scroll_to(y=max(0.0, scroll_y + (new_index - index)), animate=False)
+
+
+def _columns_for(width: int) -> tuple[Column, ...]:
+    """The columns a table this wide shows: tags and entity go first, then the count; the
+    owner stays."""
+    return tuple(c for c in COLUMNS if width >= c.from_width)

@@ -29,7 +29,7 @@ from textual.widgets import Digits, Static
 from console import paths
 from console.api.models import PRIORITIES, Alert
 from console.feed import AlertFeed, Update
-from console.tui.bars import profile_badge
+from console.tui.bars import site_badges
 from console.tui.cells import PRIORITY_GLYPH, clock_time, literal
 from console.tui.live import LiveScreen
 from console.tui.palette import PLAIN, Palette
@@ -245,13 +245,13 @@ class WallScreen(LiveScreen):
         fresh, now = self.feed.freshness, time.monotonic()
         stale = self.stale
         self.set_class(stale, "stale")
-        site = Text()
-        if self.settings.profile:
-            site.append_text(profile_badge(self.settings.profile, self.settings.profile_color))
-            site.append(" ")
-        site.append_text(
-            literal(self.settings.site + ("   DEMO" if self.settings.demo else ""), "bold")
+        settings = self.settings
+        site = site_badges(
+            settings.profile, settings.profile_color, demo=settings.demo, palette=self.palette
         )
+        if site.plain:
+            site.append(" ")
+        site.append_text(literal(settings.site, "bold"))
         _put(self.site, site)
         _set_digits(self.clock, self.settings.clock().astimezone().strftime("%H:%M"))
         said = Text()

@@ -76,7 +76,7 @@ async def test_past_the_deadline_an_action_is_unknown_then_succeeds_late(
     assert action.state is State.UNKNOWN
     assert action.reason is not None and "still pending" in action.reason
     (finished,) = events.finished(batch)
-    assert finished.summary == f"1 unknown: {action.reason}"
+    assert finished.summary == f"1 outcome not known: {action.reason}"
     assert finished.summary.endswith("; still pending")
     assert finished.counts == {State.UNKNOWN: 1}
     assert "still pending" in events.action_events(action.id)[-1].text
@@ -235,7 +235,7 @@ async def test_a_stop_before_the_receipt_leaves_the_action_for_the_next_start(
     (resumed,) = await settled(second, batch)
     assert resumed.state is State.UNKNOWN
     assert resumed.reason == STOPPED
-    assert [f.summary for f in events.finished()] == [f"1 unknown: {STOPPED}"]
+    assert [f.summary for f in events.finished()] == [f"1 outcome not known: {STOPPED}"]
 
 
 async def test_an_action_journaled_only_as_queued_resumes_as_unknown_once(
@@ -261,7 +261,7 @@ async def test_an_action_journaled_only_as_queued_resumes_as_unknown_once(
     assert events.states(action.id) == [State.UNKNOWN]
     assert STOPPED in events.action_events(action.id)[0].text
     assert "#7" in events.action_events(action.id)[0].text
-    assert [f.summary for f in events.finished()] == [f"1 unknown: {STOPPED}"]
+    assert [f.summary for f in events.finished()] == [f"1 outcome not known: {STOPPED}"]
     assert journal_states(journal_path, action.id) == [State.QUEUED, State.UNKNOWN]
     assert requests(sim, "total") == 0  # nothing to ask, nothing sent
 

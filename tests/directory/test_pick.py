@@ -29,6 +29,8 @@ from tests.tui.conftest import (
     until,
 )
 
+SEARCH = "directory-search"  # the picker's searches of people on the service
+
 
 def suggestions(app: AlertConsole, field: str) -> list[str]:
     """The names offered under a field, as the user reads them (top first)."""
@@ -70,8 +72,9 @@ async def test_assign_picks_a_person_by_name_and_offers_them_first_next_time(
         await type_in(pilot, "accountId", surname[:4].lower())
         await until(pilot, lambda: any(person.name in s for s in suggestions(app, "accountId")))
         index = next(i for i, s in enumerate(suggestions(app, "accountId")) if person.name in s)
-        await pilot.press(*["down"] * (index + 1), "enter")  # Enter takes the highlighted one
+        await pilot.press(*["down"] * index, "enter")  # Enter takes the highlighted one
         assert field_value(app, "accountId") == person.name
+        assert f"Chosen: {person.name}" in shown(app.screen.query_one("#pick-accountId", Static))
         assert suggestions(app, "accountId") == []
         await pilot.press("enter")  # and now sends
         await until(pilot, lambda: get(api, target["id"])["owner"] == person.name)
@@ -97,14 +100,14 @@ async def test_a_name_typed_in_full_is_looked_up_and_a_first_name_is_not_guessed
         await open_dialog(pilot, "w")
         await type_in(pilot, "accountId", first_name)
         await until(pilot, lambda: any(person.name in s for s in suggestions(app, "accountId")))
-        await pilot.press("enter")  # nothing highlighted: this sends, and is refused
+        await pilot.press("up", "enter")  # up from the first leaves the list: this sends
         problem = app.screen.query_one("#problem-accountId", Static)
         await until(pilot, lambda: "did you mean" in shown(problem))
         assert f"no person is called '{first_name}'" in shown(problem)
         assert person.name in shown(problem)
         assert not app.tracker.actions  # nothing was sent
         app.screen.query_one("#field-accountId", Input).value = person.name.upper()
-        await pilot.press("enter")
+        await pilot.press("up", "enter")  # sent as typed, and looked up
         await until(pilot, lambda: get(api, target["id"])["owner"] == person.name)
 
 
@@ -126,7 +129,7 @@ async def test_a_responder_is_picked_among_the_kind_the_type_names(
         kind.value = "team"
         await type_in(pilot, "id", team.name[:5])
         await until(pilot, lambda: suggestions(app, "id")[:1] == [team.name])
-        await pilot.press("down", "enter", "enter")
+        await pilot.press("enter", "enter")  # the first is highlighted: taken, then sent
         await until(
             pilot,
             lambda: {"id": team.id, "type": "team"} in get(api, target["id"])["responders"],
@@ -145,7 +148,7 @@ async def test_escalate_picks_an_escalation_and_asks_with_its_name(
         await open_dialog(pilot, "e")
         await type_in(pilot, "escalationId", escalation.name[:6].lower())
         await until(pilot, lambda: escalation.name in suggestions(app, "escalationId")[0])
-        await pilot.press("down", "enter", "enter")
+        await pilot.press("enter", "enter")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         question = shown(app.screen.query_one("#confirm-title", Static))
         assert f"to {escalation.name}?" in question and escalation.id not in question
@@ -240,7 +243,7 @@ async def test_hostile_names_are_shown_as_text_never_as_terminal_controls(
         await until(pilot, lambda: any("Mallory" in s for s in suggestions(app, "accountId")))
         assert_safe(app, "suggestions")
         assert "[bold]Evil[/]" in screen_text(app)  # as text, not as markup
-        await pilot.press("down", "enter")
+        await pilot.press("enter")
         assert "Mallory" in field_value(app, "accountId")
         assert_safe(app, "the picked name in the field")
         await pilot.press("enter")
@@ -253,3 +256,70 @@ async def test_hostile_names_are_shown_as_text_never_as_terminal_controls(
         await until(pilot, lambda: any("link=" in s for s in suggestions(app, "escalationId")))
         assert_safe(app, "escalation suggestions")
         await pilot.press("escape")
+
+
+async def test_when_one_person_matches_enter_takes_them_and_the_form_names_who(
+    sim: BackgroundSimulator, make_console: ConsoleFactory, api: httpx.Client
+) -> None:
+    knobs(sim, add=[{"type": "user", "name": "Quentin Zabriskie", "email": "qz@example.com"}])
+    target = create(api, message="assign the only match")
+    app = await make_console(sim.origin)
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        await select(pilot, target["id"])
+        await open_dialog(pilot, "w")
+        await type_in(pilot, "accountId", "zabri")
+        await until(pilot, lambda: len(suggestions(app, "accountId")) == 1)
+        await pilot.press("enter")  # takes him: nothing is sent yet
+        assert field_value(app, "accountId") == "Quentin Zabriskie"
+        note = shown(app.screen.query_one("#pick-accountId", Static))
+        assert "Chosen: Quentin Zabriskie  qz@example.com" in note, note
+        assert not app.tracker.actions
+        await pilot.press("enter")  # and now sends
+        await until(pilot, lambda: get(api, target["id"])["owner"] == "Quentin Zabriskie")
+
+
+async def test_with_several_matches_the_first_is_highlighted_and_enter_takes_it(
+    sim: BackgroundSimulator, make_console: ConsoleFactory, api: httpx.Client
+) -> None:
+    knobs(
+        sim,
+        add=[
+            {"type": "user", "name": "Oriane Vasquez-Lind"},
+            {"type": "user", "name": "Oriel Vasquez"},
+        ],
+    )
+    target = create(api, message="assign the first of several")
+    app = await make_console(sim.origin)
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        await select(pilot, target["id"])
+        await open_dialog(pilot, "w")
+        await type_in(pilot, "accountId", "vasq")
+        await until(pilot, lambda: len(suggestions(app, "accountId")) == 2)
+        offered = app.screen.query_one("#suggest-accountId", PickList)
+        assert offered.highlighted == 0
+        first = suggestions(app, "accountId")[0].split("  ")[0]
+        await pilot.press("enter")
+        assert field_value(app, "accountId") == first
+        assert f"Chosen: {first}" in shown(app.screen.query_one("#pick-accountId", Static))
+
+
+async def test_names_match_at_the_start_of_a_word_as_the_readme_says(
+    sim: BackgroundSimulator, make_console: ConsoleFactory, api: httpx.Client
+) -> None:
+    knobs(sim, add=[{"type": "user", "name": "Zeynep Yılmaz"}])
+    target = create(api, message="assign by a word's start")
+    app = await make_console(sim.origin)
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        await select(pilot, target["id"])
+        await open_dialog(pilot, "w")
+        await type_in(pilot, "accountId", "yilm")  # a word's start, without its accent
+        await until(pilot, lambda: any("Zeynep Yılmaz" in s for s in suggestions(app, "accountId")))
+        field = app.screen.query_one("#field-accountId", Input)
+        for inside in ("ilma", "eynep", "zyl"):  # from inside a word, or letters in order
+            field.value = inside
+            await until(pilot, lambda: not [w for w in app.workers if w.group == SEARCH])
+            await pilot.pause()
+            assert not any("Yılmaz" in s for s in suggestions(app, "accountId")), inside

@@ -77,6 +77,15 @@ def test_the_page_starts_the_wall_by_itself_and_fills_the_screen(
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
+def test_the_demo_wall_names_the_demo_not_its_loopback_address(
+    browser: Any, served: Served
+) -> None:
+    browser.get(served.url)
+    header = "\n".join(drawn(browser, served)["text"].splitlines()[:4])
+    assert "built-in simulator" in header and header.count("DEMO") == 1, header
+    assert "127.0.0.1" not in header and served.simulator.split("//")[1] not in header, header
+
+
 def test_no_key_or_click_in_the_browser_sends_a_write(browser: Any, served: Served) -> None:
     browser.get(served.url)
     drawn(browser, served)

@@ -21,6 +21,7 @@ from console.api import BasicCredentials, JsmClient, RetryPolicy
 from console.simulator.server import BackgroundSimulator
 from console.tui.app import AlertConsole, Settings
 from console.tui.dialogs import FormDialog
+from console.tui.picker import PickInput
 from tests.conftest import ACCOUNT, FAST_RETRY
 
 WIDE = (160, 48)
@@ -149,6 +150,10 @@ async def fill(pilot: Pilot[None], **values: str) -> None:
     first = screen.query(Input).first()
     first.focus()
     await pilot.press("enter")
+    if pilot.app.screen is screen and any(p.chosen_entry for p in screen.query(PickInput)):
+        # Enter took the suggestion highlighted for what was typed (an id the directory
+        # knows, say) and the form names who was chosen: Enter again sends.
+        await pilot.press("enter")
 
 
 async def select(pilot: Pilot[None], alert_id: str) -> None:

@@ -241,7 +241,7 @@ async def test_bulk_action_over_marks_ends_with_one_summary(
         assert not app.main.table.marks
         await until(pilot, lambda: all(alert_of(api, i)["acknowledged"] for i in marked))
         await until(pilot, lambda: any("3 acknowledged" in t for t in toasts(app)))
-        assert sum("Bulk action finished" in t for t in toasts(app)) == 1
+        assert sum("Acknowledge on 3 alerts: finished" in t for t in toasts(app)) == 1
 
 
 async def test_mark_page_then_act_on_all(console: AlertConsole, api: httpx.Client) -> None:

@@ -197,7 +197,7 @@ async def test_a_bulk_summary(make_still_console: Any, update: bool) -> None:
     async with app.run_test(size=WIDE, notifications=True) as pilot:
         await loaded(pilot)
         await pilot.press("space", "space", "space", "a")
-        await until(pilot, lambda: any("Bulk action finished" in t for t in toasts(app)))
+        await until(pilot, lambda: any("Acknowledge on 3 alerts" in t for t in toasts(app)))
         await pilot.pause()
         assert_picture(app, "bulk_summary", update)
 

@@ -278,7 +278,7 @@ async def test_usable_at_80_by_24(console: AlertConsole, api: httpx.Client) -> N
         app = await loaded(pilot)
         assert app.screen.has_class("compact")
         keys = [c.key for c in app.main.table._columns]
-        assert "tags" not in keys and "owner" not in keys and "message" in keys
+        assert "tags" not in keys and "count" not in keys and "message" in keys
         assert app.main.table.size.height >= 10
         await pilot.press("a")
         chosen = app.main.table.selected_id
