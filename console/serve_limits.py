@@ -204,6 +204,9 @@ class Guard(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
+        if self.closed:  # closed to make room while it was being built
+            transport.abort()
+            return
         self.connections.guards[transport] = self
         self.inner = self.make()
         self.inner.connection_made(transport)
@@ -454,6 +457,7 @@ class Listener:
                 conn.close()
                 continue
             guard = Guard(self.connections, self.make, address)
+            self.connections.waiting_now(guard)  # it may make room for the next already
             building = self.connect(guard, conn)
             task = self.loop.create_task(building)
             self.building.add(task)

@@ -431,3 +431,22 @@ def test_the_open_file_limit_is_raised_and_running_out_is_one_line(
     assert "Too many open files" in out_of_files[0] and "more like it" in out_of_files[1]
     assert "Traceback" not in said, said
     assert len(said.encode()) < 5_000
+
+
+def test_too_few_open_files_for_the_browsers_is_one_sentence(tmp_path: Path) -> None:
+    """Where the hard limit leaves no room, the server says so before it serves anything."""
+    result = subprocess.run(
+        [sys.executable, "-m", "console", "serve", "--demo", "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "XDG_STATE_HOME": str(tmp_path)},
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (150, 150)),
+    )
+    assert result.returncode == 2
+    assert result.stderr == (
+        "alert-console serve: the open-file limit is 150, too low for --max-browsers 8 (it "
+        "needs 296): lower --max-browsers or raise the limit (ulimit -n)\n"
+    )
+    assert "the wall on" not in result.stdout
