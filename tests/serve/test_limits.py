@@ -266,10 +266,12 @@ async def test_request_heads_past_the_limits_get_400_and_one_line(tmp_path: Path
                 client.writer.write(head)
                 with contextlib.suppress(ConnectionError):  # refused while still writing
                     await client.writer.drain()
-                answer = b""
+                answer = b"(reset)"
                 with contextlib.suppress(ConnectionError):
                     answer = await asyncio.wait_for(client.reader.read(100), 5)
-                assert answer.startswith((b"HTTP/1.0 400", b"HTTP/1.1 400")) or not answer, name
+                # The endless header may be cut off with a reset before its 400 is read.
+                reset = name == "a header without end" and answer == b"(reset)"
+                assert answer.startswith(b"HTTP/1.0 400 Bad Request") or reset, (name, answer)
                 assert await client.closed_after(1.0) is not None, name
             assert served.server.started == 0
         handler.tick(final=True)
