@@ -36,6 +36,8 @@ from console.sanitize import SafeFormatter, clean
 from console.secrets import ENV_ACCESS_TOKEN, ENV_EMAIL, ENV_TOKEN
 
 if TYPE_CHECKING:
+    from console.serve_limits import Limits, Listener
+    from console.serve_log import ThrottledHandler
     from console.serve_wall import WallCommand
 
 ENV_KEY = "ALERT_CONSOLE_SERVE_KEY"
@@ -220,14 +222,33 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _logging() -> None:
-    handler = logging.StreamHandler(sys.stderr)
+def _limits(max_browsers: int) -> Limits:
+    """The connection caps, fitted to the open-file limit (raised toward the hard limit)."""
+    from console.serve_limits import LimitsError, checked_limits
+
+    try:
+        return checked_limits(max_browsers)
+    except LimitsError as error:
+        raise ServeError(str(error)) from None
+
+
+def _logging() -> ThrottledHandler:
+    """Our lines, aiohttp's and asyncio's, cleaned, and each warning once a minute by cause
+    (a flood of hostile connections costs a few lines, not megabytes)."""
+    from console.serve_log import ThrottledHandler
+
+    handler = ThrottledHandler(sys.stderr)
     handler.setFormatter(SafeFormatter("alert-console serve: %(message)s"))
-    for name, level in (("console", logging.INFO), ("aiohttp", logging.WARNING)):
+    for name, level in (
+        ("console", logging.INFO),
+        ("aiohttp", logging.WARNING),
+        ("asyncio", logging.WARNING),
+    ):
         logger = logging.getLogger(name)
         logger.addHandler(handler)
         logger.setLevel(level)
         logger.propagate = False
+    return handler
 
 
 @contextlib.contextmanager
@@ -274,10 +295,13 @@ def _walls_command(plan: Plan, demo: bool) -> Iterator[tuple[WallCommand, str | 
         simulator.stop()
 
 
-async def _run(plan: Plan, sock: socket.socket, demo: bool) -> None:
+async def _run(
+    plan: Plan, sock: socket.socket, demo: bool, limits: Limits, said: ThrottledHandler
+) -> None:
     from aiohttp import web
 
     from console.serve_app import WallServer
+    from console.serve_limits import Connections, listen
     from console.serve_page import AssetError
     from console.serve_wall import preflight
 
@@ -289,12 +313,20 @@ async def _run(plan: Plan, sock: socket.socket, demo: bool) -> None:
         failure = await preflight(command)
         if failure is not None:
             raise ServeError(f"the wall cannot start: {failure}")
-        runner = web.AppRunner(server.application(), access_log=None, handle_signals=False)
+        connections = Connections(limits)
+        runner = web.AppRunner(
+            server.application(connections.middleware),
+            access_log=None,
+            handle_signals=False,
+            shutdown_timeout=2.0,
+            **limits.handler_args(),
+        )
         await runner.setup()
         port = sock.getsockname()[1]
+        listening: Listener | None = None
         try:
             server.ready_spare()
-            await web.SockSite(runner, sock, shutdown_timeout=2.0).start()
+            listening = await listen(runner, sock, connections)
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGINT, signal.SIGTERM):
@@ -303,11 +335,18 @@ async def _run(plan: Plan, sock: socket.socket, demo: bool) -> None:
             print("  open it in a browser (a kiosk browser on the TV): one wall process per page")
             if simulator is not None:
                 print(f"  demo: the built-in simulator on {simulator} (faults: /_admin/faults)")
+            print(f"  {limits.describe()}")
             print("  Ctrl+C stops", flush=True)
-            await stop.wait()
+            while not stop.is_set():  # each second, the log's held-back counts are said
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 1.0)
+                said.tick()
         finally:
+            if listening is not None:
+                listening.close()
             await server.close()
             await runner.cleanup()
+            said.tick(final=True)
 
 
 def serve(argv: Sequence[str]) -> int:
@@ -317,10 +356,11 @@ def serve(argv: Sequence[str]) -> int:
         warning = exposure_warning(plan.host, plan.shows)
         if warning is not None:
             print(f"alert-console serve: {warning}", file=sys.stderr, flush=True)
+        limits = _limits(plan.max_browsers)
         sock = _listen(plan.host, plan.port)
-        _logging()
+        said = _logging()
         try:
-            asyncio.run(_run(plan, sock, args.demo))
+            asyncio.run(_run(plan, sock, args.demo, limits, said))
         finally:
             sock.close()
     except UsageError as error:  # ours and ServeError: one sentence, made safe

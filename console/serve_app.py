@@ -22,6 +22,7 @@ import secrets
 from asyncio.subprocess import Process
 
 from aiohttp import WSMsgType, web
+from aiohttp.typedefs import Middleware
 
 from console.serve_page import PAGE, Asset, assets
 from console.serve_wall import LOADED, WallCommand, WallProcess, discard, spawn
@@ -126,8 +127,9 @@ class WallServer:
         self.replenishing.add(task)
         task.add_done_callback(self.replenishing.discard)
 
-    def application(self) -> web.Application:
-        app = web.Application(client_max_size=64 * 1024)
+    def application(self, *middlewares: Middleware) -> web.Application:
+        """The routes; ``middlewares`` see every request first (the connection limits')."""
+        app = web.Application(client_max_size=64 * 1024, middlewares=middlewares)
         app.add_routes(
             [
                 web.get("/", self.page),

@@ -71,3 +71,20 @@ def text_controls(text: str, *, multiline: bool = True) -> list[str]:
     journal's values, crash files): newlines allowed when ``multiline``."""
     allowed = {"\n", "\t"} if multiline else set()
     return sorted({f"U+{ord(c):04X}" for c in _FORBIDDEN.findall(text) if c not in allowed})
+
+
+# ---------------------------------------------------------------------- requests
+# What a client of `alert-console serve` can send before its key is checked: heads of
+# requests, raw. Each of the bounded ones is over one of the server's limits.
+HALF_OPEN_HEAD = b"GET /?key=x HTTP/1.1\r\n"  # and never the rest
+BOUNDED_HEADS: dict[str, bytes] = {
+    "a 9,000-byte URL": b"GET /?key=" + b"k" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+    "40 headers": b"GET / HTTP/1.1\r\nHost: x\r\n"
+    + b"".join(b"X-Filler-%d: y\r\n" % i for i in range(40))
+    + b"\r\n",
+    "a 10,000-byte cookie": b"GET / HTTP/1.1\r\nHost: x\r\nCookie: "
+    + b"a=b; " * 2000
+    + b"\r\n\r\n",
+    "a header without end": b"GET / HTTP/1.1\r\nHost: x\r\nX-Endless: " + b"a" * 100_000,
+    "controls in the URL": b"GET /" + OSC_TITLE.encode() + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+}

@@ -81,7 +81,13 @@ def get(client: httpx.Client, alert_id: str) -> dict[str, Any]:
 
 def wall_first_message(base_url: str, auth: tuple[str, str]) -> str:
     """The message of the wall's first row, asked of a simulator (``base_url`` ends with the
-    cloud id): the newest of the most urgent open, unacknowledged alerts (the wall's order)."""
+    cloud id)."""
+    return wall_top_messages(base_url, auth, 1)[0]
+
+
+def wall_top_messages(base_url: str, auth: tuple[str, str], count: int) -> list[str]:
+    """The messages of the wall's first ``count`` rows, in the wall's order: the open,
+    unacknowledged alerts by priority, newest first within one."""
     response = httpx.get(
         f"{base_url}/v1/alerts",
         params={
@@ -94,9 +100,10 @@ def wall_first_message(base_url: str, auth: tuple[str, str]) -> str:
         timeout=10,
     )
     response.raise_for_status()
-    values = response.json()["values"]
-    top = min(values, key=lambda a: (a["priority"], -_epoch(a["createdAt"])))
-    return str(top["message"])
+    values = sorted(
+        response.json()["values"], key=lambda a: (a["priority"], -_epoch(a["createdAt"]))
+    )
+    return [str(a["message"]) for a in values[:count]]
 
 
 def _epoch(text: str) -> float:

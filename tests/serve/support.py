@@ -3,10 +3,12 @@ the page's terminal shows."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -19,6 +21,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
+from console.serve_wall import WallCommand
 from tests.helpers import wall_first_message
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,6 +29,24 @@ KEY = "test-key-0123456789abcdef"
 DEMO_ACCOUNT = ("demo@example.com", "demo-token")
 
 T = TypeVar("T")
+FAKE = Path(__file__).with_name("fake_wall.py")
+SECRET = "sk-SECRET"
+
+
+def fake(record: Path, *extra: str) -> WallCommand:
+    """A stand-in wall (``fake_wall.py``) that records what reaches it in ``record``."""
+    return WallCommand(
+        (sys.executable, str(FAKE), str(record), *extra),
+        env={"ALERT_CONSOLE_API_TOKEN": SECRET},
+        unset=frozenset({"ALERT_CONSOLE_SERVE_KEY"}),
+        secrets=(SECRET,),
+    )
+
+
+def recorded(record: Path) -> list[list[Any]]:
+    if not record.exists():
+        return []
+    return [json.loads(line) for line in record.read_text().splitlines()]
 
 
 def until(condition: Callable[[], T | None], timeout: float = 20.0, every: float = 0.05) -> T:
@@ -38,6 +59,15 @@ def until(condition: Callable[[], T | None], timeout: float = 20.0, every: float
         if time.monotonic() > deadline:
             pytest.fail(f"not within {timeout} s: {getattr(condition, '__doc__', '') or condition}")
         time.sleep(every)
+
+
+async def until_async(condition: Callable[[], object], timeout: float = 10.0) -> None:
+    """Poll ``condition`` on the running loop until it is truthy, or fail."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            pytest.fail(f"not within {timeout} s: {getattr(condition, '__doc__', '') or condition}")
+        await asyncio.sleep(0.02)
 
 
 def child_pids(pid: int) -> list[int]:
@@ -58,10 +88,17 @@ def child_pids(pid: int) -> list[int]:
 class Served:
     """``alert-console serve`` in a process of its own, as users run it."""
 
-    def __init__(self, options: list[str], env: Mapping[str, str], port: int = 0) -> None:
+    def __init__(
+        self,
+        options: list[str],
+        env: Mapping[str, str],
+        port: int = 0,
+        open_files: tuple[int, int] | None = None,  # its RLIMIT_NOFILE: (soft, hard)
+    ) -> None:
         self.options = options
         self.env = dict(env)
         self.port = port
+        self.open_files = open_files
         self.url = ""
         self.origin = ""
         self.simulator = ""  # the demo simulator's origin, when --demo
@@ -77,6 +114,7 @@ class Served:
             text=True,
             cwd=ROOT,
             env=self.env,
+            preexec_fn=None if self.open_files is None else self._limit_open_files,
         )
         self.process = process
         self.stdout, self.stderr = [], []
@@ -99,6 +137,10 @@ class Served:
         demo = re.search(r"simulator on (http://\S+)", said)
         self.simulator = demo.group(1) if demo else ""
         return self
+
+    def _limit_open_files(self) -> None:
+        assert self.open_files is not None
+        resource.setrlimit(resource.RLIMIT_NOFILE, self.open_files)
 
     @property
     def pid(self) -> int:

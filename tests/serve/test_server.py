@@ -3,7 +3,6 @@ page's assets, and the command's checks. A small stand-in (``fake_wall.py``) pla
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
@@ -24,26 +23,16 @@ from console import serve_page
 from console.serve import exposure_warning, serve
 from console.serve_app import WallServer
 from console.serve_page import PAGE, AssetError, assets
-from console.serve_wall import WallCommand, preflight
-from tests.serve.support import KEY, ROOT, child_pids, until
-
-FAKE = Path(__file__).with_name("fake_wall.py")
-SECRET = "sk-SECRET"
-
-
-def fake(record: Path, *extra: str) -> WallCommand:
-    return WallCommand(
-        (sys.executable, str(FAKE), str(record), *extra),
-        env={"ALERT_CONSOLE_API_TOKEN": SECRET},
-        unset=frozenset({"ALERT_CONSOLE_SERVE_KEY"}),
-        secrets=(SECRET,),
-    )
-
-
-def recorded(record: Path) -> list[list[Any]]:
-    if not record.exists():
-        return []
-    return [json.loads(line) for line in record.read_text().splitlines()]
+from console.serve_wall import preflight
+from tests.serve.support import (
+    KEY,
+    ROOT,
+    child_pids,
+    fake,
+    recorded,
+    until,
+    until_async,
+)
 
 
 @pytest.fixture
@@ -135,14 +124,6 @@ async def test_only_size_focus_and_terminal_answers_reach_the_wall(
         {"type": "quit"},  # from the server, when the browser left
     ]
     assert server.started == 1
-
-
-async def until_async(condition: Any, timeout: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            pytest.fail("not in time")
-        await asyncio.sleep(0.02)
 
 
 async def test_a_browser_too_many_is_refused(
