@@ -11,23 +11,22 @@ connection errors, timeouts, 5xx but 501, and 429. Other writes are retried
 only when they surely never reached the service: a refused connection, or a
 429. Every retry waits a capped exponential backoff with jitter, at least the
 Retry-After the service asked for, within an overall time budget; a 429 pauses
-every request of the client, not just the one that got it.
+every request to the same service, not just the one that got it (console.api.retry).
+Credentials are in console.api.auth, the bounded reading of an answer in
+console.api.transport.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import logging
-import math
 import random
 import ssl
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from contextvars import ContextVar
-from dataclasses import dataclass, field
-from typing import Any, Generic, Literal, TypeVar
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 from urllib.parse import quote, unquote, urlencode
 
 import httpx
@@ -35,6 +34,7 @@ import pydantic
 
 from console import __version__
 from console.api import errors
+from console.api.auth import BasicCredentials, BearerToken, Credentials, secret_forms
 from console.api.models import (
     Alert,
     AlertPage,
@@ -51,136 +51,48 @@ from console.api.models import (
     RequestStatus,
     read_tolerantly,
 )
+from console.api.retry import (
+    READ_HOLD_CAP_S,
+    SERVICE_NAMES,
+    RateGate,
+    Retry,
+    RetryPolicy,
+    Service,
+    may_have_arrived,
+    retry_after_seconds,
+    tell_watcher,
+    watching_retries,
+)
+from console.api.transport import (
+    FRAMING_HEADERS,
+    MAX_BODY_BYTES,
+    TooLarge,
+    json_or_none,
+    read_capped,
+    reason,
+)
 
 log = logging.getLogger(__name__)
 
+__all__ = [  # what other modules take from here, besides the client itself
+    "DEFAULT_ORIGIN",
+    "LIST_WINDOW",
+    "READ_HOLD_CAP_S",
+    "BasicCredentials",
+    "BearerToken",
+    "Credentials",
+    "JsmClient",
+    "Listing",
+    "RetryPolicy",
+    "WriteRequest",
+    "watching_retries",
+]
+
 DEFAULT_ORIGIN = "https://api.atlassian.com"
 LIST_WINDOW = 20_000
-# A page of 100 alerts with every field at the service's limits is about 2.5 MB decoded.
-MAX_BODY_BYTES = 5_000_000
-RETRY_AFTER_CAP_S = 3600.0  # what we believe of any Retry-After at all
-READ_HOLD_CAP_S = 60.0  # the longest the client (and the feed) waits on one Retry-After
 Model = TypeVar("Model", bound=pydantic.BaseModel)
 Item = TypeVar("Item", bound=Incoming)
 ItemPage = TypeVar("ItemPage", NotesPage, LogsPage)
-Retry = Literal["safe", "unsafe"]
-# Whose rate limit a request counts against: each has its own pause, so a 429 from Jira's
-# user search never holds back the alert feed (and every message names whose limit it is).
-Service = Literal["alerts", "directory", "jira"]
-SERVICE_NAMES: dict[Service, str] = {
-    "alerts": "the alerts API",
-    "directory": "the Operations directory",
-    "jira": "Jira",
-}
-# Told of every failed attempt that will be retried: (the error, the attempt that failed,
-# seconds until the next). The feed sets it around its own reads, so a screen can say
-# "retrying" at the first failure rather than when the whole retry budget is spent.
-RetryWatch = Callable[[errors.ApiError, int, float], None]
-RETRY_WATCH: ContextVar[RetryWatch | None] = ContextVar("retry_watch", default=None)
-
-
-@contextlib.contextmanager
-def watching_retries(watch: RetryWatch) -> Iterator[None]:
-    """Within this block (and the tasks it starts), ``watch`` hears of every retry."""
-    token = RETRY_WATCH.set(watch)
-    try:
-        yield
-    finally:
-        RETRY_WATCH.reset(token)
-
-
-@dataclass(frozen=True)
-class BasicCredentials:
-    """Email and API token for HTTP Basic. The token never shows in a repr."""
-
-    email: str
-    token: str = field(repr=False)
-
-    @property
-    def secret(self) -> str:
-        return self.token
-
-    @property
-    def who(self) -> str:
-        return self.email
-
-    def auth(self) -> httpx.Auth:
-        return httpx.BasicAuth(self.email, self.token)
-
-
-@dataclass(frozen=True)
-class BearerToken:
-    """An OAuth 2.0 access token. Never shown in a repr."""
-
-    token: str = field(repr=False)
-
-    @property
-    def secret(self) -> str:
-        return self.token
-
-    @property
-    def who(self) -> str:
-        return "the access token"
-
-    def auth(self) -> httpx.Auth:
-        return _Bearer(self.token)
-
-
-Credentials = BasicCredentials | BearerToken
-
-
-class _Bearer(httpx.Auth):
-    def __init__(self, token: str) -> None:
-        self._header = f"Bearer {token}"
-
-    def auth_flow(self, request: httpx.Request) -> Any:
-        request.headers["Authorization"] = self._header
-        yield request
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    attempts: int = 5  # tries in all, the first included
-    base_s: float = 0.2
-    cap_s: float = 5.0
-    budget_s: float = 30.0  # never keep a caller waiting longer than this, retries included
-    attempt_s: float = 20.0  # the whole of one attempt: connect, send, and the entire body
-
-    def backoff(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
-        """Full jitter over a capped exponential, never less than what the server asked."""
-        ceiling = min(self.cap_s, self.base_s * 2 ** min(attempt, 30))
-        wait = rng.uniform(ceiling / 2, ceiling)
-        return max(wait, retry_after or 0.0)
-
-
-class RateGate:
-    """A pause shared by every request of one client: a 429 holds them all back.
-
-    When the pause ends, the waiting requests go on one by one over a random spread
-    (half the pause) rather than all at once into the next 429.
-    """
-
-    def __init__(self, rng: random.Random | None = None) -> None:
-        self.until = 0.0
-        self.spread = 0.0
-        self.rng = rng or random.Random()
-
-    def hold(self, seconds: float) -> None:
-        self.until = max(self.until, time.monotonic() + seconds)
-        self.spread = max(0.1, seconds / 2)
-
-    @property
-    def remaining(self) -> float:
-        return max(0.0, self.until - time.monotonic())
-
-    async def wait(self) -> None:
-        # A loop, not an Event: another 429 may push the end further while we sleep.
-        waited = False
-        while (left := self.remaining) > 0:
-            waited = True
-            await asyncio.sleep(left)
-        if waited:
-            await asyncio.sleep(self.rng.uniform(0, self.spread))
 
 
 Answer = TypeVar("Answer", Receipt, Note)
@@ -333,7 +245,7 @@ class JsmClient:
             "jira": RateGate(self.rng),
         }
         self.base_url = f"{self.origin}/jsm/ops/api/{quote(cloud_id, safe='')}"
-        self._secrets = _secret_forms(credentials)
+        self._secrets = secret_forms(credentials)
         self._timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
@@ -416,9 +328,9 @@ class JsmClient:
                 error = failure
             except errors.ApiError as failure:
                 # An answer too large or undecodable: not retried (as before), but it came.
-                failure.may_have_applied = arrived or _may_have_arrived(failure)
+                failure.may_have_applied = arrived or may_have_arrived(failure)
                 raise
-            arrived |= _may_have_arrived(error)
+            arrived |= may_have_arrived(error)
             error.may_have_applied = arrived
             if isinstance(error, errors.RateLimited):
                 error.service = SERVICE_NAMES[service]
@@ -437,7 +349,7 @@ class JsmClient:
                     gate.remaining,
                 )
                 tries += 1
-                _tell(error, tries, gate.remaining)
+                tell_watcher(error, tries, gate.remaining)
                 continue
             tries += 1
             # A refused connection surely sent nothing: it is retried for the whole budget
@@ -450,7 +362,7 @@ class JsmClient:
             if time.monotonic() - started + wait > self.retry.budget_s:
                 raise error
             log.info("%s %s: %s; retry %d in %.1f s", method, path, error, tries, wait)
-            _tell(error, tries, wait)
+            tell_watcher(error, tries, wait)
             await asyncio.sleep(wait)
 
     def _url(self, path: str, params: Mapping[str, Any] | None) -> httpx.URL:
@@ -503,10 +415,10 @@ class JsmClient:
                 streamed = await self._http.send(request, stream=True)
                 status = streamed.status_code
                 try:
-                    content = await _read_capped(streamed, self.max_body_bytes)
+                    content = await read_capped(streamed, self.max_body_bytes)
                 finally:
                     await streamed.aclose()
-        except (TimeoutError, _TooLarge, httpx.HTTPError) as exc:
+        except (TimeoutError, TooLarge, httpx.HTTPError) as exc:
             raise self._failure(exc, deadline, status, method, path) from None
         log.debug(
             "%s %s -> %d in %.0f ms",
@@ -517,7 +429,7 @@ class JsmClient:
         )
         # The body is decoded already: the framing headers no longer describe it.
         headers = [
-            (k, v) for k, v in streamed.headers.multi_items() if k.lower() not in _FRAMING_HEADERS
+            (k, v) for k, v in streamed.headers.multi_items() if k.lower() not in FRAMING_HEADERS
         ]
         return httpx.Response(
             streamed.status_code,
@@ -545,7 +457,7 @@ class JsmClient:
         """What went wrong with one attempt, as the typed error a person can act on."""
         if isinstance(exc, TimeoutError):  # our total deadline, not one of httpx's
             text, reached = f"no complete answer from {self.origin} within {deadline:.0f} s", True
-        elif isinstance(exc, _TooLarge):
+        elif isinstance(exc, TooLarge):
             return errors.ResponseTooLarge(
                 f"the answer was larger than {self.max_body_bytes // 1_000_000} MB "
                 f"({exc.size:,} bytes or more); refused",
@@ -556,24 +468,24 @@ class JsmClient:
         elif isinstance(exc, httpx.DecodingError):
             # A broken gzip, say: the service answered, but not with anything readable.
             return errors.MalformedResponse(
-                self._redact(f"the answer could not be decoded: {_reason(exc)}"),
+                self._redact(f"the answer could not be decoded: {reason(exc)}"),
                 status=status,
                 method=method,
                 path=path,
             )
         elif isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
-            text, reached = f"cannot connect to {self.origin}: {_reason(exc)}", False
+            text, reached = f"cannot connect to {self.origin}: {reason(exc)}", False
         elif isinstance(exc, httpx.TimeoutException):
             text, reached = f"no answer from {self.origin} in time ({type(exc).__name__})", True
         else:
-            text, reached = f"the connection to {self.origin} failed: {_reason(exc)}", True
+            text, reached = f"the connection to {self.origin} failed: {reason(exc)}", True
         return errors.TransportError(
             self._redact(text), reached_server=reached, method=method, path=path
         )
 
     def _error(self, method: str, path: str, response: httpx.Response) -> errors.ApiError:
         status = response.status_code
-        retry_after = _retry_after(response.headers.get("Retry-After"))
+        retry_after = retry_after_seconds(response.headers.get("Retry-After"))
         kind = errors.error_class(status)
         if 300 <= status < 400:
             # The API never redirects; following one could carry the credentials elsewhere.
@@ -584,7 +496,7 @@ class JsmClient:
                 method=method,
                 path=path,
             )
-        body = _json_or_none(response)
+        body = json_or_none(response)
         if body is None:
             reason = response.reason_phrase or "error"
             content = response.headers.get("content-type", "no content type").split(";")[0]
@@ -618,11 +530,11 @@ class JsmClient:
         return text
 
     def _parse(self, model: type[Model], response: httpx.Response) -> Model:
-        return self._parse_body(model, _json_or_none(response), response)
+        return self._parse_body(model, json_or_none(response), response)
 
     def _parse_item(self, model: type[Item], response: httpx.Response) -> Item:
         """One item read field by field (see ``read_tolerantly``); malformed only without an id."""
-        body = _json_or_none(response)
+        body = json_or_none(response)
         item = read_tolerantly(model, body)
         if item is None:
             self._parse_body(model, body, response)  # raises, naming what is wrong
@@ -638,7 +550,7 @@ class JsmClient:
         self, model: type[ItemPage], item: type[Item], response: httpx.Response
     ) -> ItemPage:
         """A page whose items are each read field by field; an item without an id is left out."""
-        body = _json_or_none(response)
+        body = json_or_none(response)
         raw = body.get("values") if isinstance(body, dict) else None
         page = self._parse_body(
             model, {**body, "values": []} if isinstance(body, dict) else body, response
@@ -707,7 +619,7 @@ class JsmClient:
         for, and not even read)."""
         params = {"query": query.strip() or None, "size": 1}
         response = await self.request("GET", "/v1/alerts", params=params)
-        body = _json_or_none(response)
+        body = json_or_none(response)
         count = body.get("count") if isinstance(body, dict) else None
         if not isinstance(count, int) or isinstance(count, bool) or count < 0:
             raise errors.MalformedResponse(
@@ -743,7 +655,7 @@ class JsmClient:
         same_page = last is not None and (last[1].offset, last[1].size) == (offset, size)
         if last is not None and same_page and last[0] == response.content:
             return last[1]
-        body = _json_or_none(response)
+        body = json_or_none(response)
         raw_values = body.get("values") if isinstance(body, dict) else None
         if not isinstance(raw_values, list):
             raw_values = []
@@ -859,23 +771,6 @@ class JsmClient:
         await self.request("DELETE", path, retry="unsafe")
 
 
-def _may_have_arrived(error: errors.ApiError) -> bool:
-    """Could the service have acted on the attempt that ended in ``error``? A dropped
-    connection or a timeout after sending, or a 2xx whose answer could not be read."""
-    if isinstance(error, errors.TransportError):
-        return error.reached_server
-    return error.status is not None and 200 <= error.status < 300
-
-
-def _tell(error: errors.ApiError, attempt: int, wait: float) -> None:
-    watch = RETRY_WATCH.get()
-    if watch is not None:
-        try:
-            watch(error, attempt, wait)
-        except Exception:  # a watcher's bug must not cost the request
-            log.exception("retry watcher failed")
-
-
 def _seg(value: str) -> str:
     """One path segment, escaped: an id can never reach another route."""
     return quote(value, safe="")
@@ -885,70 +780,3 @@ def _clean(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if params is None:
         return None
     return {k: v for k, v in params.items() if v is not None}
-
-
-def _json_or_none(response: httpx.Response) -> Any:
-    if "json" not in response.headers.get("content-type", ""):
-        return None
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds to wait, from a number or an HTTP date; never more than RETRY_AFTER_CAP_S
-    (``inf``, ``nan`` or a date in the year 9999 read as the cap), never negative."""
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:  # An HTTP date.
-            from email.utils import parsedate_to_datetime
-
-            seconds = parsedate_to_datetime(value).timestamp() - time.time()
-        except (TypeError, ValueError, OverflowError, IndexError):
-            return None
-    if not math.isfinite(seconds) or seconds > RETRY_AFTER_CAP_S:
-        return RETRY_AFTER_CAP_S if seconds == seconds else None  # nan: no advice at all
-    return max(0.0, seconds)
-
-
-class _TooLarge(Exception):
-    def __init__(self, size: int) -> None:
-        super().__init__(size)
-        self.size = size
-
-
-# Headers that describe the body on the wire, not the decoded bytes we keep.
-_FRAMING_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
-
-
-async def _read_capped(response: httpx.Response, cap: int) -> bytes:
-    """The decoded body, or _TooLarge as soon as it passes ``cap`` bytes (a declared length
-    over the cap is refused before reading anything)."""
-    declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > cap:
-        raise _TooLarge(int(declared))
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > cap:
-            raise _TooLarge(size)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _reason(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text or type(exc).__name__
-
-
-def _secret_forms(credentials: Credentials) -> list[str]:
-    """Every form in which the secret could leak into a text: raw, and inside a Basic header."""
-    forms = [credentials.secret]
-    if isinstance(credentials, BasicCredentials):
-        forms.append(base64.b64encode(f"{credentials.email}:{credentials.token}".encode()).decode())
-    return [f for f in forms if f]

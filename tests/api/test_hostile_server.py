@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from console.api import JsmClient, RetryPolicy, errors
-from console.api.client import READ_HOLD_CAP_S, RETRY_AFTER_CAP_S
+from console.api.retry import READ_HOLD_CAP_S, RETRY_AFTER_CAP_S
 from tests.hostile import HostileServer, Reply, json_reply
 
 

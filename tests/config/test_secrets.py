@@ -11,7 +11,7 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 
-from console.api.client import BasicCredentials, BearerToken
+from console.api.auth import BasicCredentials, BearerToken
 from console.config import ConfigError, load
 from console.secrets import credentials_for, find_secret, keyring_available
 
