@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Literal
 
 from console.actions.ops import OPS
 
@@ -60,6 +61,8 @@ class ActionEvent:
     state: State
     text: str
     held_s: float | None = None  # held back by the service's rate limit for this long
+    batch_size: int = 1  # how many actions its batch has (a bulk action speaks once)
+    first_hold: bool = False  # the first time its batch is held back (told once a batch)
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,10 @@ class BatchFinished:
     counts: dict[State, int]
     summary: str
     failures: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        return sum(self.counts.values())
 
 
 TrackerEvent = ActionEvent | BatchFinished
@@ -119,3 +126,47 @@ def _failed(n: int) -> str:
 
 def _not_known(n: int) -> str:
     return f"{n} outcome{'s' if n != 1 else ''} not known"
+
+
+Severity = Literal["information", "warning", "error"]
+
+
+@dataclass(frozen=True)
+class Toast:
+    """What a person is told in a toast: its words, severity and seconds on screen (None:
+    the app's default)."""
+
+    text: str
+    title: str
+    severity: Severity
+    timeout: float | None
+
+
+# How each step of a single action is told: title suffix, severity, seconds on screen.
+STEPS: dict[State, tuple[str, Severity, float]] = {
+    State.SENT: ("", "information", 4),
+    State.SUCCEEDED: ("", "information", 5),
+    State.FAILED: (" failed", "error", 10),
+    State.UNKNOWN: (": outcome unknown", "warning", 10),
+}
+
+
+def toast_for(event: TrackerEvent) -> Toast | None:
+    """The toast rule, in one place: a single action is told at each step; a bulk action
+    speaks once, when its batch ends; a rate-limit hold once per batch."""
+    if isinstance(event, BatchFinished):
+        if event.size <= 1:
+            return None
+        trouble = event.counts.get(State.FAILED, 0) or event.counts.get(State.UNKNOWN, 0)
+        severity: Severity = "warning" if trouble else "information"
+        return Toast(event.summary, headline(event.op, event.counts), severity, 10)
+    action = event.action
+    if event.held_s is not None:
+        if not event.first_hold:
+            return None
+        return Toast(event.text, f"{action.title} held", "warning", 10)
+    step = STEPS.get(event.state)
+    if step is None or event.batch_size > 1:
+        return None
+    suffix, severity, timeout = step
+    return Toast(event.text, action.title + suffix, severity, timeout)

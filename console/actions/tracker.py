@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -46,6 +47,7 @@ from console.api.models import RequestStatus
 log = logging.getLogger(__name__)
 
 REQUEST_RETENTION_S = 24 * 3600  # older request ids are not worth asking about
+KEEP_BATCHES = 200  # summarised batches remembered (older ones, once over, are forgotten)
 # When a write's answer was lost, the alert is read this long after it was sent (seconds):
 # the service applies writes asynchronously, so a first look may come too early.
 CHECK_AFTER_S: tuple[float, ...] = (0.5, 1.5, 3.0, 6.0, 12.0, 24.0)
@@ -65,6 +67,7 @@ class ActionTracker:
         max_poll_s: float = 3.0,
         slow_poll_s: float = 15.0,
         max_hold_s: float = 900.0,
+        keep_batches: int = KEEP_BATCHES,
     ) -> None:
         self.client = client
         self.journal = journal
@@ -76,9 +79,12 @@ class ActionTracker:
         self.max_poll_s = max_poll_s
         self.slow_poll_s = slow_poll_s
         self.max_hold_s = max_hold_s  # a write rate limited for longer fails instead of waiting
+        self.keep_batches = keep_batches
         self.actions: dict[str, Action] = {}
         self._batches: dict[str, list[Action]] = {}
         self._batch_done: dict[str, asyncio.Event] = {}
+        self._finished: deque[str] = deque()  # batches summarised, oldest first
+        self._held: set[str] = set()  # batches whose rate-limit hold has been told
         self._listeners: list[Listener] = []
         self._following: dict[str, Action] = {}
         self._next_poll: dict[str, float] = {}
@@ -228,6 +234,8 @@ class ActionTracker:
                     f"{action.title} for {action.label} held: the service is rate limiting; "
                     f"sending again in {_duration(hold)}",
                     held_s=hold,
+                    batch_size=self._size(action),
+                    first_hold=self._first_hold(action.batch_id),
                 )
             )
             await asyncio.sleep(hold)
@@ -462,7 +470,7 @@ class ActionTracker:
             self.journal.record(self.client.site, action)
         if self._moved is not None:
             self._moved.set()
-        self._emit(ActionEvent(action, state, text))
+        self._emit(ActionEvent(action, state, text, batch_size=self._size(action)))
         if state in SETTLED and not was_settled:
             self._maybe_finish_batch(action.batch_id)
 
@@ -474,9 +482,41 @@ class ActionTracker:
         if any(a.state not in SETTLED or a.id in self._checking for a in actions):
             return  # a lost answer being checked on its alert is not settled yet
         done.set()
+        self._finished.append(batch_id)
+        self._forget_old_batches()
         op = actions[0].op
         text, counts, failures = summarise(op, actions)
         self._emit(BatchFinished(batch_id, op, counts, text, failures))
+
+    def _size(self, action: Action) -> int:
+        return len(self._batches.get(action.batch_id, ())) or 1
+
+    def _first_hold(self, batch_id: str) -> bool:
+        first = batch_id not in self._held
+        self._held.add(batch_id)
+        return first
+
+    def _forget_old_batches(self) -> None:
+        """A console runs for weeks: past the newest ``keep_batches`` summarised batches, a batch
+        whose every action is over (nothing queued, followed or being checked) is forgotten."""
+        for _ in range(len(self._finished) - self.keep_batches):
+            batch_id = self._finished.popleft()
+            actions = self._batches.get(batch_id, [])
+            if any(self._still_going(a) for a in actions):
+                self._finished.append(batch_id)  # asked about again later
+                continue
+            for action in actions:
+                self.actions.pop(action.id, None)
+            self._batches.pop(batch_id, None)
+            self._batch_done.pop(batch_id, None)
+            self._held.discard(batch_id)
+
+    def _still_going(self, action: Action) -> bool:
+        return (
+            action.state is State.QUEUED
+            or action.id in self._following
+            or action.id in self._checking
+        )
 
     # ------------------------------------------------------------------ waiting and stopping
 
@@ -621,6 +661,7 @@ class ActionTracker:
                             action,
                             action.state,
                             f"{action.title} for {action.label}: following up after a restart",
+                            batch_size=self._size(action),
                         )
                     )
                     journal.record(self.client.site, action)  # ours to follow from now on

@@ -12,7 +12,7 @@ import gc
 import time
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from textual.app import App, ScreenStackError, SystemCommand
@@ -20,6 +20,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 
 from console.actions import ActionTracker
+from console.actions.model import Toast
 from console.api.client import JsmClient
 from console.crash import CrashReporter
 from console.directory import FIRST_TICK_S, TICK_S, Directory
@@ -41,14 +42,6 @@ COLLECTOR_BACK_S = 2.0
 # On a signal, how long a request on the wire may take to get its receipt before the app exits.
 SENDING_S = 0.8
 HELD_TOASTS = 6  # toasts kept back while a dialog is open (the newest; older ones are counted)
-
-
-@dataclass(frozen=True)
-class Toast:
-    message: str
-    title: str
-    severity: SeverityLevel
-    timeout: float | None
 
 
 class AlertConsole(Guarded, App[None]):
@@ -201,7 +194,7 @@ class AlertConsole(Guarded, App[None]):
         timeout = self.NOTIFICATION_TIMEOUT if toast.timeout is None else toast.timeout
         self._shown.append((toast, time.monotonic() + timeout))
         super().notify(
-            toast.message,
+            toast.text,
             title=toast.title,
             severity=toast.severity,
             timeout=toast.timeout,

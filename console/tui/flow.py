@@ -186,10 +186,8 @@ class OpFlow:
                     directory.remember(kind, str(data[f.name]))
         away = len(host.table.marks_off_page)
         for alert in targets:
-            host.table.set_badge(alert.id, f"⧗ {op.badge}")
-            hoped = op.expected(alert, data)
-            if hoped is not None:
-                host.table.expect(hoped)
+            host.table.book.sending(op, alert, data)
+            host.table.redraw_row(alert.id)
         if len(targets) > 1:
             host.table.clear_marks()  # sent: the next key must not fall on them again
             elsewhere = f" ({away} not on this page)" if away else ""

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -22,8 +22,8 @@ from textual.binding import ActiveBinding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable, Footer
 
-from console.actions import OPS, ActionEvent, ActionTracker, BatchFinished, State, TrackerEvent
-from console.actions.model import headline
+from console.actions import OPS, ActionEvent, ActionTracker, State, TrackerEvent
+from console.actions.model import toast_for
 from console.api import errors
 from console.api.client import LIST_WINDOW
 from console.api.models import Alert
@@ -40,18 +40,10 @@ from console.tui.palette import Palette
 from console.tui.query_bar import QueryBar
 from console.tui.settings import Settings
 from console.tui.switcher import ViewSwitcher
-from console.tui.table import UNKNOWN_BADGE, AlertTable
+from console.tui.table import AlertTable
 
 if TYPE_CHECKING:
     from console.tui.flow import OpFlow
-
-# How each step of an action is told: title suffix, severity, seconds on screen.
-TOASTS: dict[State, tuple[str, Any, float]] = {
-    State.SENT: ("", "information", 4),
-    State.SUCCEEDED: ("", "information", 5),
-    State.FAILED: (" failed", "error", 10),
-    State.UNKNOWN: (": outcome unknown", "warning", 10),
-}
 
 
 class TrackerNews(Message):
@@ -80,8 +72,6 @@ class AlertScreen(LiveScreen):
         self._tracker = tracker
         self._directory = directory
         self.history = HistoryCache(feed.client)
-        self._batches: dict[str, list[str]] = {}  # batch id -> alert ids it touches
-        self._held_told: set[str] = set()  # batches whose rate-limit hold was told
         self._rows_painted = False  # the detail waits for the first rows to be on screen
         self.status_bar = StatusBar(id="status-bar")
         self.query_bar = QueryBar(settings.query, id="query-bar")
@@ -271,55 +261,24 @@ class AlertScreen(LiveScreen):
 
     def on_tracker_news(self, news: TrackerNews) -> None:
         event = news.event
-        if isinstance(event, BatchFinished):
-            self._batch_finished(event)
-        else:
-            self._action_moved(event)
+        if isinstance(event, ActionEvent):
+            row = self.table.book.heard(event)
+            if row is not None:
+                self.table.redraw_row(row)
+            if event.state is State.SUCCEEDED:
+                if event.action.alert_id:
+                    self.history.invalidate(event.action.alert_id)
+                self._refresh_soon()
+        toast = toast_for(event)
+        if toast is not None:
+            self.notify(
+                toast.text, title=toast.title, severity=toast.severity, timeout=toast.timeout
+            )
         self.draw_page()
 
     def sent(self, batch_id: str, targets: Sequence[Alert]) -> None:
         """The flow handed a batch to the tracker."""
-        self._batches[batch_id] = [a.id for a in targets]
         self.draw_page()
-
-    def _action_moved(self, event: ActionEvent) -> None:
-        action = event.action
-        alert_id = action.alert_id
-        if alert_id:
-            if event.state is State.SUCCEEDED:
-                self.table.set_outcome(alert_id, True)
-                self.table.settle_expectation(alert_id)
-                self.history.invalidate(alert_id)
-            elif event.state is State.FAILED:
-                self.table.set_outcome(alert_id, False)
-                self.table.forget_expectation(alert_id)
-            elif event.state is State.UNKNOWN:
-                self.table.set_badge(alert_id, UNKNOWN_BADGE)
-        if event.state is State.SUCCEEDED:
-            self._refresh_soon()
-        if event.held_s is not None:
-            # Held back by the service's rate limit: said once per batch.
-            if action.batch_id not in self._held_told:
-                self._held_told.add(action.batch_id)
-                title = f"{action.title} held"
-                self.notify(event.text, title=title, severity="warning", timeout=10)
-            return
-        # One toast per step of a single action; a bulk action speaks once, when it ends.
-        toast = TOASTS.get(event.state)
-        if toast is not None and len(self._batches.get(action.batch_id, [])) <= 1:
-            suffix, severity, timeout = toast
-            self.notify(event.text, title=action.title + suffix, severity=severity, timeout=timeout)
-
-    def _batch_finished(self, event: BatchFinished) -> None:
-        if len(self._batches.get(event.batch_id, [])) <= 1:
-            return
-        failed = event.counts.get(State.FAILED, 0) or event.counts.get(State.UNKNOWN, 0)
-        self.notify(
-            event.summary,
-            title=headline(event.op, event.counts),
-            severity="warning" if failed else "information",
-            timeout=10,
-        )
 
     def _refresh_soon(self) -> None:
         """An action took effect: show the service's truth shortly, without waiting an interval."""

@@ -9,7 +9,6 @@ user has scrolled, the selected alert stays on the same screen line.
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowDoesNotExist, RowKey
 
 from console.actions import OPS
+from console.actions.rows import UNKNOWN_BADGE, RowBook, RowState
 from console.api.models import Alert
 from console.feed import Update
 
@@ -41,9 +41,6 @@ from console.tui.cells import (
 )
 from console.tui.guard import Guarded
 from console.tui.palette import PLAIN, Palette
-
-RECENT_S = 30.0  # how long a new or changed row stays marked
-
 
 WIDE_AT = 140  # from here every column shows, and the message keeps ~40 characters
 COUNT_AT = 100  # the count, from here (the message keeps ~37); the owner shows at any width
@@ -77,7 +74,6 @@ _WIRE_FIELDS: dict[str, tuple[str, ...]] = {
     "tags": ("tags",),
     "count": ("count",),
 }
-UNKNOWN_BADGE = "? unknown"
 STATUS_WIDTH = max(
     len(w) for w in ("snoozed", UNKNOWN_BADGE, *(f"⧗ {op.badge}" for op in OPS.values()))
 )
@@ -87,17 +83,6 @@ class IdCell(Text):
     """The tinyId cell, which also knows its alert: the table sorts rows by it."""
 
     alert_id: str = ""
-
-
-@dataclass
-class RowState:
-    """What the table knows of a row beyond the alert: marks and badges."""
-
-    badge: str = ""  # a pending action: "⧗ ack"
-    outcome: str = ""  # the last outcome: "✓" or "✗", shown a while
-    outcome_until: float = 0.0
-    recent: str = ""  # "new" or "changed"
-    recent_until: float = 0.0
 
 
 class AlertTable(Guarded, DataTable[Text]):
@@ -137,11 +122,10 @@ class AlertTable(Guarded, DataTable[Text]):
         # Marked alerts, by id, with their last known data: a mark outlives a page change or
         # the alert leaving the page, so an action never falls on a neighbouring row.
         self.marks: dict[str, Alert] = {}
-        self.rows_state: dict[str, RowState] = {}
+        # Badges, expected states, outcomes, new/changed marks: kept by the book, drawn here.
+        self.book = RowBook()
         self._rendered: dict[str, tuple[Text, ...]] = {}
         self._columns: tuple[Column, ...] = ()
-        self._optimistic: dict[str, Alert] = {}
-        self._settled: set[str] = set()
         self._ages_at = minute(clock)
 
     # ------------------------------------------------------------------ columns
@@ -217,7 +201,7 @@ class AlertTable(Guarded, DataTable[Text]):
         return self.alert(alert_id) if alert_id else None
 
     def alert(self, alert_id: str) -> Alert | None:
-        return self._optimistic.get(alert_id) or self.alerts.get(alert_id)
+        return self.book.alert(alert_id, self.alerts)
 
     @property
     def marks_off_page(self) -> list[str]:
@@ -255,30 +239,14 @@ class AlertTable(Guarded, DataTable[Text]):
         fresh_view: bool = False,
     ) -> None:
         """Make the table show ``alerts`` in ``order``, touching only what differs."""
-        now = time.monotonic()
         selected = self.selected_id
         selected_index = self.cursor_row
         scroll_y = self.scroll_y
-        if not fresh_view:
-            for alert_id in added:
-                self._state(alert_id).recent, self._state(alert_id).recent_until = (
-                    "new",
-                    now + RECENT_S,
-                )
-            for alert_id in changed:
-                state = self._state(alert_id)
-                if state.recent != "new" or state.recent_until < now:
-                    state.recent, state.recent_until = "changed", now + RECENT_S
         changed = set(changed)
         gone = [i for i in self.order if i not in alerts]
         # Expectations end with the service's truth: when the row changed, or once the
         # action has an outcome. Those rows are redrawn from the service's data.
-        ended = {
-            i for i in self._optimistic if i in changed or i in self._settled or i not in alerts
-        }
-        for alert_id in ended:
-            self._optimistic.pop(alert_id, None)
-        self._settled -= ended
+        ended = self.book.seen(alerts, added=added, changed=changed, fresh_view=fresh_view)
         self.alerts = alerts
         self.order = list(order)
         for alert_id in self.marks:
@@ -313,34 +281,9 @@ class AlertTable(Guarded, DataTable[Text]):
         changes = {i: self._update(i) for i in alert_ids if i in self._rendered}
         self._set_cells(changes, everything=everything)
 
-    def expect(self, alert: Alert) -> None:
-        """Show the state an action should lead to, until the service says otherwise."""
-        self._optimistic[alert.id] = alert
-        self.redraw_row(alert.id)
-
-    def forget_expectation(self, alert_id: str) -> None:
-        """The action failed: back to what the service last said, at once."""
-        self._settled.discard(alert_id)
-        if self._optimistic.pop(alert_id, None) is not None:
-            self.redraw_row(alert_id)
-
-    def settle_expectation(self, alert_id: str) -> None:
-        """The action succeeded: the next refresh shows the service's own data."""
-        if alert_id in self._optimistic:
-            self._settled.add(alert_id)
-
     def tick(self) -> None:
         """Expire the new/changed marks and outcome flags, and move every age on."""
-        now = time.monotonic()
-        expired = []
-        for alert_id, state in self.rows_state.items():
-            if state.recent and state.recent_until < now:
-                state.recent = ""
-                expired.append(alert_id)
-            if state.outcome and state.outcome_until < now:
-                state.outcome = ""
-                expired.append(alert_id)
-        self.redraw_rows(expired)
+        self.redraw_rows(self.book.expire())
         self._refresh_ages()
 
     def _refresh_ages(self) -> None:
@@ -364,19 +307,6 @@ class AlertTable(Guarded, DataTable[Text]):
                 changes[alert_id] = {"age": cell}
                 self._rendered[alert_id] = (*drawn[:index], cell, *drawn[index + 1 :])
         self._set_cells(changes)
-
-    def _state(self, alert_id: str) -> RowState:
-        return self.rows_state.setdefault(alert_id, RowState())
-
-    def set_badge(self, alert_id: str, badge: str) -> None:
-        self._state(alert_id).badge = badge
-        self.redraw_row(alert_id)
-
-    def set_outcome(self, alert_id: str, ok: bool) -> None:
-        state = self._state(alert_id)
-        state.badge = ""
-        state.outcome, state.outcome_until = ("✓" if ok else "✗"), time.monotonic() + RECENT_S
-        self.redraw_row(alert_id)
 
     # ------------------------------------------------------------------ marks
 
@@ -414,7 +344,7 @@ class AlertTable(Guarded, DataTable[Text]):
     def _cells(self, alert_id: str) -> tuple[Text, ...]:
         alert = self.alert(alert_id)
         assert alert is not None
-        state = self.rows_state.get(alert_id) or RowState()
+        state = self.book.state(alert_id)
         values: dict[str, Text] = {}
         for column in self._columns:
             values[column.key] = self._cell(column.key, alert, state, alert_id in self.marks)
@@ -489,7 +419,6 @@ class AlertTable(Guarded, DataTable[Text]):
 
     def _remove(self, alert_id: str) -> None:
         self._rendered.pop(alert_id, None)
-        self.rows_state.pop(alert_id, None)
         with contextlib.suppress(RowDoesNotExist):
             self.remove_row(alert_id)
 

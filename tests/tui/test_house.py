@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 from textual.widgets import Footer, Select
 
+from console.actions.rows import UNKNOWN_BADGE, RowState
 from console.api import errors
 from console.feed import AlertFeed, View
 from console.simulator.config import SimulatorConfig
@@ -18,7 +19,7 @@ from console.simulator.server import BackgroundSimulator, describe
 from console.tui.app import AlertConsole
 from console.tui.dialogs import FormDialog, InfoScreen
 from console.tui.palette import Palette
-from console.tui.table import STATUS_WIDTH, UNKNOWN_BADGE
+from console.tui.table import STATUS_WIDTH
 from tests.helpers import create, get
 from tests.hostile import HostileServer, json_reply
 from tests.tui.conftest import (
@@ -79,7 +80,8 @@ async def test_cut_text_ends_in_an_ellipsis_and_the_status_is_never_cut(
     async with console.run_test(size=WIDE) as pilot:
         app = await loaded(pilot)
         await select(pilot, target["id"])
-        app.main.table.set_badge(target["id"], UNKNOWN_BADGE)
+        app.main.table.book.states[target["id"]] = RowState(badge=UNKNOWN_BADGE)
+        app.main.table.redraw_row(target["id"])
         await pilot.pause()
         stream = terminal_stream(app)
         assert "Replication lag on pg-main is" in stream and "…" in stream
