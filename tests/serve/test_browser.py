@@ -50,8 +50,14 @@ def test_the_page_starts_the_wall_by_itself_and_fills_the_screen(
 ) -> None:
     browser.get_log("browser")  # what came before
     browser.get(served.url)
-    shown = drawn(browser, served)  # no button pressed: the wall starts on its own
-    assert "read-only" in shown["text"]
+    drawn(browser, served)  # no button pressed: the wall starts on its own
+
+    def header() -> str | None:
+        text: str = screen(browser)["text"]
+        return text if "read-only" in text else None
+
+    header.__doc__ = "the wall's header drawn in the page"
+    until(header, 10, every=0.1)
     assert served.walls(), "a wall process for the page"
     # Nothing refused by the page's content policy, nothing missing.
     errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
