@@ -52,12 +52,12 @@ def test_the_page_starts_the_wall_by_itself_and_fills_the_screen(
     browser.get(served.url)
     drawn(browser, served)  # no button pressed: the wall starts on its own
 
-    def header() -> str | None:
-        text: str = screen(browser)["text"]
-        return text if "read-only" in text else None
+    def header() -> dict[str, Any] | None:
+        now = screen(browser)
+        return now if "read-only" in now["text"] else None
 
     header.__doc__ = "the wall's header drawn in the page"
-    until(header, 10, every=0.1)
+    shown = until(header, 10, every=0.1)
     assert served.walls(), "a wall process for the page"
     # Nothing refused by the page's content policy, nothing missing.
     errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
