@@ -16,7 +16,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from console.api import errors
 from console.api.client import READ_HOLD_CAP_S, JsmClient, Listing, watching_retries
@@ -166,6 +166,34 @@ def describe(error: errors.ApiError) -> str:
     return str(error)
 
 
+class Feed(Protocol):
+    """What every live panel reads, whatever it shows (alerts, on-call, heartbeats): a
+    refresh that may fail, how fresh its data is and why not fresher, and when to ask next.
+    A screen or panel built on it (console.tui.live.LiveCycle) gets the same freshness
+    rules: the verdict of :class:`Freshness`, the backoff, never two refreshes at once."""
+
+    interval_s: float
+    freshness: Freshness
+
+    @property
+    def busy(self) -> bool:
+        """A refresh is in flight."""
+        ...
+
+    async def refresh(self, *, force: bool = False) -> object | None:
+        """Ask the service; the new data, or None when a refresh was already running.
+        A failure raises the client's ApiError after recording it in ``freshness``."""
+        ...
+
+    def next_delay(self) -> float:
+        """Seconds until the next refresh: the interval, or the backoff after a failure."""
+        ...
+
+    def record_bug(self, error: Exception) -> None:
+        """A bug of ours broke a refresh: shown as the reason, backed off like a failure."""
+        ...
+
+
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -190,6 +218,16 @@ class AlertFeed:
     # How a page is asked for: the client's list of the view by default; the wall asks for
     # its rows by urgency, with their counts (console.wall.WallPages).
     fetch_page: Callable[[JsmClient, View], Awaitable[Listing]] | None = None
+
+    @property
+    def site(self) -> str:
+        """Which site the data comes from (for files kept per site), never the client."""
+        return self.client.site
+
+    @property
+    def rate_wait_s(self) -> float:
+        """Seconds the service's rate limit still holds this feed's requests back."""
+        return self.client.gate.remaining
 
     def start_early(self) -> None:
         """Ask for the first page now, before the screen that shows it is built; the first

@@ -15,7 +15,7 @@ import itertools
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -320,8 +320,14 @@ class ViewCounts:
     asked at a slower pace than the table, never more than once per view per minute. A view
     whose count failed keeps its last count (marked as old by the caller) or none."""
 
-    def __init__(self, queries: dict[str, str], every_s: float = VIEW_COUNT_EVERY_S) -> None:
+    def __init__(
+        self,
+        queries: dict[str, str],
+        count: Callable[[str], Awaitable[int]],
+        every_s: float = VIEW_COUNT_EVERY_S,
+    ) -> None:
         self.queries = dict(queries)
+        self.count = count  # the service's count of a query
         self.every_s = max(every_s, VIEW_COUNT_EVERY_S)
         self.counts: dict[str, int] = {}
         self.asked_at: dict[str, float] = {}  # monotonic, per view
@@ -334,7 +340,7 @@ class ViewCounts:
             if now - self.asked_at.get(name, -self.every_s) >= self.every_s
         ]
 
-    async def refresh(self, client: JsmClient, now: float) -> bool:
+    async def refresh(self, now: float) -> bool:
         """Count the views that are due; True when a count changed."""
         due = self.due(now)
         for name in due:
@@ -342,7 +348,7 @@ class ViewCounts:
         if not due:
             return False
         answers = await asyncio.gather(
-            *(client.count_alerts(self.queries[name]) for name in due), return_exceptions=True
+            *(self.count(self.queries[name]) for name in due), return_exceptions=True
         )
         changed = False
         for name, answer in zip(due, answers, strict=True):

@@ -25,14 +25,15 @@ from console.api.client import JsmClient
 from console.crash import CrashReporter
 from console.directory import FIRST_TICK_S, TICK_S, Directory
 from console.feed import AlertFeed
+from console.history import HistoryCache
 from console.sanitize import clean
 from console.tui import keys
 from console.tui.guard import Guarded
+from console.tui.kinds import Sources, kind_of
 from console.tui.live import LiveScreen
-from console.tui.main_screen import AlertScreen
 from console.tui.palette import Palette
 from console.tui.settings import Settings, feed_for
-from console.tui.themes import DEFAULT_THEME, WALL_THEME, load_all
+from console.tui.themes import load_all
 
 __all__ = ["AlertConsole", "Settings"]
 
@@ -61,23 +62,19 @@ class AlertConsole(Guarded, App[None]):
         # The main screen's styles (the alert view's, or the wall's) are the app's: read once
         # with Textual's own, not in a second pass over every stylesheet when the screen
         # arrives (~10 ms at start).
-        screen_type: type[LiveScreen] = AlertScreen
-        if settings.wall:
-            from console.tui.wall_screen import WallScreen  # its widgets only on a wall
-
-            screen_type = WallScreen
-        super().__init__(css_path=screen_type.STYLES)
+        self.kind = kind = kind_of(settings)
+        super().__init__(css_path=kind.styles)
         # A toast is never drawn over a dialog (Textual draws toasts over everything): those
         # raised while one is open wait for it to close, and those on screen when it opens
         # step aside with it and come back for the rest of their time.
         self._held: deque[Toast] = deque(maxlen=HELD_TOASTS)
         self._held_dropped = 0  # older ones that did not fit
         self._shown: deque[tuple[Toast, float]] = deque(maxlen=HELD_TOASTS)  # and until when
-        if settings.wall:
+        if kind.read_only:
             # The wall is read-only whatever it was given: no write can leave the process
-            # (the tracker refuses, and so does the client), and no dialog opens.
+            # (the tracker refuses, and so does the client).
             tracker.read_only = client.read_only = True
-            self.use_command_palette = False
+        self.use_command_palette = kind.dialogs
         self.theme_problems = self._load_themes(settings)
         if settings.keymap:
             self.set_keymap(dict(settings.keymap))  # the config file's [keys]
@@ -88,11 +85,15 @@ class AlertConsole(Guarded, App[None]):
         self.crashes = CrashReporter(secrets=client.secret_forms)
         # Names for ids (console.directory): read from the disk cache now, from the service
         # in the background (see on_mount). The wall picks nothing and names nobody.
-        self.directory = None if settings.wall else directory or Directory(client)
-        if settings.wall:
-            self.main: LiveScreen = screen_type(settings, self.feed)
-        else:
-            self.main = AlertScreen(settings, self.feed, tracker, self.directory)
+        self.directory = (directory or Directory(client)) if kind.names else None
+        sources = Sources(
+            feed=self.feed,
+            tracker=tracker,
+            directory=self.directory,
+            history=HistoryCache(client),
+            count=client.count_alerts,
+        )
+        self.main: LiveScreen = kind.build(settings, sources)
         self.add_mode("alerts", lambda: self.main)
 
     def _load_themes(self, settings: Settings) -> list[str]:
@@ -102,7 +103,7 @@ class AlertConsole(Guarded, App[None]):
         for theme in loaded.themes.values():
             self.register_theme(theme)
         problems = list(loaded.problems)
-        default = WALL_THEME if settings.wall else DEFAULT_THEME
+        default = kind_of(settings).theme
         wanted = settings.theme or default
         if wanted not in self.available_themes:
             problems.append(f"The theme {wanted!r} cannot be used; showing {default} instead.")
@@ -288,7 +289,7 @@ class AlertConsole(Guarded, App[None]):
             self.exit(return_code=status)
 
     def action_help(self) -> None:
-        if self.settings.wall:
+        if not self.kind.dialogs:
             return  # the wall opens no dialog
         from console.tui.help import help_screen
 
@@ -298,7 +299,7 @@ class AlertConsole(Guarded, App[None]):
         )
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        if self.settings.wall:
+        if not self.kind.dialogs:
             return
         yield from super().get_system_commands(screen)
         keymap = dict(self.settings.keymap)
@@ -327,5 +328,6 @@ class AlertConsole(Guarded, App[None]):
                 )
 
     def _switch_view(self, name: str) -> None:
-        if isinstance(self.main, AlertScreen):
-            self.main.views.switch(name)
+        views = getattr(self.main, "views", None)  # the alert view's saved views
+        if views is not None:
+            views.switch(name)

@@ -13,7 +13,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -28,13 +27,13 @@ from console.api import errors
 from console.api.client import LIST_WINDOW
 from console.api.models import Alert
 from console.directory import Directory
-from console.feed import SORT_FIELDS, AlertFeed, Update, View, ViewRejected
-from console.history import HistoryCache
+from console.feed import SORT_FIELDS, Update, View, ViewRejected
 from console.links import alert_link, open_in_browser
 from console.tui import keys
 from console.tui.bars import PageBar, StatusBar
 from console.tui.cells import label
 from console.tui.detail import DetailPane
+from console.tui.kinds import Sources
 from console.tui.live import LiveScreen
 from console.tui.palette import Palette
 from console.tui.query_bar import QueryBar
@@ -56,31 +55,25 @@ class TrackerNews(Message):
 
 class AlertScreen(LiveScreen):
     BINDINGS: ClassVar[list[BindingType]] = keys.bindings()
-    STYLES = Path(__file__).with_name("main_screen.tcss")  # read by the app (console.tui.app)
     # The table has the focus from the first frame (Textual would give it to the query bar,
     # and moving it after would restyle both and build the footer twice).
     AUTO_FOCUS = "#alerts"
 
-    def __init__(
-        self,
-        settings: Settings,
-        feed: AlertFeed,
-        tracker: ActionTracker,
-        directory: Directory | None = None,
-    ) -> None:
-        super().__init__(settings, feed)
-        self._tracker = tracker
-        self._directory = directory
-        self.history = HistoryCache(feed.client)
+    def __init__(self, settings: Settings, sources: Sources) -> None:
+        super().__init__(settings, sources)
+        self._tracker = sources.tracker
+        self._directory = sources.directory
+        assert sources.history is not None, "the alert view shows each alert's history"
+        self.history = sources.history
         self._rows_painted = False  # the detail waits for the first rows to be on screen
         self.status_bar = StatusBar(id="status-bar")
         self.query_bar = QueryBar(settings.query, id="query-bar")
         self.table = AlertTable(clock=settings.clock, id="alerts")
         self.detail = DetailPane(id="detail")
         self.page_bar = PageBar(id="page-bar")
-        self.table.names = self.detail.names = directory
-        self.views = ViewSwitcher(self)
-        if tracker.read_only:
+        self.table.names = self.detail.names = self._directory
+        self.views = ViewSwitcher(self, sources.count)
+        if self._tracker.read_only:
             # Read-only: the footer offers no write (the keys still say why they do nothing).
             bound = self._bindings.key_to_bindings
             for key, bindings in bound.items():
@@ -187,7 +180,7 @@ class AlertScreen(LiveScreen):
             interval_s=self.feed.interval_s,
             freshness=self.feed.freshness,
             now=time.monotonic(),
-            rate_wait_s=self.feed.client.gate.remaining,
+            rate_wait_s=self.feed.rate_wait_s,
             who=f"{self.settings.user} @ {self.settings.site}",
             profile=self.settings.profile,
             profile_color=self.settings.profile_color,

@@ -4,6 +4,7 @@ command palette's entries. Owned by the screen, like the op flow."""
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ViewSwitcher:
-    def __init__(self, screen: AlertScreen) -> None:
+    def __init__(self, screen: AlertScreen, count: Callable[[str], Awaitable[int]] | None) -> None:
         self.screen = screen
         settings = screen.settings
         self.views = dict(settings.views)
@@ -25,12 +26,12 @@ class ViewSwitcher:
         self.current: str | None = settings.view_name
         self.tabs: ViewTabs | None = None
         self.counts: ViewCounts | None = None
-        if settings.views:  # the tabs and their counts only load when there are views
+        if settings.views and count is not None:  # only loaded when there are views
             from console.tui.view_tabs import ViewTabs
             from console.wall import ViewCounts
 
             self.tabs = ViewTabs(settings.views, id="view-tabs")
-            self.counts = ViewCounts({name: view.query for name, view in settings.views})
+            self.counts = ViewCounts({name: view.query for name, view in settings.views}, count)
 
     def start(self) -> None:
         if self.tabs is None:
@@ -50,7 +51,7 @@ class ViewSwitcher:
         if self.counts is None:
             return
         try:
-            changed = await self.counts.refresh(self.screen.feed.client, time.monotonic())
+            changed = await self.counts.refresh(time.monotonic())
         except errors.ApiError:
             return
         if changed and self.tabs is not None:

@@ -28,9 +28,10 @@ from textual.widgets import Digits, Static
 
 from console import paths
 from console.api.models import PRIORITIES, Alert
-from console.feed import AlertFeed, Update
+from console.feed import Update
 from console.tui.bars import site_badges
 from console.tui.cells import PRIORITY_GLYPH, clock_time, literal
+from console.tui.kinds import Sources
 from console.tui.live import LiveScreen
 from console.tui.palette import PLAIN, Palette
 from console.tui.settings import Settings
@@ -56,20 +57,19 @@ LABELS = dict(COUNTERS)
 
 
 class WallScreen(LiveScreen):
-    STYLES = Path(__file__).with_name("wall_screen.tcss")  # read by the app (console.tui.app)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("m", "mute", "Mute", id="mute"),
         Binding("q", "app.quit", "Quit", id="quit"),
     ]
 
-    def __init__(self, settings: Settings, feed: AlertFeed) -> None:
-        super().__init__(settings, feed)
+    def __init__(self, settings: Settings, sources: Sources) -> None:
+        super().__init__(settings, sources)
         self.palette = PLAIN
         self.counts: Counts | None = None  # of the rows shown: same query, same refresh
         self._looked_at: set[str] = set()  # the queries of the views shown so far
         self.trend = Trend()
         self.shown_query: str | None = None  # the query of the rows, counts and trend shown
-        self._trend_of(feed.view.query)
+        self._trend_of(self.feed.view.query)
         self.attention = Attention(settings.notify_priority)
         self.muted = False
         self.form = notification_form(dict(os.environ))
@@ -163,7 +163,7 @@ class WallScreen(LiveScreen):
 
     def _trend_of(self, query: str) -> None:
         self.trend = Trend()
-        self.trend_store = TrendStore(_trend_path(self.feed.client.site, query))
+        self.trend_store = TrendStore(_trend_path(self.feed.site, query))
         self.trend_store.load(self.trend, self.settings.clock().timestamp())
 
     def on_unmount(self) -> None:

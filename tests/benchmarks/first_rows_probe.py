@@ -44,7 +44,7 @@ async def console(origin: str, modules: bool = False) -> None:
                 loaded.extend(sorted(sys.modules))
                 self.app.exit()
 
-        app.main = FirstPage(settings, app.feed, app.tracker)
+        app.main = FirstPage(settings, app.main.sources)
         await app.run_async(headless=True, size=(160, 48))
         if app.return_code:
             raise SystemExit(f"the console failed (status {app.return_code})")

@@ -224,7 +224,10 @@ async def test_the_live_dot_is_not_green_while_the_refresh_fails(
         try:
             await pilot.press("r")
             await until(pilot, lambda: "⚠" in shown(app.main.status_bar))
-            assert dot_style() == palette["problem"]
+            assert dot_style() != palette["live"]  # amber at the first failed attempt
+            await until(pilot, lambda: app.feed.freshness.failures > 0)
+            await pilot.pause()
+            assert dot_style() == palette["problem"]  # red once the whole refresh failed
         finally:
             sim.set_faults(error_rate=0.0)
 

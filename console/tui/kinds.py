@@ -1,0 +1,87 @@
+"""The kinds of main screen the console can be, as data: the app asks its kind, never
+whether it is a wall.
+
+A :class:`ScreenKind` says which screen it builds (loaded only when that kind is used),
+the stylesheet the app reads with its own, the theme it starts in, whether it may write,
+open dialogs (help, the command palette) and name ids (the directory). What a screen shows
+is handed to it in :class:`Sources`: it never reaches through a feed for a client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from console.tui.themes import DEFAULT_THEME, WALL_THEME
+
+if TYPE_CHECKING:
+    from console.actions import ActionTracker
+    from console.directory import Directory
+    from console.feed import AlertFeed
+    from console.history import HistoryCache
+    from console.tui.live import LiveScreen
+    from console.tui.settings import Settings
+
+HERE = Path(__file__).parent
+
+
+@dataclass(frozen=True)
+class Sources:
+    """What a screen is handed: its feed, and whatever else it shows or acts through."""
+
+    feed: AlertFeed
+    tracker: ActionTracker
+    directory: Directory | None = None  # names for ids (None: ids stay ids)
+    history: HistoryCache | None = None  # an alert's notes and activity
+    count: Callable[[str], Awaitable[int]] | None = None  # the service's count of a query
+
+
+@dataclass(frozen=True)
+class ScreenKind:
+    name: str
+    styles: Path  # read with the app's own stylesheets (one pass at start)
+    theme: str  # the theme it starts in unless told otherwise
+    read_only: bool  # whatever it was given: no write can leave the process
+    dialogs: bool  # help, the command palette
+    names: bool  # a directory of names, read in the background
+    build: Callable[[Settings, Sources], LiveScreen]
+
+
+def _alerts(settings: Settings, sources: Sources) -> LiveScreen:
+    from console.tui.main_screen import AlertScreen
+
+    return AlertScreen(settings, sources)
+
+
+def _wall(settings: Settings, sources: Sources) -> LiveScreen:
+    from console.tui.wall_screen import WallScreen  # its widgets only on a wall
+
+    return WallScreen(settings, sources)
+
+
+KINDS: dict[str, ScreenKind] = {
+    "alerts": ScreenKind(
+        "alerts",
+        HERE / "main_screen.tcss",
+        DEFAULT_THEME,
+        read_only=False,
+        dialogs=True,
+        names=True,
+        build=_alerts,
+    ),
+    "wall": ScreenKind(
+        "wall",
+        HERE / "wall_screen.tcss",
+        WALL_THEME,
+        read_only=True,
+        dialogs=False,
+        names=False,
+        build=_wall,
+    ),
+}
+
+
+def kind_of(settings: Settings) -> ScreenKind:
+    return KINDS["wall" if settings.wall else "alerts"]
