@@ -184,7 +184,10 @@ def _console_parser() -> argparse.ArgumentParser:
         "(the same as --profile demo)",
     )
     parser.add_argument(
-        "--profile", default=None, help="a profile of the config file (default: default_profile)"
+        "--profile",
+        default=None,
+        help="a profile of the config file (default: default_profile); 'none' for no profile "
+        "(flags, the environment and [defaults] only)",
     )
     parser.add_argument(
         "--config", default=None, help="the config file (default: see 'alert-console config path')"
@@ -289,14 +292,16 @@ def console(argv: Sequence[str]) -> int:
         names = ", ".join(resolved.views) or "none"
         raise UsageError(f"no saved view named {view_name!r} for this profile; known: {names}")
     if args.debug:
-        print(f"alert-console: debug log in {_debug_log()}", file=sys.stderr)
+        try:
+            print(f"alert-console: debug log in {_debug_log()}", file=sys.stderr)
+        except OSError as error:  # UnsafePath: a link, or someone else's, in its place
+            raise UsageError(f"no debug log: {error}") from None
     target = _target(resolved, config, args)
     try:
-        asyncio.run(_run_console(target, resolved, args, view_name))
+        return asyncio.run(_run_console(target, resolved, args, view_name))
     finally:
         if target.simulator is not None:
             target.simulator.stop()
-    return 0
 
 
 def _one_line(error: Exception) -> str:
@@ -374,7 +379,8 @@ def _target(resolved: Resolved, config: Config, args: argparse.Namespace) -> _Ta
 
 async def _run_console(
     target: _Target, resolved: Resolved, args: argparse.Namespace, view_name: str | None
-) -> None:
+) -> int:
+    """Run the console; its exit status (Textual's: 1 when the app died of an error)."""
     from console.api.client import JsmClient
     from console.tui.settings import settings_for
 
@@ -403,6 +409,7 @@ async def _run_console(
             await app.tracker.aclose()
             if app.tracker.journal is not None:
                 app.tracker.journal.close()
+        return app.return_code or 0
 
 
 async def open_console(
@@ -419,9 +426,11 @@ async def open_console(
     from console.actions import ActionTracker, Journal
     from console.tui.app import AlertConsole
 
-    tracker = ActionTracker(
-        client, journal=Journal() if journal else None, read_only=settings.read_only
-    )
+    try:
+        kept = Journal() if journal else None
+    except OSError as error:  # UnsafePath: a link, or someone else's, in the journal's place
+        raise UsageError(f"cannot keep the action journal: {error}") from None
+    tracker = ActionTracker(client, journal=kept, read_only=settings.read_only)
     return AlertConsole(client, tracker, settings, feed=feed)
 
 

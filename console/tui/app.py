@@ -16,6 +16,7 @@ from textual.app import App, SystemCommand
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
+from console import paths
 from console.actions import ActionTracker
 from console.api.client import JsmClient
 from console.crash import CrashReporter
@@ -106,6 +107,8 @@ class AlertConsole(Guarded, App[None]):
         self.set_timer(COLLECTOR_BACK_S, self._collector_back)
         for message in self.theme_problems:
             self.notify(message, title="Theme", severity="warning", timeout=15)
+        for message in paths.set_aside_notes():  # a damaged cache, set aside as it was read
+            self.notify(message, title="Cache", severity="warning", timeout=15)
         self.tracker.resume()
         self.guard_armed = True
         if self.directory is not None:

@@ -76,7 +76,10 @@ def test_check_names_a_profile_without_any_token(tmp_path: Path) -> None:
     path.write_text("[profiles.stage]\ncloud_id = 'x'\nemail = 'a@b.c'\nkeyring = false\n")
     result = run("config", "--config", str(path), "check")
     assert result.returncode == 1
-    assert "profile 'stage': no token in any source" in result.stderr
+    assert (
+        f"{path}:1: profile 'stage': no token; looked in $ALERT_CONSOLE_API_TOKEN, token in "
+        "the config file" in result.stderr
+    )
 
 
 def test_a_start_with_a_readable_token_file_is_refused_with_the_fix(tmp_path: Path) -> None:
