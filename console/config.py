@@ -74,13 +74,6 @@ class Defaults(_Strict):
 
     _check_colour = field_validator("color")(_colour)
 
-    @field_validator("alert_url")
-    @classmethod
-    def _template(cls, value: str | None) -> str | None:
-        problem = None if value is None else template_problem(value)
-        if problem:
-            raise ValueError(problem)
-        return value
 
 
 class Profile(Defaults):
@@ -97,15 +90,6 @@ class Profile(Defaults):
     keyring: bool = True  # look in the OS keyring (with the optional extra installed)
     token: SecretStr | None = None  # only honoured in a private file (mode 600)
     ca_bundle: Path | None = None
-
-    @field_validator("origin")
-    @classmethod
-    def _origin(cls, value: str) -> str:
-        problem = origin_problem(value)
-        if problem:
-            shown = "the origin" if "password" in problem else repr(value)
-            raise ValueError(f"{shown} {problem}")
-        return value
 
     @field_validator("site_url")
     @classmethod
@@ -276,7 +260,19 @@ def _cross_check(file: ConfigFile, path: Path, text: str) -> Iterator[str]:
         """The one profile ``view`` is for (a start on any other stops at it), or None."""
         return file.views[view].profile if view in file.views else None
 
+    templates: list[tuple[tuple[str, ...], str | None]] = [
+        (("defaults", "alert_url"), file.defaults.alert_url),
+        *((("profiles", n, "alert_url"), p.alert_url) for n, p in file.profiles.items()),
+    ]
+    for loc, template in templates:
+        problem = None if template is None else template_problem(template)
+        if problem:
+            yield f"{at(*loc)}: {problem}"
     for name, profile in file.profiles.items():
+        problem = origin_problem(profile.origin)
+        if problem:
+            shown = "" if "password" in problem else f" {profile.origin!r}"
+            yield f"{at('profiles', name, 'origin')}:{shown} {problem}"
         if name == NONE:
             yield f"{at('profiles', name)}: the name 'none' is kept for '--profile none'"
         first = profile.default_view

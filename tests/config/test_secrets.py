@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +16,8 @@ from keyring.backend import KeyringBackend
 
 from console.api.client import BasicCredentials, BearerToken
 from console.config import ConfigError, load
-from console.secrets import credentials_for, find_secret, keyring_available
+from console.secrets import MAX_TOKEN_BYTES, credentials_for, find_secret, keyring_available
+from tests.corpus import long_line_command, token_then_background
 
 
 class MemoryKeyring(KeyringBackend):
@@ -143,3 +147,71 @@ def test_bearer_tokens_are_another_source_type(
     config = load(config_with(tmp_path, "auth = 'bearer'\n"))
     credentials = credentials_for("p", config.profiles["p"], config)
     assert isinstance(credentials, BearerToken)
+
+
+def test_a_500_kb_first_line_is_refused_without_ever_being_shown(tmp_path: Path) -> None:
+    config = load(
+        config_with(tmp_path, f"token_command = {json.dumps(long_line_command(500_000))}\n")
+    )
+    with pytest.raises(ConfigError) as caught:
+        credentials_for("p", config.profiles["p"], config)
+    said = str(caught.value)
+    assert said == (
+        "profile 'p': token_command's first line is longer than 8,192 bytes; a token is one line"
+    )
+
+
+def test_a_token_at_the_longest_allowed_and_one_without_a_newline_are_taken(
+    tmp_path: Path,
+) -> None:
+    script = f"import sys; sys.stdout.write('k' * {MAX_TOKEN_BYTES} + '\\n')"
+    config = load(config_with(tmp_path, f"token_command = {command(script)}\n"))
+    secret = find_secret("p", config.profiles["p"], config)
+    assert secret is not None and secret.value == "k" * MAX_TOKEN_BYTES
+    config = load(config_with(tmp_path, f"token_command = {command('print(end=chr(116))')}\n"))
+    secret = find_secret("p", config.profiles["p"], config)
+    assert secret is not None and secret.value == "t"
+
+
+def test_a_command_that_prints_its_token_then_keeps_running_still_has_its_deadline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("console.secrets.COMMAND_TIMEOUT_S", 0.5)
+    script = "import sys, time; print('tok', flush=True); time.sleep(30)"
+    config = load(config_with(tmp_path, f"token_command = {command(script)}\n"))
+    started = time.monotonic()
+    with pytest.raises(ConfigError, match=r"took longer than 0\.5 s"):
+        credentials_for("p", config.profiles["p"], config)
+    assert time.monotonic() - started < 5
+
+
+def test_the_token_is_taken_when_its_command_exits_not_when_its_children_do(
+    tmp_path: Path,
+) -> None:
+    pid_file = tmp_path / "child.pid"
+    token_command = json.dumps(token_then_background("tok-now", pid_file))
+    config = load(config_with(tmp_path, f"token_command = {token_command}\n"))
+    started = time.monotonic()
+    try:
+        secret = find_secret("p", config.profiles["p"], config)
+    finally:
+        if pid_file.exists():
+            os.kill(int(pid_file.read_text()), signal.SIGTERM)
+    assert secret is not None and secret.value == "tok-now"
+    assert time.monotonic() - started < 5  # before: 10 s, then refused
+
+
+def test_a_failing_commands_flood_of_errors_is_read_bounded_and_its_last_line_said(
+    tmp_path: Path,
+) -> None:
+    script = (
+        "import sys\nfor _ in range(200): sys.stderr.write('e' * 100_000 + '\\n')\n"
+        "sys.stderr.write('vault sealed\\n'); sys.exit(3)"
+    )
+    config = load(config_with(tmp_path, f"token_command = {command(script)}\n"))
+    with pytest.raises(ConfigError) as caught:
+        credentials_for("p", config.profiles["p"], config)
+    assert (
+        str(caught.value)
+        == "profile 'p': token_command exited with status 3; it said: vault sealed"
+    )
