@@ -91,10 +91,13 @@ UNCLOSED_ALERT_URL = "{site_url}/jira/{id"  # passed config check, then "b" rais
 PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
 
 
-def page_cache(site: str, key: str, *, count: str = "0", extra: str = "{}") -> str:
-    """A kept page as the page cache writes it, with ``count`` and ``extra`` as raw JSON."""
+def page_cache(
+    site: str, key: str, *, count: str = "0", extra: str = "{}", values: str = "[]"
+) -> str:
+    """A kept page as the page cache writes it, ``count``, ``extra`` and ``values`` as raw
+    JSON."""
     head = json.dumps({"version": 1, "site": site, "key": key, "at": "2024-05-01T10:00:00+00:00"})
-    rest = f'"values": [], "count": {count}, "offset": 0, "size": 50, "extra": {extra}'
+    rest = f'"values": {values}, "count": {count}, "offset": 0, "size": 50, "extra": {extra}'
     return f"{head[:-1]}, {rest}}}"
 
 
@@ -115,6 +118,16 @@ def flood_command(gigabytes: float) -> list[str]:
     script = (
         "import sys\nchunk = b'x' * (1 << 20)\n"
         f"for _ in range(int({gigabytes} * 1024)):\n    sys.stdout.buffer.write(chunk)\n"
+    )
+    return [sys.executable, "-c", script]
+
+
+def error_flood_command(gigabytes: float, last_line: str, status: int) -> list[str]:
+    """A failing token_command: ``gigabytes`` of errors, then ``last_line``, then ``status``."""
+    script = (
+        "import sys\nchunk = b'e' * (1 << 20)\n"
+        f"for _ in range(int({gigabytes} * 1024)):\n    sys.stderr.buffer.write(chunk)\n"
+        f"sys.stderr.write('\\n{last_line}\\n'); sys.exit({status})\n"
     )
     return [sys.executable, "-c", script]
 

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from console import paths
-from console.bounded import FileProblem, read_bounded, read_json, read_toml
-from console.cache import Cached, PageCache
+from console.bounded import FileProblem, read_bounded
+from console.cache import MAX_BYTES, Cached, PageCache
+from console.tui.themes import read as read_theme
 from console.wall import Counts, Trend, TrendStore
 from tests import corpus
 
@@ -81,43 +82,67 @@ def test_our_directories_are_made_700_and_a_directory_the_user_named_is_left_alo
 
 
 @pytest.mark.parametrize(
-    ("text", "kind", "said"),
+    ("count", "kind", "said"),
     [
-        (corpus.DEEP_JSON, "too-deep", "is nested more than 64 levels deep"),
-        ('{"count": Infinity}', "not-finite", "holds a number that is not finite (Infinity)"),
-        ('{"count": NaN}', "not-finite", "not finite (NaN)"),
-        ('{"count": -1e999}', "not-finite", "not finite (-1e999)"),
-        ('{"count": 1' + "0" * 5000 + "}", "not-finite", "holds an integer too long to read"),
-        ('{"count": 1,}', "not-json", "is not JSON"),
+        (corpus.INFINITY, "not-finite", "holds a number that is not finite (Infinity)"),
+        ("NaN", "not-finite", "not finite (NaN)"),
+        ("-1e999", "not-finite", "not finite (-1e999)"),
+        ("1" + "0" * 5000, "not-finite", "holds an integer too long to read"),
+        ("1,", "not-json", "is not JSON"),
     ],
 )
-def test_json_we_read_is_bounded_in_depth_and_finite(
-    tmp_path: Path, text: str, kind: str, said: str
+def test_a_page_cache_is_read_only_with_finite_numbers(
+    tmp_path: Path, count: str, kind: str, said: str
 ) -> None:
-    path = tmp_path / "cache.json"
-    path.write_text(text)
-    with pytest.raises(FileProblem) as caught:
-        read_json(path, 1 << 20)
-    assert caught.value.kind == kind and said in str(caught.value)
-    assert str(caught.value).startswith(f"{path}")
+    paths.set_aside_notes()
+    pages = PageCache("site", tmp_path / "pages")
+    path = pages.path("k")
+    paths.private_dir(path.parent)
+    path.write_text(corpus.page_cache("site", "k", count=count))
+    assert pages.load("k") is None
+    assert path.with_name(f"{path.name}.bad-{kind}").exists()
+    [note] = paths.set_aside_notes()
+    assert note.startswith(f"Started without the page cache: {path}") and said in note
 
 
-def test_brackets_inside_strings_are_not_nesting(tmp_path: Path) -> None:
-    path = tmp_path / "cache.json"
-    path.write_text(json.dumps({"message": "[" * 10_000 + '\\"{' * 100}))
-    assert read_json(path, 1 << 20)["message"].startswith("[[[")
-    toml = tmp_path / "theme.toml"
-    toml.write_text(
-        "primary = '" + "[" * 100 + "'\n# " + "{" * 100 + '\nx = """\n' + "[" * 99 + '"""\n'
+def test_nesting_is_counted_without_recursion_and_brackets_in_text_are_not_nesting(
+    tmp_path: Path,
+) -> None:
+    pages = PageCache("site", tmp_path / "pages")
+    path = pages.path("k")
+    paths.private_dir(path.parent)
+    path.write_text(corpus.DEEP_JSON)
+    assert pages.load("k") is None  # before: RecursionError
+    assert path.with_name(f"{path.name}.bad-too-deep").exists()
+    text = "[" * 10_000 + '\\"{' * 100  # an alert's message: text, not nesting
+    values = f'[{{"id": "a", "message": {json.dumps(text)}}}]'
+    path.write_text(
+        corpus.page_cache("site", "k", count="1").replace('"values": []', f'"values": {values}')
     )
-    assert read_toml(toml, 1 << 16)[0]["primary"] == "[" * 100
+    kept = pages.load("k")
+    assert kept is not None and kept.values[0]["message"] == text
+    # The same for TOML: 3,000 nested arrays refused with the line; brackets in strings and
+    # comments read as they are.
+    theme = tmp_path / "theme.toml"
+    theme.write_text("primary = '#d03030'\n" + corpus.DEEP_TOML)
+    with pytest.raises(ValueError, match=f"theme {theme}:2: nested more than 32 levels deep"):
+        read_theme(theme)
+    theme.write_text("primary = '#d03030'\nname = '" + "[" * 100 + "'\n# " + "{" * 100 + "\n")
+    assert read_theme(theme).name == "[" * 100
 
 
-def test_a_file_growing_past_its_cap_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "big.json"
-    path.write_text("[" + "1," * 600 + "1]")
-    with pytest.raises(FileProblem, match=r"is too large \(1,203 bytes or more; at most 1,000\)"):
-        read_bounded(path, 1000)
+def test_a_page_cache_past_its_cap_is_set_aside_unread(tmp_path: Path) -> None:
+    pages = PageCache("site", tmp_path / "pages")
+    path = pages.path("k")
+    paths.private_dir(path.parent)
+    values = json.dumps([{"id": str(n), "message": "m" * 1000} for n in range(9_000)])
+    path.write_text(
+        corpus.page_cache("site", "k", count="1").replace('"values": []', f'"values": {values}')
+    )
+    assert path.stat().st_size > MAX_BYTES
+    assert pages.load("k") is None  # before: 9 MB read and shown
+    assert path.with_name(f"{path.name}.bad-too-big").exists()
+    paths.set_aside_notes()
 
 
 def test_a_damaged_cache_is_set_aside_once_and_set_aside_files_stay_few(tmp_path: Path) -> None:

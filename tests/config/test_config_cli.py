@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import signal
 import stat
 import subprocess
@@ -276,3 +277,32 @@ def test_a_token_command_leaving_a_child_behind_is_taken_at_once(tmp_path: Path)
     assert "profile p: token from token_command" in result.stdout
     assert "tok-bg-1" not in result.stdout + result.stderr
     assert took < 5, took  # before: refused after the 10 s deadline
+
+
+def test_a_failing_token_commands_gigabyte_of_errors_is_read_in_little_memory(
+    tmp_path: Path,
+) -> None:
+    """Its last line is said; the rest is read and dropped (before: all of it kept)."""
+    flood = json.dumps(corpus.error_flood_command(1.2, "vault sealed", 3))
+    path = private_config(
+        tmp_path, f"[profiles.p]\ncloud_id = 'x'\nemail = 'a@b.c'\ntoken_command = {flood}\n"
+    )
+
+    def at_most_1_gib() -> None:  # of address space, for config check (and its command)
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    base = {k: v for k, v in os.environ.items() if not k.startswith("ALERT_CONSOLE_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "console", "config", "check", "--config", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=base,
+        stdin=subprocess.DEVNULL,
+        preexec_fn=at_most_1_gib,  # a test's own child; no threads in play
+    )
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert (
+        f"{path}:1: profile 'p': token_command exited with status 3; it said: vault sealed"
+        in result.stderr
+    )

@@ -149,7 +149,7 @@ def test_bearer_tokens_are_another_source_type(
     assert isinstance(credentials, BearerToken)
 
 
-def test_a_500_kb_first_line_is_refused_without_ever_being_shown(tmp_path: Path) -> None:
+def test_a_500_kb_first_line_is_refused_and_the_longest_allowed_taken(tmp_path: Path) -> None:
     config = load(
         config_with(tmp_path, f"token_command = {json.dumps(long_line_command(500_000))}\n")
     )
@@ -159,11 +159,7 @@ def test_a_500_kb_first_line_is_refused_without_ever_being_shown(tmp_path: Path)
     assert said == (
         "profile 'p': token_command's first line is longer than 8,192 bytes; a token is one line"
     )
-
-
-def test_a_token_at_the_longest_allowed_and_one_without_a_newline_are_taken(
-    tmp_path: Path,
-) -> None:
+    # A token of the longest length allowed, and one without a newline, are taken whole.
     script = f"import sys; sys.stdout.write('k' * {MAX_TOKEN_BYTES} + '\\n')"
     config = load(config_with(tmp_path, f"token_command = {command(script)}\n"))
     secret = find_secret("p", config.profiles["p"], config)
@@ -173,20 +169,8 @@ def test_a_token_at_the_longest_allowed_and_one_without_a_newline_are_taken(
     assert secret is not None and secret.value == "t"
 
 
-def test_a_command_that_prints_its_token_then_keeps_running_still_has_its_deadline(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("console.secrets.COMMAND_TIMEOUT_S", 0.5)
-    script = "import sys, time; print('tok', flush=True); time.sleep(30)"
-    config = load(config_with(tmp_path, f"token_command = {command(script)}\n"))
-    started = time.monotonic()
-    with pytest.raises(ConfigError, match=r"took longer than 0\.5 s"):
-        credentials_for("p", config.profiles["p"], config)
-    assert time.monotonic() - started < 5
-
-
 def test_the_token_is_taken_when_its_command_exits_not_when_its_children_do(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pid_file = tmp_path / "child.pid"
     token_command = json.dumps(token_then_background("tok-now", pid_file))
@@ -199,19 +183,9 @@ def test_the_token_is_taken_when_its_command_exits_not_when_its_children_do(
             os.kill(int(pid_file.read_text()), signal.SIGTERM)
     assert secret is not None and secret.value == "tok-now"
     assert time.monotonic() - started < 5  # before: 10 s, then refused
-
-
-def test_a_failing_commands_flood_of_errors_is_read_bounded_and_its_last_line_said(
-    tmp_path: Path,
-) -> None:
-    script = (
-        "import sys\nfor _ in range(200): sys.stderr.write('e' * 100_000 + '\\n')\n"
-        "sys.stderr.write('vault sealed\\n'); sys.exit(3)"
-    )
+    # The command itself still has its deadline, though its line came at once.
+    monkeypatch.setattr("console.secrets.COMMAND_TIMEOUT_S", 0.5)
+    script = "import sys, time; print('tok', flush=True); time.sleep(30)"
     config = load(config_with(tmp_path, f"token_command = {command(script)}\n"))
-    with pytest.raises(ConfigError) as caught:
+    with pytest.raises(ConfigError, match=r"took longer than 0\.5 s"):
         credentials_for("p", config.profiles["p"], config)
-    assert (
-        str(caught.value)
-        == "profile 'p': token_command exited with status 3; it said: vault sealed"
-    )
