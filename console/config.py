@@ -32,6 +32,7 @@ DEMO = "demo"  # the built-in profile: the simulator, started with the console
 NO_PROFILE = "(flags)"  # no profile in force: flags and the environment only
 NONE = "none"  # --profile none: no profile, not even default_profile (no profile has this name)
 MAX_BYTES = 1 << 20  # a config file is a few KB; a larger one is refused unread
+CA_BUNDLE_MAX_BYTES = 16 << 20  # read by TLS itself, so bounded here
 LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 
 
@@ -73,7 +74,6 @@ class Defaults(_Strict):
     alert_url: str | None = None
 
     _check_colour = field_validator("color")(_colour)
-
 
 
 class Profile(Defaults):
@@ -288,8 +288,17 @@ def _cross_check(file: ConfigFile, path: Path, text: str) -> Iterator[str]:
             yield f"{at('profiles', name)}: give token_command or token, not both"
         if not profile.demo and not profile.cloud_id:
             yield f"{at('profiles', name)}: cloud_id is missing (see https://SITE.atlassian.net/_edge/tenant_info)"
-        if profile.ca_bundle is not None and not profile.ca_bundle.expanduser().is_file():
-            yield f"{at('profiles', name, 'ca_bundle')}: no such file {str(profile.ca_bundle)!r}"
+        if profile.ca_bundle is not None:
+            bundle = profile.ca_bundle.expanduser()
+            if not bundle.exists():
+                yield f"{at('profiles', name, 'ca_bundle')}: no such file {str(bundle)!r}"
+            elif not bundle.is_file():  # a FIFO or /dev/zero: TLS would read it without end
+                yield f"{at('profiles', name, 'ca_bundle')}: {str(bundle)!r} is not a regular file"
+            elif bundle.stat().st_size > CA_BUNDLE_MAX_BYTES:
+                yield (
+                    f"{at('profiles', name, 'ca_bundle')}: {str(bundle)!r} is larger than "
+                    f"{CA_BUNDLE_MAX_BYTES:,} bytes; a bundle of certificates is a few hundred KB"
+                )
     first = file.defaults.default_view
     if first is not None and first not in file.views:
         yield f"{at('defaults', 'default_view')}: no view named {first!r}"

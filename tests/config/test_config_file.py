@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from console.config import MAX_BYTES, NO_PROFILE, ConfigError, config_path, load, resolve
+from console.config import (
+    CA_BUNDLE_MAX_BYTES,
+    MAX_BYTES,
+    NO_PROFILE,
+    ConfigError,
+    config_path,
+    load,
+    resolve,
+)
 from tests import corpus
 
 
@@ -209,6 +217,18 @@ def test_a_token_in_a_file_others_can_read_is_refused_with_the_fix(tmp_path: Pat
 def test_a_missing_ca_bundle_is_named(tmp_path: Path) -> None:
     path = write(tmp_path, "[profiles.p]\ncloud_id = 'x'\nca_bundle = '/no/such/ca.pem'\n")
     assert any(":3: profiles.p.ca_bundle: no such file" in p for p in problems(path))
+
+
+def test_a_ca_bundle_that_tls_would_read_without_end_is_refused(tmp_path: Path) -> None:
+    linked = tmp_path / "zero.pem"
+    linked.symlink_to("/dev/zero")
+    big = tmp_path / "big.pem"
+    with big.open("wb") as handle:
+        handle.truncate(CA_BUNDLE_MAX_BYTES + 1)
+    cases = ((linked, "is not a regular file"), (big, "is larger than 16,777,216 bytes"))
+    for bundle, said in cases:
+        path = write(tmp_path, f"[profiles.p]\ncloud_id = 'x'\nca_bundle = '{bundle}'\n")
+        assert any(":3: profiles.p.ca_bundle: " in p and said in p for p in problems(path))
 
 
 def test_a_query_flag_wins_over_the_default_view(tmp_path: Path) -> None:
