@@ -94,11 +94,13 @@ def _check(path: Path, *, required: bool) -> int:
         if profile.demo:
             said.append(f"  profile {clean(name)}: the built-in simulator")
             continue
-        found = _token_source(name, profile, config)
-        if found.startswith("token from "):
-            said.append(f"  profile {clean(name)}: {found}")
+        if profile.token is not None and not config.private:
+            continue  # the file's own problem says it already (read() names its mode)
+        source, problem = _token_source(name, profile, config)
+        if source is not None:
+            said.append(f"  profile {clean(name)}: token from {source}")
         else:
-            problems.append(f"{config.at('profiles', name)}: {found}")
+            problems.append(f"{config.at('profiles', name)}: {problem}")
         email = missing_email(name, profile)
         if email:
             problems.append(f"{config.at('profiles', name)}: {email}")
@@ -110,13 +112,16 @@ def _check(path: Path, *, required: bool) -> int:
     return 1 if problems else 0
 
 
-def _token_source(name: str, profile: Profile, config: Config) -> str:
-    """ "token from SOURCE", or the sentence saying why the profile has none."""
+def _token_source(name: str, profile: Profile, config: Config) -> tuple[str | None, str]:
+    """Where the profile's token comes from, or None and the sentence saying why none does
+    (every source tried, or how the one that should have answered failed)."""
     try:
         secret = find_secret(name, profile, config)
     except ConfigError as error:
-        return "; ".join(error.problems)
-    return f"token from {secret.source}" if secret else no_token(name, profile)
+        return None, "; ".join(error.problems)
+    if secret is None:
+        return None, no_token(name, profile)
+    return secret.source, ""
 
 
 def _theme_problems(config: Config) -> list[str]:
