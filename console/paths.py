@@ -10,6 +10,7 @@ Caches are read through :mod:`console.bounded`; a damaged one is set aside
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import json
@@ -67,12 +68,18 @@ def config_dir() -> Path:
 
 def private_dir(path: Path) -> Path:
     """Create ``path`` (and its parents) if needed, mode 700. Below our state, cache or log
-    directory (that directory included), each directory must be a real one and ours
-    (UnsafePath if not) and is made 700; elsewhere (a file the user named) a directory of
-    ours is made 700 and one of someone else's is left alone."""
-    path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    directory (that directory included), each directory is looked at before anything is made
+    in it: it must be a real one and ours (UnsafePath if not), and is made 700. Elsewhere (a
+    file the user named) a directory of ours is made 700, one of someone else's left alone."""
     chain = _our_chain(path)
+    if not chain:
+        path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        _tighten(path, DIR_MODE)
+        return path
+    chain[0].parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)  # ~/.cache and such
     for directory in chain:
+        with contextlib.suppress(FileExistsError):
+            directory.mkdir(mode=DIR_MODE)
         info = os.lstat(directory)
         if stat.S_ISLNK(info.st_mode):
             raise UnsafePath(
@@ -85,8 +92,6 @@ def private_dir(path: Path) -> Path:
             raise UnsafePath(f"{directory} belongs to another user (uid {info.st_uid})")
         if stat.S_IMODE(info.st_mode) & ~DIR_MODE:
             directory.chmod(stat.S_IMODE(info.st_mode) & DIR_MODE)
-    if not chain:
-        _tighten(path, DIR_MODE)
     return path
 
 
