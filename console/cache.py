@@ -4,7 +4,9 @@ answers.
 One file per site and query in the cache directory (mode 600 in a 700 directory): the
 alerts of the last page exactly as the service sent them, the total, where the page sits,
 when the service confirmed it, and any extra the screen keeps beside it (the wall's
-counts). Never a credential. A damaged or foreign file is ignored, never fatal.
+counts). Never a credential. A file of another site or version is ignored; a damaged one
+(too large, too deep, a number not finite or out of range, a field of the wrong type) is
+set aside and the console starts without it, never fatal.
 """
 
 from __future__ import annotations
@@ -16,10 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from console import paths
+from console.bounded import FileProblem, whole
 
 log = logging.getLogger(__name__)
 
 VERSION = 1
+MAX_BYTES = 8 << 20  # a page is at most the client's 5 MB answer, and its envelope
+MAX_COUNT = 10**9  # a count, offset or size past this is not one the service gave
+WHAT = "the page cache"
 
 
 @dataclass(frozen=True)
@@ -41,22 +47,31 @@ class PageCache:
         return paths.keyed_file(self.directory, self.site, key)
 
     def load(self, key: str) -> Cached | None:
-        data = paths.read_json(self.path(key))
+        path = self.path(key)
+        data = paths.read_cache(path, MAX_BYTES, WHAT)
+        if not isinstance(data, dict) or data.get("version") != VERSION:
+            return None
+        if data.get("site") != self.site or data.get("key") != key:
+            return None  # another site's or view's: not ours to judge
         try:
-            if data is None or data.get("version") != VERSION or data.get("site") != self.site:
-                return None
-            if data.get("key") != key:
-                return None
+            at = datetime.fromisoformat(data["at"])
+            if at.tzinfo is None:
+                raise ValueError(f"the time {data['at']!r} has no zone")
+            values, extra = data["values"], data.get("extra") or {}
+            if not isinstance(values, list) or not isinstance(extra, dict):
+                raise TypeError("values is not a list, or extra not an object")
             return Cached(
-                at=datetime.fromisoformat(data["at"]),
-                values=list(data["values"]),
-                count=int(data["count"]),
-                offset=int(data["offset"]),
-                size=int(data["size"]),
-                extra=dict(data.get("extra") or {}),
+                at=at,
+                values=values,
+                count=whole(data["count"], 0, MAX_COUNT),
+                offset=whole(data["offset"], 0, MAX_COUNT),
+                size=whole(data["size"], 0, MAX_COUNT),
+                extra=extra,
             )
-        except (ValueError, TypeError, KeyError, AttributeError) as error:
-            log.warning("the cached page %s is unreadable (%s); ignored", self.path(key), error)
+        except (ValueError, TypeError, KeyError) as error:
+            said = f"no {error}" if isinstance(error, KeyError) else str(error)[:120]
+            reason = f"does not hold a page ({said})"
+            paths.set_aside(FileProblem(path, reason, kind="not-a-page"), WHAT)
             return None
 
     def save(self, key: str, cached: Cached) -> None:
@@ -71,4 +86,4 @@ class PageCache:
             "size": cached.size,
             "extra": cached.extra,
         }
-        paths.write_json(self.path(key), body)
+        paths.write_json(self.path(key), body, MAX_BYTES)

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from console.tui.settings import Settings
 
 from console import __version__
-from console.options import LOOPBACK, UsageError, check_view_options, checked_origin
+from console.options import UsageError, check_view_options, checked_origin
 from console.sanitize import clean
 
 
@@ -188,7 +188,10 @@ def _console_parser() -> argparse.ArgumentParser:
     # --url, on this machine): it names it as --demo does, never by its loopback address.
     parser.add_argument("--served-demo", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
-        "--profile", default=None, help="a profile of the config file (default: default_profile)"
+        "--profile",
+        default=None,
+        help="a profile of the config file (default: default_profile); 'none' for no profile "
+        "(flags, the environment and [defaults] only)",
     )
     parser.add_argument(
         "--config", default=None, help="the config file (default: see 'alert-console config path')"
@@ -295,7 +298,10 @@ def console(argv: Sequence[str]) -> int:
         names = ", ".join(resolved.views) or "none"
         raise UsageError(f"no saved view named {view_name!r} for this profile; known: {names}")
     if args.debug:
-        print(f"alert-console: debug log in {_debug_log()}", file=sys.stderr)
+        try:
+            print(f"alert-console: debug log in {_debug_log()}", file=sys.stderr)
+        except OSError as error:  # UnsafePath: a link, or someone else's, in its place
+            raise UsageError(f"no debug log: {error}") from None
     target = _target(resolved, config, args)
     try:
         return asyncio.run(_run_console(target, resolved, args, view_name))
@@ -347,6 +353,8 @@ def _target(resolved: Resolved, config: Config, args: argparse.Namespace) -> _Ta
             demo=True,
         )
     origin = checked_origin(args.url or profile.origin)
+    from console.config import LOOPBACK
+
     if args.served_demo and urlsplit(origin).hostname not in LOOPBACK:
         raise UsageError("--served-demo shows a simulator on this machine only")
     cloud_id = args.cloud_id or profile.cloud_id
@@ -440,9 +448,11 @@ async def open_console(
     from console.actions import ActionTracker, Journal
     from console.tui.app import AlertConsole
 
-    tracker = ActionTracker(
-        client, journal=Journal() if journal else None, read_only=settings.read_only
-    )
+    try:
+        kept = Journal() if journal else None
+    except OSError as error:  # UnsafePath: a link, or someone else's, in the journal's place
+        raise UsageError(f"cannot keep the action journal: {error}") from None
+    tracker = ActionTracker(client, journal=kept, read_only=settings.read_only)
     return AlertConsole(client, tracker, settings, feed=feed)
 
 

@@ -15,11 +15,15 @@ from console import paths
 from console.config import (
     DEMO,
     STARTER,
+    Config,
     ConfigError,
+    Profile,
     config_path,
     load,
+    read,
 )
 from console.sanitize import clean
+from console.secrets import find_secret, missing_email, no_token
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,12 +32,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--config", default=None, help="the config file to use")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("path", help="print every path in use")
-    commands.add_parser("check", help="validate the file and each profile's token source")
+    path = commands.add_parser("path", help="print every path in use")
+    check = commands.add_parser(
+        "check", help="validate the file, its themes and each profile's token source"
+    )
     init = commands.add_parser("init", help="write a commented starter file (mode 600)")
     init.add_argument("--force", action="store_true", help="replace an existing file")
     token = commands.add_parser("set-token", help="store a profile's token in the OS keyring")
     token.add_argument("profile")
+    for command in (path, check, init, token):
+        # 'config check --config FILE' as well as 'config --config FILE check'.
+        command.add_argument("--config", default=argparse.SUPPRESS, help="the config file to use")
     return parser
 
 
@@ -68,10 +77,10 @@ def _say(problem: str) -> None:
 
 
 def _check(path: Path, *, required: bool) -> int:
-    from console.secrets import find_secret, keyring_available
-
+    """Every problem in one run: the file's own, its themes', and each profile's (the token
+    source, the email): all that would stop a start, or change it."""
     try:
-        config = load(path, required=required)
+        config = read(path, required=required)
     except ConfigError as error:
         for problem in error.problems:
             _say(problem)
@@ -79,26 +88,64 @@ def _check(path: Path, *, required: bool) -> int:
     if config.path is None:
         print(f"{path}: no config file (flags and the environment only); 'config init' writes one")
         return 0
-    failed = False
-    print(f"{path}: valid")
+    problems = [*config.problems, *_theme_problems(config)]
+    said: list[str] = []
     for name, profile in config.profiles.items():
         if profile.demo:
-            print(f"  profile {clean(name)}: the built-in simulator")
+            said.append(f"  profile {clean(name)}: the built-in simulator")
             continue
-        try:
-            secret = find_secret(name, profile, config)
-        except ConfigError as error:
-            failed = True
-            for problem in error.problems:
-                _say(problem)
-            continue
-        if secret is None:
-            failed = True
-            hint = "" if keyring_available() else " (the keyring extra is not installed)"
-            _say(f"profile {name!r}: no token in any source{hint}")
+        if profile.token is not None and not config.private:
+            continue  # the file's own problem says it already (read() names its mode)
+        source, problem = _token_source(name, profile, config)
+        if source is not None:
+            said.append(f"  profile {clean(name)}: token from {source}")
         else:
-            print(f"  profile {clean(name)}: token from {secret.source}")
-    return 1 if failed else 0
+            problems.append(f"{config.at('profiles', name)}: {problem}")
+        email = missing_email(name, profile)
+        if email:
+            problems.append(f"{config.at('profiles', name)}: {email}")
+    print(f"{path}: {'valid' if not problems else f'{len(problems)} problem(s)'}")
+    for line in said:
+        print(line)
+    for problem in problems:
+        _say(problem)
+    return 1 if problems else 0
+
+
+def _token_source(name: str, profile: Profile, config: Config) -> tuple[str | None, str]:
+    """Where the profile's token comes from, or None and the sentence saying why none does
+    (every source tried, or how the one that should have answered failed)."""
+    try:
+        secret = find_secret(name, profile, config)
+    except ConfigError as error:
+        return None, "; ".join(error.problems)
+    if secret is None:
+        return None, no_token(name, profile)
+    return secret.source, ""
+
+
+def _theme_problems(config: Config) -> list[str]:
+    """A theme the file names that no theme file or Textual has (the start stops there),
+    and each of the user's theme files that cannot be read (the start falls back)."""
+    from console.tui.themes import known_names, user_files
+    from console.tui.themes import read as read_theme
+
+    known = known_names()
+    named: list[tuple[tuple[str, ...], str | None]] = [
+        (("defaults", "theme"), config.file.defaults.theme),
+        *((("profiles", n, "theme"), p.theme) for n, p in config.file.profiles.items()),
+    ]
+    problems = [
+        f"{config.at(*loc)}: {'.'.join(loc)}: unknown theme {theme!r}; known: {', '.join(known)}"
+        for loc, theme in named
+        if theme is not None and theme not in known
+    ]
+    for file in user_files():
+        try:
+            read_theme(file)
+        except ValueError as error:
+            problems.append(str(error))
+    return problems
 
 
 def _init(path: Path, *, force: bool) -> int:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,14 +21,19 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from console.bounded import FileProblem, read_toml
 from console.feed import DEFAULT_QUERY, SORT_FIELDS
-from console.links import DEFAULT_ALERT_URL
+from console.links import DEFAULT_ALERT_URL, template_problem
 from console.paths import config_dir
 
 ENV_CONFIG = "ALERT_CONSOLE_CONFIG"
 DEFAULT_ORIGIN = "https://api.atlassian.com"
 DEMO = "demo"  # the built-in profile: the simulator, started with the console
 NO_PROFILE = "(flags)"  # no profile in force: flags and the environment only
+NONE = "none"  # --profile none: no profile, not even default_profile (no profile has this name)
+MAX_BYTES = 1 << 20  # a config file is a few KB; a larger one is refused unread
+CA_BUNDLE_MAX_BYTES = 16 << 20  # read by TLS itself, so bounded here
+LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 
 
 class ConfigError(Exception):
@@ -70,18 +74,6 @@ class Defaults(_Strict):
     alert_url: str | None = None
 
     _check_colour = field_validator("color")(_colour)
-
-    @field_validator("alert_url")
-    @classmethod
-    def _template(cls, value: str | None) -> str | None:
-        if value is not None:
-            unknown = set(re.findall(r"{(\w*)}", value)) - {"site_url", "id", "tinyId"}
-            if unknown:
-                raise ValueError(
-                    f"unknown placeholder {{{sorted(unknown)[0]}}}; use {{site_url}}, {{id}} "
-                    "or {tinyId}"
-                )
-        return value
 
 
 class Profile(Defaults):
@@ -144,6 +136,27 @@ class ConfigFile(_Strict):
 assert set(SORT_FIELDS) == {"createdAt", "lastOccurredAt", "priority"}
 
 
+def origin_problem(url: str) -> str | None:
+    """Why ``url`` is not an origin we may send credentials to (None: it is one), in words
+    that follow the URL or the flag that gave it."""
+    import httpx
+
+    try:
+        parsed = httpx.URL(url)
+    except Exception:
+        return "is not a URL"
+    if parsed.userinfo:
+        # A URL is printed, logged and shown in headers: no credential may ride in it.
+        return "must not carry a user name or password"
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        return "must be an http(s) origin such as https://api.atlassian.com"
+    if parsed.path not in ("", "/") or parsed.query:
+        return "must be an origin only, without a path"
+    if parsed.scheme == "http" and parsed.host not in LOOPBACK:
+        return "is plain http: credentials are only sent over https (or to this machine)"
+    return None
+
+
 # ---------------------------------------------------------------------- reading the file
 
 
@@ -154,6 +167,12 @@ class Config:
     file: ConfigFile
     path: Path | None  # None: no file (everything from flags and the environment)
     private: bool = True  # the file is mode 600 or stricter and ours
+    text: str = ""  # the file as read, to say where a key is set
+    problems: list[str] = field(default_factory=list)  # what stops a start (see load)
+
+    def at(self, *loc: str) -> str:
+        """``FILE:LINE`` where the key at ``loc`` is set."""
+        return f"{self.path}:{_line_of(self.text, list(loc))}"
 
     @property
     def profiles(self) -> dict[str, Profile]:
@@ -180,40 +199,38 @@ def is_private(path: Path) -> bool:
 
 
 def load(path: Path, *, required: bool = False) -> Config:
-    """Read and check the config at ``path``; a missing file is an empty config unless it was
-    asked for by name."""
-    if not path.exists():
+    """Read and check the config at ``path`` (ConfigError with every problem found); a
+    missing file is an empty config unless it was asked for by name."""
+    config = read(path, required=required)
+    if config.problems:
+        raise ConfigError(config.problems)
+    return config
+
+
+def read(path: Path, *, required: bool = False) -> Config:
+    """Read the config at ``path``: ConfigError when it cannot be read or parsed, else the
+    config with what its parts cannot know alone in ``problems`` (names that must exist,
+    keys used twice, a token in a readable file)."""
+    try:
+        data, text = read_toml(path, MAX_BYTES)
+    except FileNotFoundError:
         if required:
-            raise ConfigError([f"{path}: no such file"])
+            raise ConfigError([f"{path}: no such file"]) from None
         return Config(ConfigFile.model_construct(), None)  # nothing to check: no schema built
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError([f"{path}: cannot be read ({error})"]) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        # tomllib says "(at line 3, column 9)"; say it the way the other messages do.
-        message = str(error)
-        where = re.search(r"\(at line (\d+), column (\d+)\)", message)
-        if where:
-            message = message[: where.start()].strip()
-            raise ConfigError([f"{path}:{where[1]}: not valid TOML: {message}"]) from None
-        raise ConfigError([f"{path}: not valid TOML: {message}"]) from None
+    except FileProblem as problem:
+        raise ConfigError([str(problem)]) from None
     try:
         file = ConfigFile.model_validate(data)
     except ValidationError as error:
         raise ConfigError(list(_explain(error, path, text))) from None
     problems = list(_cross_check(file, path, text))
-    config = Config(file, path, is_private(path))
+    config = Config(file, path, is_private(path), text, problems)
     if any(p.token is not None for p in file.profiles.values()) and not config.private:
         mode = path.stat().st_mode & 0o777
         problems.append(
             f"{path}: holds a token but others can read it (mode {mode:o}); run "
             f"'chmod 600 {path}', or move the token to the keyring or a token_command"
         )
-    if problems:
-        raise ConfigError(problems)
     return config
 
 
@@ -238,18 +255,58 @@ def _cross_check(file: ConfigFile, path: Path, text: str) -> Iterator[str]:
 
     if file.default_profile is not None and file.default_profile not in profiles:
         yield f"{at('default_profile')}: no profile named {file.default_profile!r}"
+
+    def owner(view: str | None) -> str | None:
+        """The one profile ``view`` is for (a start on any other stops at it), or None."""
+        return file.views[view].profile if view in file.views else None
+
+    templates: list[tuple[tuple[str, ...], str | None]] = [
+        (("defaults", "alert_url"), file.defaults.alert_url),
+        *((("profiles", n, "alert_url"), p.alert_url) for n, p in file.profiles.items()),
+    ]
+    for loc, template in templates:
+        problem = None if template is None else template_problem(template)
+        if problem:
+            yield f"{at(*loc)}: {problem}"
     for name, profile in file.profiles.items():
-        if profile.default_view is not None and profile.default_view not in file.views:
-            yield f"{at('profiles', name, 'default_view')}: no view named {profile.default_view!r}"
+        problem = origin_problem(profile.origin)
+        if problem:
+            shown = "" if "password" in problem else f" {profile.origin!r}"
+            yield f"{at('profiles', name, 'origin')}:{shown} {problem}"
+        if name == NONE:
+            yield f"{at('profiles', name)}: the name 'none' is kept for '--profile none'"
+        first = profile.default_view
+        if first is not None and first not in file.views:
+            yield f"{at('profiles', name, 'default_view')}: no view named {first!r}"
+        elif owner(first) not in (None, name):
+            yield (
+                f"{at('profiles', name, 'default_view')}: the view {first!r} is only for "
+                f"profile {owner(first)!r}"
+            )
         sources = (profile.token_command is not None) + (profile.token is not None)
         if sources > 1:
             yield f"{at('profiles', name)}: give token_command or token, not both"
         if not profile.demo and not profile.cloud_id:
             yield f"{at('profiles', name)}: cloud_id is missing (see https://SITE.atlassian.net/_edge/tenant_info)"
-        if profile.ca_bundle is not None and not profile.ca_bundle.expanduser().is_file():
-            yield f"{at('profiles', name, 'ca_bundle')}: no such file {str(profile.ca_bundle)!r}"
-    if file.defaults.default_view is not None and file.defaults.default_view not in file.views:
-        yield f"{at('defaults', 'default_view')}: no view named {file.defaults.default_view!r}"
+        if profile.ca_bundle is not None:
+            bundle = profile.ca_bundle.expanduser()
+            if not bundle.exists():
+                yield f"{at('profiles', name, 'ca_bundle')}: no such file {str(bundle)!r}"
+            elif not bundle.is_file():  # a FIFO or /dev/zero: TLS would read it without end
+                yield f"{at('profiles', name, 'ca_bundle')}: {str(bundle)!r} is not a regular file"
+            elif bundle.stat().st_size > CA_BUNDLE_MAX_BYTES:
+                yield (
+                    f"{at('profiles', name, 'ca_bundle')}: {str(bundle)!r} is larger than "
+                    f"{CA_BUNDLE_MAX_BYTES:,} bytes; a bundle of certificates is a few hundred KB"
+                )
+    first = file.defaults.default_view
+    if first is not None and first not in file.views:
+        yield f"{at('defaults', 'default_view')}: no view named {first!r}"
+    elif owner(first) is not None:
+        yield (
+            f"{at('defaults', 'default_view')}: the view {first!r} is only for profile "
+            f"{owner(first)!r}, so a start on any other stops; set it in that profile"
+        )
     slots: dict[int, str] = {}
     for name, view in file.views.items():
         if view.profile is not None and view.profile not in profiles:
@@ -318,12 +375,13 @@ class Resolved:
 
 
 def resolve(config: Config, profile_name: str | None, flags: Mapping[str, Any]) -> Resolved:
-    """Fold flags > profile > ``[defaults]`` > built-in for the named (or default) profile.
+    """Fold flags > profile > ``[defaults]`` > built-in for the named (or default) profile;
+    ``none`` (or no name and no ``default_profile``): flags and ``[defaults]`` only.
 
     ``flags`` holds only the flags that were given (absent ones are left out)."""
     name = profile_name or config.file.default_profile
     profiles = config.profiles
-    if name is None:
+    if name is None or profile_name == NONE:
         name = NO_PROFILE
         profile = Profile()
     elif name not in profiles:

@@ -6,6 +6,7 @@ changes it. No Textual here."""
 
 from __future__ import annotations
 
+from string import Formatter
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -13,6 +14,23 @@ if TYPE_CHECKING:
     from console.api.models import Alert
 
 DEFAULT_ALERT_URL = "{site_url}/jira/ops/alerts/{id}"  # not documented by the API: unconfirmed
+PLACEHOLDERS = ("site_url", "id", "tinyId")
+
+
+def template_problem(template: str) -> str | None:
+    """Why ``template`` cannot make an alert's address (None: it can): every ``{`` closed,
+    each placeholder one of ours, plain (no ``!r``, ``:>9``, ``.attr`` or ``[0]``). Checked
+    when the config is read, so ``b`` never meets a broken one."""
+    try:
+        parts = list(Formatter().parse(template))
+    except ValueError as error:  # "Single '}' encountered", "expected '}' before end of string"
+        return f"{error}; write {{site_url}}, {{id}} or {{tinyId}}, and {{{{ for a brace"
+    for _text, name, spec, conversion in parts:
+        if name is not None and name not in PLACEHOLDERS:
+            return f"unknown placeholder {{{name}}}; use {{site_url}}, {{id}} or {{tinyId}}"
+        if spec or conversion:
+            return "a placeholder takes no format: write {site_url}, {id} or {tinyId} as they are"
+    return None
 
 
 def alert_link(template: str, site_url: str | None, alert: Alert) -> str | None:

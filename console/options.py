@@ -7,8 +7,6 @@ import math
 
 from console.secrets import ENV_EMAIL, ENV_TOKEN
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
-
 
 class UsageError(Exception):
     """Bad start-up input: printed as one sentence, exit status 2."""
@@ -32,24 +30,12 @@ def checked_origin(url: str) -> str:
     """``--url`` as an origin we may send credentials to, or one sentence saying why not."""
     import httpx
 
-    try:
-        parsed = httpx.URL(url)
-    except Exception:
-        raise UsageError(f"--url {url!r} is not a URL") from None
-    if parsed.userinfo:
-        # A URL is printed, logged and shown in headers: no credential may ride in it.
-        raise UsageError(
-            "--url must not carry a user name or password; give credentials in "
-            f"{ENV_EMAIL} and {ENV_TOKEN}"
-        )
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise UsageError(
-            f"--url {url!r} must be an http(s) origin such as https://api.atlassian.com"
-        )
-    if parsed.path not in ("", "/") or parsed.query:
-        raise UsageError(f"--url {url!r} must be an origin only, without a path")
-    if parsed.scheme == "http" and parsed.host not in LOOPBACK:
-        raise UsageError(
-            f"--url {url!r}: credentials are only sent over https (or to this machine)"
-        )
-    return str(parsed).rstrip("/")
+    from console.config import origin_problem  # the same rule as a profile's origin
+
+    problem = origin_problem(url)
+    if problem and "password" in problem:
+        # Not repeated: the URL holds a credential.
+        raise UsageError(f"--url {problem}; give credentials in {ENV_EMAIL} and {ENV_TOKEN}")
+    if problem:
+        raise UsageError(f"--url {url!r} {problem}")
+    return str(httpx.URL(url)).rstrip("/")

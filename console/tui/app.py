@@ -19,6 +19,7 @@ from textual.app import App, ScreenStackError, SystemCommand
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 
+from console import paths
 from console.actions import ActionTracker
 from console.actions.model import Toast
 from console.api.client import JsmClient
@@ -121,6 +122,8 @@ class AlertConsole(Guarded, App[None]):
         self.screen_change_signal.subscribe(self, self._screen_changed)
         for message in self.theme_problems:
             self.notify(message, title="Theme", severity="warning", timeout=15)
+        for message in paths.set_aside_notes():  # a damaged cache, set aside as it was read
+            self.notify(message, title="Cache", severity="warning", timeout=15)
         self.tracker.resume()
         self.guard_armed = True
         if self.directory is not None:

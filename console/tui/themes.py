@@ -2,26 +2,27 @@
 package) and from the user's own ``themes/`` in the config directory.
 
 Each file becomes a Textual theme: the command palette's theme picker lists it and
-``--theme`` chooses it. A file that cannot be read gets one sentence naming the file and
-the problem; the console then falls back to its default theme.
+``--theme`` chooses it. A file that cannot be read (not a regular file, over 64 KB, not
+UTF-8, not TOML, nested too deep, a bad colour) gets one sentence naming the file, the line
+where there is one, and the problem; the console then falls back to its default theme.
 """
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from textual.color import Color, ColorParseError
 from textual.theme import BUILTIN_THEMES, Theme
 
 from console import paths
+from console.bounded import FileProblem, read_toml
 
 DEFAULT_THEME = "alert-dark"
 WALL_THEME = "wall-contrast"
+MAX_BYTES = 64 << 10  # a theme is a few hundred bytes
 
 
 class ThemeFile(BaseModel):
@@ -86,11 +87,11 @@ def user_files() -> list[Path]:
 def read(path: Path) -> Theme:
     """One theme file as a Textual theme (ValueError with one clear sentence if it cannot)."""
     try:
-        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ValueError(f"theme {path}: cannot be read ({error.strerror or error})") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ValueError(f"theme {path}: not valid TOML ({error})") from None
+        data, _text = read_toml(path, MAX_BYTES)
+    except FileNotFoundError:
+        raise ValueError(f"theme {path}: no such file") from None
+    except FileProblem as problem:
+        raise ValueError(f"theme {problem}") from None
     try:
         spec = ThemeFile.model_validate(data)
     except ValidationError as error:

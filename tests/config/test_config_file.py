@@ -7,7 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from console.config import NO_PROFILE, ConfigError, config_path, load, resolve
+from console.config import (
+    CA_BUNDLE_MAX_BYTES,
+    MAX_BYTES,
+    NO_PROFILE,
+    ConfigError,
+    config_path,
+    load,
+    resolve,
+)
+from tests import corpus
 
 
 def write(tmp_path: Path, text: str, mode: int = 0o600) -> Path:
@@ -154,12 +163,43 @@ def test_the_path_comes_from_the_flag_then_the_environment_then_the_platform(
         ("[keys]\nrefresh = 'a'\n", "keys: a is bound to acknowledge and refresh"),
         ("[keys]\nrefresh = 'j'\n", ":2: keys.refresh: j moves in the table"),
         ("[profiles.p\ncloud_id = 'x'\n", ":1: not valid TOML"),
+        # Issue 17: a template that broke "b"; issue 16: what passed and then stopped a start.
+        (
+            f"[profiles.p]\ncloud_id = 'x'\nalert_url = '{corpus.UNCLOSED_ALERT_URL}'\n",
+            ":3: profiles.p.alert_url: expected '}' before end of string",
+        ),
+        (
+            "[defaults]\nalert_url = '{site_url}/{id!r}'\n",
+            ":2: defaults.alert_url: a placeholder takes no format",
+        ),
+        (
+            "[profiles.p]\ncloud_id = 'x'\n\norigin = 'http://jsm.example.com'\n",
+            ":4: profiles.p.origin: 'http://jsm.example.com' is plain http",
+        ),
+        (
+            "[profiles.p]\ncloud_id = 'x'\norigin = 'https://me:pw@jsm.example.com'\n",
+            ":3: profiles.p.origin: must not carry a user name or password",
+        ),
+        ("[profiles.none]\ncloud_id = 'x'\n", ":1: profiles.none: the name 'none' is kept"),
+        (
+            "[profiles.p]\ncloud_id = 'x'\ndefault_view = 'v'\n[views.v]\nprofile = 'q'\n"
+            "[profiles.q]\ncloud_id = 'y'\n",
+            ":3: profiles.p.default_view: the view 'v' is only for profile 'q'",
+        ),
+        (
+            "[defaults]\ndefault_view = 'v'\n[views.v]\nprofile = 'demo'\n",
+            ":2: defaults.default_view: the view 'v' is only for profile 'demo'",
+        ),
+        (corpus.DEEP_TOML, ":1: nested more than 32 levels deep"),
+        ("[profiles.p]\ncloud_id = 'x'\n# caf\xe9\n", ":3: is not UTF-8 text"),
     ],
 )
 def test_each_problem_names_the_file_the_line_and_the_field(
     tmp_path: Path, text: str, expected: str
 ) -> None:
-    path = write(tmp_path, text)
+    path = tmp_path / "config.toml"
+    path.write_bytes(text.encode("latin-1" if "\xe9" in text else "utf-8"))
+    path.chmod(0o600)
     said = problems(path)
     assert any(p.startswith(str(path)) and expected in p for p in said), said
 
@@ -179,6 +219,18 @@ def test_a_missing_ca_bundle_is_named(tmp_path: Path) -> None:
     assert any(":3: profiles.p.ca_bundle: no such file" in p for p in problems(path))
 
 
+def test_a_ca_bundle_that_tls_would_read_without_end_is_refused(tmp_path: Path) -> None:
+    linked = tmp_path / "zero.pem"
+    linked.symlink_to("/dev/zero")
+    big = tmp_path / "big.pem"
+    with big.open("wb") as handle:
+        handle.truncate(CA_BUNDLE_MAX_BYTES + 1)
+    cases = ((linked, "is not a regular file"), (big, "is larger than 16,777,216 bytes"))
+    for bundle, said in cases:
+        path = write(tmp_path, f"[profiles.p]\ncloud_id = 'x'\nca_bundle = '{bundle}'\n")
+        assert any(":3: profiles.p.ca_bundle: " in p and said in p for p in problems(path))
+
+
 def test_a_query_flag_wins_over_the_default_view(tmp_path: Path) -> None:
     from console.tui.settings import settings_for
 
@@ -193,3 +245,29 @@ def test_a_query_flag_wins_over_the_default_view(tmp_path: Path) -> None:
     assert (by_flag.query, by_flag.sort, by_flag.view_name) == ("tag: x", "createdAt", None)
     wall = settings_for(resolved, query=None, view=None, **{**common, "wall": True})
     assert wall.view_name == "p1" and wall.wall_views == ("p1", "mine") and wall.read_only
+
+
+def test_a_config_that_is_not_a_small_regular_file_is_refused_before_it_is_read(
+    tmp_path: Path,
+) -> None:
+    linked = tmp_path / "zero.toml"
+    linked.symlink_to("/dev/zero")
+    assert problems(linked) == [f"{linked}: is not a regular file"]
+    big = tmp_path / "big.toml"
+    with big.open("wb") as handle:
+        handle.truncate(MAX_BYTES + 1)
+    [said] = problems(big)
+    assert said.startswith(f"{big}: is too large (1,048,577 bytes")
+    # A link to a regular file is a dotfiles folder's habit: followed, and read.
+    real = write(tmp_path, "[defaults]\nrefresh = 20\n")
+    dotfile = tmp_path / "dotfile.toml"
+    dotfile.symlink_to(real)
+    assert load(dotfile).file.defaults.refresh == 20
+
+
+def test_profile_none_is_no_profile_not_even_the_default(tmp_path: Path) -> None:
+    config = load(write(tmp_path, GOOD))
+    plain = resolve(config, "none", {})
+    assert plain.name == NO_PROFILE and plain.profile.cloud_id is None
+    assert plain.refresh == 30  # [defaults] still hold
+    assert resolve(config, None, {}).name == "prod"

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +16,8 @@ from keyring.backend import KeyringBackend
 
 from console.api.auth import BasicCredentials, BearerToken
 from console.config import ConfigError, load
-from console.secrets import credentials_for, find_secret, keyring_available
+from console.secrets import MAX_TOKEN_BYTES, credentials_for, find_secret, keyring_available
+from tests.corpus import long_line_command, token_then_background
 
 
 class MemoryKeyring(KeyringBackend):
@@ -143,3 +147,45 @@ def test_bearer_tokens_are_another_source_type(
     config = load(config_with(tmp_path, "auth = 'bearer'\n"))
     credentials = credentials_for("p", config.profiles["p"], config)
     assert isinstance(credentials, BearerToken)
+
+
+def test_a_500_kb_first_line_is_refused_and_the_longest_allowed_taken(tmp_path: Path) -> None:
+    config = load(
+        config_with(tmp_path, f"token_command = {json.dumps(long_line_command(500_000))}\n")
+    )
+    with pytest.raises(ConfigError) as caught:
+        credentials_for("p", config.profiles["p"], config)
+    said = str(caught.value)
+    assert said == (
+        "profile 'p': token_command's first line is longer than 8,192 bytes; a token is one line"
+    )
+    # A token of the longest length allowed, and one without a newline, are taken whole.
+    script = f"import sys; sys.stdout.write('k' * {MAX_TOKEN_BYTES} + '\\n')"
+    config = load(config_with(tmp_path, f"token_command = {command(script)}\n"))
+    secret = find_secret("p", config.profiles["p"], config)
+    assert secret is not None and secret.value == "k" * MAX_TOKEN_BYTES
+    config = load(config_with(tmp_path, f"token_command = {command('print(end=chr(116))')}\n"))
+    secret = find_secret("p", config.profiles["p"], config)
+    assert secret is not None and secret.value == "t"
+
+
+def test_the_token_is_taken_when_its_command_exits_not_when_its_children_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pid_file = tmp_path / "child.pid"
+    token_command = json.dumps(token_then_background("tok-now", pid_file))
+    config = load(config_with(tmp_path, f"token_command = {token_command}\n"))
+    started = time.monotonic()
+    try:
+        secret = find_secret("p", config.profiles["p"], config)
+    finally:
+        if pid_file.exists():
+            os.kill(int(pid_file.read_text()), signal.SIGTERM)
+    assert secret is not None and secret.value == "tok-now"
+    assert time.monotonic() - started < 5  # before: 10 s, then refused
+    # The command itself still has its deadline, though its line came at once.
+    monkeypatch.setattr("console.secrets.COMMAND_TIMEOUT_S", 0.5)
+    script = "import sys, time; print('tok', flush=True); time.sleep(30)"
+    config = load(config_with(tmp_path, f"token_command = {command(script)}\n"))
+    with pytest.raises(ConfigError, match=r"took longer than 0\.5 s"):
+        credentials_for("p", config.profiles["p"], config)

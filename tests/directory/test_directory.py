@@ -12,6 +12,7 @@ import pytest
 
 from console.api import BasicCredentials, JsmClient, RetryPolicy
 from console.directory import JIRA_SCOPE, OPS_SCOPE, Directory, Unresolved, looks_like_id
+from console.paths import set_aside_notes
 from console.simulator.server import BackgroundSimulator
 from tests.conftest import ACCOUNT
 from tests.directory.conftest import entries, knobs
@@ -178,6 +179,23 @@ async def test_the_background_reads_only_what_is_due(
     assert names.owner_name("acct-771") == "Mirela Ionescu"
     clock.now += 31 * 60
     assert names.due
+
+
+@pytest.mark.parametrize(
+    ("fetched_at", "kind"),
+    [("1e999", "not-finite"), ("1" + "0" * 400, "not-names"), ("Infinity", "not-finite")],
+)
+async def test_a_cache_with_a_time_past_any_range_is_set_aside_and_never_fatal(
+    client: JsmClient, tmp_path: Path, fetched_at: str, kind: str
+) -> None:
+    names = Directory(client, directory=tmp_path / "d")
+    names.path().parent.mkdir(parents=True)
+    head = json.dumps({"version": 1, "site": client.site, "entries": [["team", "t1", "Ops"]]})
+    names.path().write_text(f'{head[:-1]}, "fetched_at": {fetched_at}}}')
+    again = Directory(client, directory=tmp_path / "d")  # before: OverflowError
+    assert again.entries == {} and again.fetched_at is None
+    assert names.path().with_name(f"{names.path().name}.bad-{kind}").exists()
+    assert any(n.startswith("Started without the directory cache: ") for n in set_aside_notes())
 
 
 @pytest.mark.parametrize(
