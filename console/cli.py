@@ -155,8 +155,12 @@ def simulate(argv: Sequence[str]) -> int:
         create_status=args.create_status,
         status_dialect=args.status_dialect,
     )
+    from console.bounded import FileProblem
+
     try:
         run_foreground(config)
+    except FileProblem as error:
+        raise UsageError(f"the --state file cannot be used: {error}") from None
     except OSError as error:
         raise UsageError(
             f"cannot serve on {args.host}:{args.port}: {error.strerror or error}"

@@ -310,14 +310,24 @@ class AlertStore:
         write_state(path, self.state_json())
 
     def restore(self, path: Path) -> None:
-        state = json.loads(path.read_text(encoding="utf-8"))
-        if state.get("format") != 1:
-            raise ValueError(f"{path}: not a simulator state file of format 1")
-        self.load(
-            (StoredAlert.from_state(a) for a in state["alerts"]),
-            (DirectoryEntry(**d) for d in state["directory"]),
-        )
-        self._next_tiny = max(self._next_tiny, int(state.get("next_tiny", 1)))
+        """The alerts of a ``--state`` file, read bounded (FileProblem names the file)."""
+        from console.bounded import FileProblem, read_json
+
+        state = read_json(path, STATE_CAP)
+        if not isinstance(state, dict) or state.get("format") != 1:
+            raise FileProblem(path, "is not a simulator state file of format 1", kind="format")
+        try:
+            alerts = [StoredAlert.from_state(a) for a in state["alerts"]]
+            entries = [DirectoryEntry(**d) for d in state["directory"]]
+            next_tiny = int(state.get("next_tiny", 1))
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            reason = f"is not a simulator state file of format 1 ({type(error).__name__})"
+            raise FileProblem(path, reason, kind="format") from None
+        self.load(iter(alerts), iter(entries))
+        self._next_tiny = max(self._next_tiny, next_tiny)
+
+
+STATE_CAP = 256 * 1024 * 1024  # ~100,000 alerts with notes and logs
 
 
 def write_state(path: Path, text: str) -> None:

@@ -137,3 +137,27 @@ def test_a_port_in_use_is_one_clear_sentence() -> None:
         )
     assert result.returncode == 2
     assert "cannot serve on 127.0.0.1" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_damaged_state_file_is_one_sentence(tmp_path: Path) -> None:
+    """A --state file is read bounded, as every file we read: deep nesting, a number that is
+    not finite, or another shape is one sentence naming the file and exit status 2."""
+    from tests.corpus import DEEP_JSON
+
+    cases = {
+        "deep.json": DEEP_JSON,
+        "infinite.json": '{"format": 1, "alerts": [], "directory": [], "next_tiny": Infinity}',
+        "shape.json": '{"format": 1, "alerts": [{"id": 3}], "directory": []}',
+    }
+    for name, text in cases.items():
+        path = tmp_path / name
+        path.write_text(text)
+        result = subprocess.run(
+            [sys.executable, "-m", "console", "simulate", "--port", "0", "--state", str(path)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert result.returncode == 2, (name, result.stderr[-400:])
+        assert "Traceback" not in result.stderr
+        assert result.stderr.count("\n") == 1 and str(path) in result.stderr, result.stderr
