@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -108,3 +110,18 @@ def wall_top_messages(base_url: str, auth: tuple[str, str], count: int) -> list[
 
 def _epoch(text: str) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def own_home(root: Path) -> dict[str, str]:
+    """This process's environment, with none of the developer's credentials or settings
+    (no ALERT_CONSOLE_* variable) and state, cache, config and data directories below
+    ``root``: for a console or server started as a process of its own."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ALERT_CONSOLE_")}
+    for variable, name in (
+        ("XDG_STATE_HOME", "state"),
+        ("XDG_CACHE_HOME", "cache"),
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_DATA_HOME", "data"),
+    ):
+        env[variable] = str(root / name)
+    return env

@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from console.simulator.config import SimulatorConfig
 from console.simulator.server import BackgroundSimulator
 from tests import corpus
+from tests.helpers import own_home
 from tests.terminal import command, run_in_terminal
 
 FIRST_ROWS = re.compile(r"1–\d+ of \d+")
@@ -42,15 +43,9 @@ def home(prepare: Callable[[Path], None]) -> dict[str, str]:
     """An environment with XDG directories of its own, prepared by ``prepare(config_dir)``."""
     root = Path(tempfile.mkdtemp(prefix="files-probe-"))
     ROOTS.append(root)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ALERT_CONSOLE_")}
+    env = own_home(root)
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: byte-compiled once
-    for variable, name in (
-        ("XDG_STATE_HOME", "s"),
-        ("XDG_CACHE_HOME", "c"),
-        ("XDG_CONFIG_HOME", "f"),
-    ):
-        env[variable] = str(root / name)
-    prepare(root / "f" / "alert-console")
+    prepare(root / "config" / "alert-console")
     return env
 
 

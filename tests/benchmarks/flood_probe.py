@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -33,7 +32,8 @@ sys.path.insert(0, str(ROOT))
 
 from selenium.common.exceptions import TimeoutException  # noqa: E402
 
-from tests.benchmarks.browser_probe import _chromium  # noqa: E402
+from tests.benchmarks.browser_probe import FIRST_ROWS, _chromium  # noqa: E402
+from tests.helpers import own_home  # noqa: E402
 from tests.serve.support import DEMO_ACCOUNT, Served, screen  # noqa: E402
 
 KEY = "benchmark-key-0123456789"
@@ -41,27 +41,6 @@ HALF_OPEN = ROOT / "tests" / "serve" / "half_open.py"
 OPEN_FILES = (1024, 1024)
 PAINT_TIMEOUT_S = 30
 
-# As browser_probe's FIRST_ROWS, for any of several alerts: the demo is live, and the newest
-# open alert when the page is opened may be closed before it is drawn.
-ROWS = """
-const [needles, done] = arguments;
-function look() {
-  const wall = window.alertConsoleWall;
-  if (wall && wall.terminal) {
-    const buffer = wall.terminal.buffer.active;
-    for (let y = 0; y < wall.terminal.rows; y++) {
-      const line = buffer.getLine(buffer.viewportY + y);
-      const text = line ? line.translateToString(true) : "";
-      if (needles.some((needle) => text.includes(needle))) {
-        requestAnimationFrame(() => done(performance.now()));
-        return;
-      }
-    }
-  }
-  setTimeout(look, 5);
-}
-look();
-"""
 FLOODS = {
     "none": ("127.0.0.1", False),  # the comparison: the same page with no flood
     "held": ("127.0.0.1", False),
@@ -72,15 +51,8 @@ FLOODS = {
 
 @contextlib.contextmanager
 def _served(home: Path) -> Iterator[Served]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ALERT_CONSOLE_")}
+    env = own_home(home)
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: byte-compiled once
-    for variable, name in (
-        ("XDG_STATE_HOME", "state"),
-        ("XDG_CACHE_HOME", "cache"),
-        ("XDG_CONFIG_HOME", "config"),
-        ("XDG_DATA_HOME", "data"),
-    ):
-        env[variable] = str(home / name)
     served = Served(["--demo", "--key", KEY], env, open_files=OPEN_FILES)
     try:
         yield served.start()
@@ -136,7 +108,7 @@ def flooded(driver: Any, home: Path, source: str, reopen: bool, count: int) -> d
             driver.get(served.url)
             failure = None
             try:
-                painted_s: float | None = driver.execute_async_script(ROWS, needles) / 1000
+                painted_s: float | None = driver.execute_async_script(FIRST_ROWS, needles) / 1000
             except TimeoutException:
                 painted_s, failure = None, screen(driver)
             wall_clock = time.perf_counter() - started

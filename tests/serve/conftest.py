@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.helpers import own_home
 from tests.serve.support import KEY, Served, start_chromium
 
 
@@ -16,16 +15,7 @@ from tests.serve.support import KEY, Served, start_chromium
 def serve_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The environment of a serve process: no credential of the developer's, and state,
     cache and config directories of its own."""
-    home: Path = tmp_path_factory.mktemp("serve-home")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ALERT_CONSOLE_")}
-    for variable, name in (
-        ("XDG_STATE_HOME", "state"),
-        ("XDG_CACHE_HOME", "cache"),
-        ("XDG_CONFIG_HOME", "config"),
-        ("XDG_DATA_HOME", "data"),
-    ):
-        env[variable] = str(home / name)
-    return env
+    return own_home(tmp_path_factory.mktemp("serve-home"))
 
 
 @pytest.fixture(scope="module")
