@@ -1,5 +1,5 @@
 """``python -m console`` is ``alert-console``."""
 
-from console.cli import main
+from console.cli.main import main
 
 raise SystemExit(main())

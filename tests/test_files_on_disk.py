@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from console import paths
 from console.api import BasicCredentials, JsmClient
+from console.base import paths
+from console.settings.start import Settings, feed_for
 from console.simulator.server import BackgroundSimulator
-from console.tui.settings import Settings, feed_for
 from tests import corpus
 from tests.conftest import ACCOUNT
 from tests.terminal import command, run_in_terminal

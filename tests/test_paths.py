@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from console import paths
-from console.bounded import FileProblem, read_bounded
-from console.cache import MAX_BYTES, Cached, PageCache
+from console.base import paths
+from console.base.bounded import FileProblem, read_bounded
+from console.live.cache import MAX_BYTES, Cached, PageCache
+from console.live.wall import Counts, Trend, TrendStore
 from console.tui.themes import read as read_theme
-from console.wall import Counts, Trend, TrendStore
 from tests import corpus
 
 

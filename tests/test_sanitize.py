@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from console.sanitize import MAX_COMBINING, SafeFormatter, clean
+from console.base.sanitize import MAX_COMBINING, SafeFormatter, clean
 from tests import corpus
 from tests.corpus import text_controls
 

@@ -1,4 +1,7 @@
-"""The action tracker: every write sent, followed to its outcome, journaled. No Textual here."""
+"""The action tracker: every write sent, followed to its outcome, journaled.
+
+Every operation described once. No Textual; may import api and base.
+"""
 
 from console.actions.journal import Journal
 from console.actions.model import Action, ActionEvent, BatchFinished, State, TrackerEvent

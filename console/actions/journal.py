@@ -38,9 +38,9 @@ from pathlib import Path
 import pydantic
 from pydantic import BaseModel, ConfigDict
 
-from console import paths
 from console.actions.model import FINAL, Action, State
-from console.sanitize import clean
+from console.base import paths
+from console.base.sanitize import clean
 
 log = logging.getLogger(__name__)
 

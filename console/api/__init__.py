@@ -1,4 +1,7 @@
-"""The contract with JSM Ops: pydantic models, the async client, typed errors. No Textual here."""
+"""The contract with JSM Ops: pydantic models, the async client, typed errors.
+
+No Textual; imports nothing of ours but the version.
+"""
 
 import sys
 

@@ -1,4 +1,6 @@
-"""The directory: names for the ids that alerts and actions use. No Textual here.
+"""The directory: names for the ids that alerts and actions use.
+
+No Textual; may import api and base.
 
 People, teams, escalations and schedules, read from the service (see
 :mod:`console.api.directory`), kept on disk in the cache directory (one file per

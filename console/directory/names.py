@@ -13,10 +13,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from console import paths
 from console.api import errors
 from console.api.client import JsmClient
-from console.bounded import FileProblem, finite
+from console.base import paths
+from console.base.bounded import FileProblem, finite
 from console.directory.matching import (
     KINDS,
     PLURALS,

@@ -1,4 +1,4 @@
-"""The JSM Ops (Opsgenie-style) alert search language.
+"""The JSM Ops (Opsgenie-style) alert search language. Pure: imports nothing of ours, no I/O.
 
 Pure Python with no I/O, shared by the simulator (filtering alerts for
 ``GET /v1/alerts?query=...``) and the console (linting and completing the

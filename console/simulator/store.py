@@ -311,7 +311,7 @@ class AlertStore:
 
     def restore(self, path: Path) -> None:
         """The alerts of a ``--state`` file, read bounded (FileProblem names the file)."""
-        from console.bounded import FileProblem, read_json
+        from console.base.bounded import FileProblem, read_json
 
         state = read_json(path, STATE_CAP)
         if not isinstance(state, dict) or state.get("format") != 1:

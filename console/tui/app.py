@@ -19,21 +19,21 @@ from textual.app import App, ScreenStackError, SystemCommand
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 
-from console import paths
 from console.actions import ActionTracker
 from console.actions.model import Toast
 from console.api.client import JsmClient
-from console.crash import CrashReporter
+from console.base import paths
+from console.base.crash import CrashReporter
+from console.base.sanitize import clean
 from console.directory import FIRST_TICK_S, TICK_S, Directory
-from console.feed import AlertFeed
-from console.history import HistoryCache
-from console.sanitize import clean
+from console.live.feed import AlertFeed
+from console.live.history import HistoryCache
+from console.settings.start import Settings, feed_for
 from console.tui import keys
 from console.tui.guard import Guarded
 from console.tui.kinds import Sources, kind_of
 from console.tui.live import LiveScreen
 from console.tui.palette import Palette
-from console.tui.settings import Settings, feed_for
 from console.tui.themes import load_all
 
 __all__ = ["AlertConsole", "Settings"]

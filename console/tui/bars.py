@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from console.api import errors
 from console.api.client import LIST_WINDOW
-from console.feed import Freshness, Update, View, describe
+from console.live.feed import Freshness, Update, View, describe
 from console.tui.cells import clock_time, literal
 from console.tui.palette import PLAIN, Palette
 

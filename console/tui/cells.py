@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from rich.text import Text
 
 from console.api.models import Alert
-from console.sanitize import clean
+from console.base.sanitize import clean
 from console.tui.palette import Palette
 
 # Priority: a glyph and the label itself, so it reads without colour.

@@ -1,7 +1,7 @@
 """The detail pane: every field of the selected alert, its notes and its activity log.
 
 It only draws what it is given: the screen hands it the alert (at once, from the
-table's data) and then its history (from console.history, fetched off the UI).
+table's data) and then its history (from console.live.history, fetched off the UI).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from console.api.models import Alert
+from console.base.sanitize import clean
 from console.directory import PLURALS, Names, looks_like_id
-from console.history import History
-from console.sanitize import clean
+from console.live.history import History
 from console.tui.cells import acknowledged, literal, priority_cell, stamp, status_cell, status_of
 from console.tui.guard import Guarded
 from console.tui.palette import PLAIN, Palette

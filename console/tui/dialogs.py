@@ -25,8 +25,8 @@ from textual.widgets import Button, Input, Label, OptionList, Select, Static, Te
 from textual.widgets.option_list import Option
 
 from console.actions import OPS
+from console.base.sanitize import clean
 from console.directory import Directory
-from console.sanitize import clean
 from console.tui.cells import literal
 from console.tui.guard import Guarded
 from console.tui.inputs import SafeInput

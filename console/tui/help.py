@@ -10,7 +10,7 @@ from textual.app import App
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from console.sanitize import clean
+from console.base.sanitize import clean
 from console.tui import keys
 from console.tui.dialogs import InfoScreen
 from console.tui.palette import Palette

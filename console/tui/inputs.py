@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from textual.widgets import Input
 
-from console.sanitize import clean
+from console.base.sanitize import clean
 
 
 class SafeInput(Input):

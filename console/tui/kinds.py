@@ -19,10 +19,10 @@ from console.tui.themes import DEFAULT_THEME, WALL_THEME
 if TYPE_CHECKING:
     from console.actions import ActionTracker
     from console.directory import Directory
-    from console.feed import AlertFeed
-    from console.history import HistoryCache
+    from console.live.feed import AlertFeed
+    from console.live.history import HistoryCache
+    from console.settings.start import Settings
     from console.tui.live import LiveScreen
-    from console.tui.settings import Settings
 
 HERE = Path(__file__).parent
 

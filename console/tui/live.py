@@ -1,6 +1,6 @@
 """What every live screen and panel shares: a feed refreshed on a timer, told honestly.
 
-A :class:`LiveCycle` refreshes one :class:`~console.feed.Feed` for the node that shows
+A :class:`LiveCycle` refreshes one :class:`~console.live.feed.Feed` for the node that shows
 it: never two refreshes at once, backing off after failures (the feed's own
 ``next_delay``), holding still while a dialog is open, and surviving a bug in any of it
 (reported, backed off, never fatal). A :class:`LiveScreen` is a screen whose main feed is
@@ -21,10 +21,10 @@ from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 
 from console.api import errors
-from console.feed import Feed, Update, View, ViewRejected
+from console.live.feed import Feed, Update, View, ViewRejected
+from console.settings.start import Settings
 from console.tui.guard import BugSink, Guarded
 from console.tui.kinds import Sources
-from console.tui.settings import Settings
 
 # One turn of a cycle: fetch and show (True: forced, a refresh in flight is being replaced).
 # Returns the seconds until the next turn, or None for the feed's own next_delay.

@@ -27,8 +27,9 @@ from console.api import errors
 from console.api.client import LIST_WINDOW
 from console.api.models import Alert
 from console.directory import Directory
-from console.feed import SORT_FIELDS, Update, View, ViewRejected
-from console.links import alert_link, open_in_browser
+from console.live.feed import SORT_FIELDS, Update, View, ViewRejected
+from console.settings.links import alert_link, open_in_browser
+from console.settings.start import Settings
 from console.tui import keys
 from console.tui.bars import PageBar, StatusBar
 from console.tui.cells import label
@@ -37,7 +38,6 @@ from console.tui.kinds import Sources
 from console.tui.live import LiveScreen
 from console.tui.palette import Palette
 from console.tui.query_bar import QueryBar
-from console.tui.settings import Settings
 from console.tui.switcher import ViewSwitcher
 from console.tui.table import AlertTable
 

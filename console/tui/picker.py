@@ -20,8 +20,8 @@ from textual.binding import Binding
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from console.base.sanitize import clean
 from console.directory import KINDS, PLURALS, Directory, Entry, Suggestion
-from console.sanitize import clean
 from console.tui.cells import literal
 from console.tui.guard import Guarded
 from console.tui.inputs import SafeInput

@@ -9,12 +9,12 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from console.api import errors
-from console.feed import View
+from console.live.feed import View
 
 if TYPE_CHECKING:
+    from console.live.wall import ViewCounts
     from console.tui.main_screen import AlertScreen
     from console.tui.view_tabs import ViewTabs
-    from console.wall import ViewCounts
 
 
 class ViewSwitcher:
@@ -27,8 +27,8 @@ class ViewSwitcher:
         self.tabs: ViewTabs | None = None
         self.counts: ViewCounts | None = None
         if settings.views and count is not None:  # only loaded when there are views
+            from console.live.wall import ViewCounts
             from console.tui.view_tabs import ViewTabs
-            from console.wall import ViewCounts
 
             self.tabs = ViewTabs(settings.views, id="view-tabs")
             self.counts = ViewCounts({name: view.query for name, view in settings.views}, count)

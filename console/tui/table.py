@@ -24,11 +24,11 @@ from textual.widgets.data_table import ColumnKey, RowDoesNotExist, RowKey
 from console.actions import OPS
 from console.actions.rows import UNKNOWN_BADGE, RowBook, RowState
 from console.api.models import Alert
-from console.feed import Update
+from console.live.feed import Update
 
 if TYPE_CHECKING:
     from console.directory import Names
-from console.sanitize import clean
+from console.base.sanitize import clean
 from console.tui.cells import (
     MISSING,
     age,

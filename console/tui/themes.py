@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from textual.color import Color, ColorParseError
 from textual.theme import BUILTIN_THEMES, Theme
 
-from console import paths
-from console.bounded import FileProblem, read_toml
+from console.base import paths
+from console.base.bounded import FileProblem, read_toml
 
 DEFAULT_THEME = "alert-dark"
 WALL_THEME = "wall-contrast"

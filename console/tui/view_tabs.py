@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from textual.content import Content
 from textual.widgets import Tab, Tabs
 
-from console.config import SavedView
-from console.sanitize import clean
+from console.base.sanitize import clean
+from console.settings.config import SavedView
 
 
 class ViewTabs(Tabs):

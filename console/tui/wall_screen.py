@@ -26,17 +26,10 @@ from textual.color import Color
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Digits, Static
 
-from console import paths
 from console.api.models import PRIORITIES, Alert
-from console.feed import Update
-from console.tui.bars import site_badges
-from console.tui.cells import PRIORITY_GLYPH, clock_time, literal
-from console.tui.kinds import Sources
-from console.tui.live import LiveScreen
-from console.tui.palette import PLAIN, Palette
-from console.tui.settings import Settings
-from console.tui.table import AlertTable
-from console.wall import (
+from console.base import paths
+from console.live.feed import Update
+from console.live.wall import (
     Attention,
     Counts,
     Trend,
@@ -47,6 +40,13 @@ from console.wall import (
     not_shown,
     notification_form,
 )
+from console.settings.start import Settings
+from console.tui.bars import site_badges
+from console.tui.cells import PRIORITY_GLYPH, clock_time, literal
+from console.tui.kinds import Sources
+from console.tui.live import LiveScreen
+from console.tui.palette import PLAIN, Palette
+from console.tui.table import AlertTable
 
 COUNTERS: tuple[tuple[str, str], ...] = (
     *((p, f"{PRIORITY_GLYPH[p]} {p}") for p in PRIORITIES),

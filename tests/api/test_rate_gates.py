@@ -11,7 +11,7 @@ import pytest
 from console.api import BasicCredentials, JsmClient, RetryPolicy, errors
 from console.api.directory import DirectoryApi
 from console.directory.names import reason
-from console.feed import describe
+from console.live.feed import describe
 from console.simulator.server import BackgroundSimulator
 from tests.conftest import ACCOUNT
 from tests.hostile import PREFIX, HostileServer, json_reply

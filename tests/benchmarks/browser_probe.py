@@ -57,12 +57,12 @@ look();
 
 
 async def terminal(origin: str) -> None:
-    from console.cli import collector_off_for_the_start, lean_start, open_console
+    from console.cli.main import collector_off_for_the_start, lean_start, open_console
 
     lean_start()  # as alert-console's main() does
     collector_off_for_the_start()  # and its console()
     from console.api import BasicCredentials, JsmClient
-    from console.tui.settings import Settings
+    from console.settings.start import Settings
 
     credentials = BasicCredentials(*ACCOUNT)
     async with JsmClient(
@@ -79,7 +79,7 @@ async def terminal(origin: str) -> None:
         )
         app = await open_console(client, settings, journal=False)  # as alert-console starts
 
-        from console.feed import Update
+        from console.live.feed import Update
         from console.tui.wall_screen import WallScreen
 
         class FirstRows(WallScreen):

@@ -15,12 +15,12 @@ import sys
 
 
 async def console(origin: str, modules: bool = False) -> None:
-    from console.cli import collector_off_for_the_start, lean_start, open_console
+    from console.cli.main import collector_off_for_the_start, lean_start, open_console
 
     lean_start()  # as main() does
     collector_off_for_the_start()  # as its console() does
     from console.api import BasicCredentials, JsmClient
-    from console.tui.settings import Settings
+    from console.settings.start import Settings
 
     credentials = BasicCredentials("demo@example.com", "demo-token")
     async with JsmClient(origin=origin, cloud_id="demo", credentials=credentials) as client:
@@ -29,7 +29,7 @@ async def console(origin: str, modules: bool = False) -> None:
         )
         app = await open_console(client, settings, journal=False)  # as alert-console starts
 
-        from console.feed import Update
+        from console.live.feed import Update
         from console.tui.main_screen import AlertScreen
 
         loaded: list[str] = []

@@ -11,15 +11,15 @@ import time
 
 
 async def main(origin: str, seconds: float, wall: bool) -> None:
-    from console.cli import collector_off_for_the_start, lean_start
+    from console.cli.main import collector_off_for_the_start, lean_start
 
     lean_start()  # as alert-console's main() does
     collector_off_for_the_start()  # and its console() (back on 2 s after the app is up)
     from console.actions import ActionTracker
     from console.api import BasicCredentials, JsmClient
     from console.directory import FIRST_TICK_S
+    from console.settings.start import Settings
     from console.tui.app import AlertConsole
-    from console.tui.settings import Settings
 
     credentials = BasicCredentials("demo@example.com", "demo-token")
     async with JsmClient(origin=origin, cloud_id="demo", credentials=credentials) as client:

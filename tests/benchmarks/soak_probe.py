@@ -17,9 +17,9 @@ def rss_bytes() -> int:
 async def main(origin: str, refreshes: int) -> None:
     from console.actions import ActionTracker
     from console.api import BasicCredentials, JsmClient
-    from console.feed import Update
+    from console.live.feed import Update
+    from console.settings.start import Settings
     from console.tui.app import AlertConsole
-    from console.tui.settings import Settings
     from console.tui.wall_screen import WallScreen
 
     rss: dict[int, int] = {}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from console.config import (
+from console.settings.config import (
     CA_BUNDLE_MAX_BYTES,
     MAX_BYTES,
     NO_PROFILE,
@@ -232,7 +232,7 @@ def test_a_ca_bundle_that_tls_would_read_without_end_is_refused(tmp_path: Path) 
 
 
 def test_a_query_flag_wins_over_the_default_view(tmp_path: Path) -> None:
-    from console.tui.settings import settings_for
+    from console.settings.start import settings_for
 
     config = load(write(tmp_path, GOOD))
     resolved = resolve(config, "prod", {})

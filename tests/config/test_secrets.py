@@ -15,8 +15,13 @@ import pytest
 from keyring.backend import KeyringBackend
 
 from console.api.auth import BasicCredentials, BearerToken
-from console.config import ConfigError, load
-from console.secrets import MAX_TOKEN_BYTES, credentials_for, find_secret, keyring_available
+from console.settings.config import ConfigError, load
+from console.settings.secrets import (
+    MAX_TOKEN_BYTES,
+    credentials_for,
+    find_secret,
+    keyring_available,
+)
 from tests.corpus import long_line_command, token_then_background
 
 
@@ -104,7 +109,7 @@ def test_a_failing_token_command_says_how_never_raw(tmp_path: Path, script: str,
 
 
 def test_a_hanging_token_command_times_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("console.secrets.COMMAND_TIMEOUT_S", 0.5)
+    monkeypatch.setattr("console.settings.secrets.COMMAND_TIMEOUT_S", 0.5)
     config = load(
         config_with(tmp_path, f"token_command = {command('import time; time.sleep(30)')}\n")
     )
@@ -184,7 +189,7 @@ def test_the_token_is_taken_when_its_command_exits_not_when_its_children_do(
     assert secret is not None and secret.value == "tok-now"
     assert time.monotonic() - started < 5  # before: 10 s, then refused
     # The command itself still has its deadline, though its line came at once.
-    monkeypatch.setattr("console.secrets.COMMAND_TIMEOUT_S", 0.5)
+    monkeypatch.setattr("console.settings.secrets.COMMAND_TIMEOUT_S", 0.5)
     script = "import sys, time; print('tok', flush=True); time.sleep(30)"
     config = load(config_with(tmp_path, f"token_command = {command(script)}\n"))
     with pytest.raises(ConfigError, match=r"took longer than 0\.5 s"):

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from console.api import BasicCredentials, JsmClient, RetryPolicy
+from console.base.paths import set_aside_notes
 from console.directory import JIRA_SCOPE, OPS_SCOPE, Directory, Unresolved, looks_like_id
-from console.paths import set_aside_notes
 from console.simulator.server import BackgroundSimulator
 from tests.conftest import ACCOUNT
 from tests.directory.conftest import entries, knobs

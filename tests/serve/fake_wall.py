@@ -1,5 +1,5 @@
 """Started by the server tests in place of a wall: waits for its size as
-``console.serve_warm`` does, then speaks textual-serve's packets as a Textual app under the
+``console.cli.warm`` does, then speaks textual-serve's packets as a Textual app under the
 web driver does, and records what reaches it.
 
     python fake_wall.py RECORD            a first screenful, then records every packet

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from console.serve_wall import WallCommand
+from console.serve.wall import WallCommand
 from tests.helpers import wall_first_message
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -23,10 +23,10 @@ import httpx
 import pytest
 from aiohttp import web
 
-from console.sanitize import SafeFormatter
-from console.serve_app import WallServer
-from console.serve_limits import Connections, Limits, LimitsError, client_address, fit, listen
-from console.serve_log import ThrottledHandler
+from console.base.sanitize import SafeFormatter
+from console.serve.app import WallServer
+from console.serve.limits import Connections, Limits, LimitsError, client_address, fit, listen
+from console.serve.log import ThrottledHandler
 from tests.corpus import BOUNDED_HEADS, HALF_OPEN_HEAD, text_controls
 from tests.serve.support import KEY, ROOT, Served, fake, until, until_async
 

@@ -19,11 +19,11 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from console import serve_page
-from console.serve import exposure_warning, serve
-from console.serve_app import WallServer
-from console.serve_page import PAGE, AssetError, assets
-from console.serve_wall import preflight
+from console.serve import page as serve_page
+from console.serve.app import WallServer
+from console.serve.command import exposure_warning, serve
+from console.serve.page import PAGE, AssetError, assets
+from console.serve.wall import preflight
 from tests.serve.support import (
     KEY,
     ROOT,
@@ -192,7 +192,7 @@ def test_the_command_says_why_the_wall_cannot_start(tmp_path: Path) -> None:
 SERVER = """
 import os, subprocess, sys, threading
 wall = subprocess.Popen(
-    [sys.executable, "-m", "console.serve_warm", "--demo", "--wall"],
+    [sys.executable, "-m", "console.cli.warm", "--demo", "--wall"],
     stdin=subprocess.PIPE,
     stdout=subprocess.PIPE,
     env={**os.environ, "TEXTUAL_DRIVER": "textual.drivers.web_driver:WebDriver"},

@@ -14,14 +14,14 @@ import pytest
 
 from console.actions import ActionTracker, Journal
 from console.api.client import JsmClient
-from console.cli import _debug_log
-from console.config import SavedView, load, resolve
-from console.secrets import credentials_for
+from console.cli.main import _debug_log
+from console.live.wall import unacknowledged
+from console.settings.config import SavedView, load, resolve
+from console.settings.secrets import credentials_for
+from console.settings.start import settings_for
 from console.simulator.server import BackgroundSimulator
 from console.tui.app import AlertConsole
-from console.tui.settings import settings_for
 from console.tui.wall_screen import WallScreen
-from console.wall import unacknowledged
 from tests.conftest import ACCOUNT
 from tests.helpers import create, get
 from tests.tui.conftest import WIDE, ConsoleFactory, loaded, screen_text, select, toasts, until

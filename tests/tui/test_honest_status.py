@@ -15,7 +15,7 @@ import pytest
 from rich.text import Text
 
 from console.api import RetryPolicy
-from console.config import SavedView
+from console.settings.config import SavedView
 from console.simulator.server import BackgroundSimulator
 from console.tui.app import AlertConsole
 from console.tui.palette import Palette

@@ -22,7 +22,7 @@ from textual.widgets import Input
 
 from console.actions import ActionTracker, Journal
 from console.api import BasicCredentials, JsmClient
-from console.cli import _debug_log
+from console.cli.main import _debug_log
 from console.tui.app import AlertConsole, Settings
 from console.tui.dialogs import ChoiceDialog, ConfirmDialog, FormDialog, InfoScreen
 from tests import corpus

@@ -13,7 +13,7 @@ from textual.widgets import Footer, Select
 
 from console.actions.rows import UNKNOWN_BADGE, RowState
 from console.api import errors
-from console.feed import AlertFeed, View
+from console.live.feed import AlertFeed, View
 from console.simulator.config import SimulatorConfig
 from console.simulator.server import BackgroundSimulator, describe
 from console.tui.app import AlertConsole
@@ -349,7 +349,7 @@ def test_an_empty_alias_finds_nothing(api: httpx.Client) -> None:
 
 
 def test_the_simulators_banner_prints_a_command_that_works() -> None:
-    from console.cli import ENV_EMAIL, ENV_TOKEN, _console_parser
+    from console.cli.main import ENV_EMAIL, ENV_TOKEN, _console_parser
 
     config = SimulatorConfig(port=0)
     line = next(x for x in describe(config, 8080).splitlines() if "console:" in x)

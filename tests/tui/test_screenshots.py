@@ -24,10 +24,10 @@ from typing import Any
 import pytest
 from textual.widgets import Input
 
-from console import paths
 from console.actions import ActionTracker, Journal
 from console.api import BasicCredentials, JsmClient
 from console.api.models import PRIORITIES
+from console.base import paths
 from console.simulator.config import SimulatorConfig
 from console.simulator.server import BackgroundSimulator
 from console.tui.app import AlertConsole, Settings

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from console import paths
+from console.base import paths
 from console.simulator.server import BackgroundSimulator
 from tests import corpus
 from tests.tui.conftest import WIDE, ConsoleFactory, loaded, toasts, until

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from console.cli import collector_off_for_the_start
+from console.cli.main import collector_off_for_the_start
 from console.simulator.server import BackgroundSimulator
 from console.tui.app import COLLECTOR_BACK_S, AlertConsole
 from tests.tui.conftest import WIDE, ConsoleFactory, loaded, shown, until

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from console import paths
+from console.base import paths
 from console.simulator.server import BackgroundSimulator
 from console.tui.themes import DEFAULT_THEME, WALL_THEME, load_all, read, shipped_files
 from tests.tui.conftest import WIDE, ConsoleFactory, loaded, screen_text, toasts

@@ -12,12 +12,12 @@ from typing import Any
 
 import httpx
 
-from console.config import load, resolve
+from console.live.wall import Trend, bars
+from console.settings.config import load, resolve
+from console.settings.start import settings_for
 from console.simulator.server import BackgroundSimulator
 from console.tui.app import AlertConsole
-from console.tui.settings import settings_for
 from console.tui.wall_screen import WallScreen
-from console.wall import Trend, bars
 from tests.helpers import create
 from tests.tui.conftest import SMALL, WIDE, ConsoleFactory, shown, until
 
@@ -92,7 +92,7 @@ async def test_a_rotated_view_is_named_only_with_its_own_rows(
         "p1": "status: open AND priority: P1",
         "quiet": "status: open AND tag: nothing-here",
     }
-    from console.config import SavedView
+    from console.settings.config import SavedView
 
     views = tuple((n, SavedView(query=q)) for n, q in path_views.items())
     app = await make_console(

@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from console import paths
-from console.bounded import FileProblem, whole
+from console.base import paths
+from console.base.bounded import FileProblem, whole
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 A browser that opens ``/?key=KEY`` gets the page; the page opens the websocket
 ``ws/KEY``, and only then, with the key right, it is given a wall process of its own (the
-spare, loaded ahead, when there is one; see :mod:`console.serve_wall`). The wall lives as
+spare, loaded ahead, when there is one; see :mod:`console.serve.wall`). The wall lives as
 long as that websocket. A wrong or missing key gets 403 on both routes, and nothing is
 started.
 
@@ -24,8 +24,8 @@ from asyncio.subprocess import Process
 from aiohttp import WSMsgType, web
 from aiohttp.typedefs import Middleware
 
-from console.serve_page import PAGE, Asset, assets
-from console.serve_wall import LOADED, WallCommand, WallProcess, discard, spawn
+from console.serve.page import PAGE, Asset, assets
+from console.serve.wall import LOADED, WallCommand, WallProcess, discard, spawn
 
 log = logging.getLogger(__name__)
 

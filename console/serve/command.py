@@ -8,8 +8,8 @@ is required in the URL. ``--demo`` starts one simulator here and points every wa
 
 Thin like the rest of the command line: it checks the options, starts the wall once to
 be sure it can start (so a missing token is one sentence here, not a blank page on a TV),
-then serves until Ctrl+C or SIGTERM. The server is :mod:`console.serve_app`, its wall
-processes :mod:`console.serve_wall`, the page :mod:`console.serve_page`.
+then serves until Ctrl+C or SIGTERM. The server is :mod:`console.serve.app`, its wall
+processes :mod:`console.serve.wall`, the page :mod:`console.serve.page`.
 """
 
 from __future__ import annotations
@@ -31,14 +31,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from console.options import UsageError, check_view_options, checked_origin
-from console.sanitize import SafeFormatter, clean
-from console.secrets import ENV_ACCESS_TOKEN, ENV_EMAIL, ENV_TOKEN
+from console.base.errors import UsageError
+from console.base.sanitize import SafeFormatter, clean
+from console.settings.options import check_view_options, checked_origin
+from console.settings.secrets import ENV_ACCESS_TOKEN, ENV_EMAIL, ENV_TOKEN
 
 if TYPE_CHECKING:
-    from console.serve_limits import Limits, Listener
-    from console.serve_log import ThrottledHandler
-    from console.serve_wall import WallCommand
+    from console.serve.limits import Limits, Listener
+    from console.serve.log import ThrottledHandler
+    from console.serve.wall import WallCommand
 
 ENV_KEY = "ALERT_CONSOLE_SERVE_KEY"
 DEFAULT_PORT = 8731
@@ -224,7 +225,7 @@ def _listen(host: str, port: int) -> socket.socket:
 
 def _limits(max_browsers: int) -> Limits:
     """The connection caps, fitted to the open-file limit (raised toward the hard limit)."""
-    from console.serve_limits import LimitsError, checked_limits
+    from console.serve.limits import LimitsError, checked_limits
 
     try:
         return checked_limits(max_browsers)
@@ -235,7 +236,7 @@ def _limits(max_browsers: int) -> Limits:
 def _logging() -> ThrottledHandler:
     """Our lines, aiohttp's and asyncio's, cleaned, and each warning once a minute by cause
     (a flood of hostile connections costs a few lines, not megabytes)."""
-    from console.serve_log import ThrottledHandler
+    from console.serve.log import ThrottledHandler
 
     handler = ThrottledHandler(sys.stderr)
     handler.setFormatter(SafeFormatter("alert-console serve: %(message)s"))
@@ -256,17 +257,17 @@ def _walls_command(plan: Plan, demo: bool) -> Iterator[tuple[WallCommand, str | 
     """The wall processes' command; with ``--demo``, the simulator they all show (one, here),
     its account handed to them in their environment, and an empty config of their own so
     that no profile of the user's can stand in for it."""
-    from console.serve_wall import WallCommand
+    from console.serve.wall import WallCommand
 
-    # Each wall is loaded ahead and waits for its size (console.serve_warm), then runs as
+    # Each wall is loaded ahead and waits for its size (console.cli.warm), then runs as
     # 'alert-console --wall --read-only OPTIONS'.
-    warm = (sys.executable, "-m", "console.serve_warm")
+    warm = (sys.executable, "-m", "console.cli.warm")
     argv = (*warm, "--wall", "--read-only", *plan.wall_options)
     if not demo:
         known = (plan.key, *(os.environ.get(name, "") for name in (ENV_TOKEN, ENV_ACCESS_TOKEN)))
         yield WallCommand(argv, unset=frozenset({ENV_KEY}), secrets=known), None
         return
-    from console import paths
+    from console.base import paths
     from console.simulator.server import demo_simulator
 
     simulator = demo_simulator()
@@ -300,10 +301,10 @@ async def _run(
 ) -> None:
     from aiohttp import web
 
-    from console.serve_app import WallServer
-    from console.serve_limits import Connections, listen
-    from console.serve_page import AssetError
-    from console.serve_wall import preflight
+    from console.serve.app import WallServer
+    from console.serve.limits import Connections, listen
+    from console.serve.page import AssetError
+    from console.serve.wall import preflight
 
     with _walls_command(plan, demo) as (command, simulator):
         try:

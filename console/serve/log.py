@@ -4,7 +4,7 @@ megabytes.
 Every warning names its cause in its message ("refused a connection from %s: ..."); the
 handler writes each cause once a minute and counts the rest, and a client's malformed
 request, which aiohttp logs with a traceback, is one line. Every line is cleaned by the
-formatter the server gives it (:class:`console.sanitize.SafeFormatter`).
+formatter the server gives it (:class:`console.base.sanitize.SafeFormatter`).
 """
 
 from __future__ import annotations

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from console import paths
-from console.sanitize import clean
+from console.base import paths
+from console.base.sanitize import clean
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from console import paths
-from console.config import (
+from console.base import paths
+from console.base.sanitize import clean
+from console.settings.config import (
     DEMO,
     STARTER,
     Config,
@@ -22,8 +23,7 @@ from console.config import (
     load,
     read,
 )
-from console.sanitize import clean
-from console.secrets import find_secret, missing_email, no_token
+from console.settings.secrets import find_secret, missing_email, no_token
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -158,7 +158,7 @@ def _init(path: Path, *, force: bool) -> int:
 
 
 def _set_token(path: Path, profile: str) -> int:
-    from console.secrets import keyring_set
+    from console.settings.secrets import keyring_set
 
     try:
         config = load(path)

@@ -11,12 +11,12 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from console.api.client import JsmClient, Listing
-from console.cache import PageCache
-from console.feed import DEFAULT_QUERY, AlertFeed, View
-from console.links import DEFAULT_ALERT_URL
+from console.live.cache import PageCache
+from console.live.feed import DEFAULT_QUERY, AlertFeed, View
+from console.settings.links import DEFAULT_ALERT_URL
 
 if TYPE_CHECKING:
-    from console.config import Resolved, SavedView
+    from console.settings.config import Resolved, SavedView
 
 
 def utc_now() -> datetime:
@@ -71,8 +71,8 @@ def settings_for(
     user: str,
 ) -> Settings:
     """What a start uses: the resolved profile, the flags that are not part of a profile."""
-    from console.config import NO_PROFILE
-    from console.keymap import active_keymap
+    from console.settings.config import NO_PROFILE
+    from console.settings.keymap import active_keymap
 
     saved = resolved.views.get(view) if view else None
     # An explicit --query is what the wall shows: it replaces the rotation of saved views
@@ -111,7 +111,7 @@ def feed_for(client: JsmClient, settings: Settings) -> AlertFeed:
     urgency, with their counts)."""
     fetch_page = None
     if settings.wall:
-        from console.wall import WallPages
+        from console.live.wall import WallPages
 
         pages = WallPages(settings.clock)
 

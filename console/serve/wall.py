@@ -2,7 +2,7 @@
 
 Each browser's wall is ``alert-console --wall --read-only OPTIONS`` in a process of its
 own, under Textual's web driver, spoken to with textual-serve's packets (its
-``AppService``). The process is started loaded-but-waiting (``console.serve_warm``) and
+``AppService``). The process is started loaded-but-waiting (``console.cli.warm``) and
 begins when it is given its size: so one can be made ready ahead, the spare, and a page
 opened on a TV is drawn about as soon as a terminal would draw it.
 
@@ -26,10 +26,10 @@ from typing import Any
 from textual_serve.app_service import AppService
 from textual_serve.download_manager import DownloadManager
 
-from console.sanitize import clean
+from console.base.sanitize import clean
 
 GANGLION = b"__GANGLION__\n"  # the first line of a Textual app under the web driver
-LOADED = b"__LOADED__\n"  # a wall process's modules are loaded (console.serve_warm)
+LOADED = b"__LOADED__\n"  # a wall process's modules are loaded (console.cli.warm)
 STDERR_KEPT = 64 * 1024
 STOP_WAIT_S = 5.0
 
@@ -99,7 +99,7 @@ class WallProcess(AppService):
         process = spare if spare is not None and alive else await spawn(self.wall)
         assert process.stdin is not None
         self._process, self._stdin = process, process.stdin
-        # Its size starts it (see console.serve_warm); a process that died meanwhile is
+        # Its size starts it (see console.cli.warm); a process that died meanwhile is
         # found out by run(), as any wall that ends.
         process.stdin.write(json.dumps({"width": width, "height": height}).encode() + b"\n")
         with contextlib.suppress(ConnectionError):
@@ -198,7 +198,7 @@ def wall_environment(command: WallCommand) -> dict[str, str]:
 
 
 async def spawn(command: WallCommand) -> Process:
-    """A wall process, loaded and waiting for its size (``console.serve_warm``). Without a
+    """A wall process, loaded and waiting for its size (``console.cli.warm``). Without a
     shell, and in a session of its own: a Ctrl+C at the server's terminal is the server's."""
     return await asyncio.create_subprocess_exec(
         *command.argv,

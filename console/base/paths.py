@@ -4,7 +4,7 @@ Every path comes from platformdirs (so ``XDG_STATE_HOME`` and friends are honour
 Every directory of ours (state, cache, logs) is a real directory, owned by us, mode 700,
 and every file is created mode 600 and opened without following a symbolic link, because
 the journal, the logs, crash reports and the page cache describe a company's incidents.
-Caches are read through :mod:`console.bounded`; a damaged one is set aside
+Caches are read through :mod:`console.base.bounded`; a damaged one is set aside
 (:func:`read_cache`), never fatal.
 """
 
@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 import platformdirs
 
-from console.bounded import (
+from console.base.bounded import (
     CLOEXEC,
     JSON_MAX_DEPTH,
     NOFOLLOW,

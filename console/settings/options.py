@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import math
 
-from console.secrets import ENV_EMAIL, ENV_TOKEN
-
-
-class UsageError(Exception):
-    """Bad start-up input: printed as one sentence, exit status 2."""
+from console.base.errors import UsageError
+from console.settings.secrets import ENV_EMAIL, ENV_TOKEN
 
 
 def check_view_options(refresh: float | None, page_size: int | None, query: str | None) -> None:
@@ -30,7 +27,7 @@ def checked_origin(url: str) -> str:
     """``--url`` as an origin we may send credentials to, or one sentence saying why not."""
     import httpx
 
-    from console.config import origin_problem  # the same rule as a profile's origin
+    from console.settings.config import origin_problem  # the same rule as a profile's origin
 
     problem = origin_problem(url)
     if problem and "password" in problem:

@@ -1,4 +1,4 @@
-"""A wall process made ready before its browser comes: ``python -m console.serve_warm ARGS``.
+"""A wall process made ready before its browser comes: ``python -m console.cli.warm ARGS``.
 
 Most of a wall's start is Python loading its modules (the command line, the TUI, Textual,
 httpx, pydantic). ``alert-console serve`` keeps one such process loaded and waiting, so that
@@ -56,18 +56,18 @@ def _leave_with_the_server() -> None:
 def main() -> int:
     # What a wall's start loads, loaded now, while no browser is waiting; first what it keeps
     # out (lean_start: httpcore would import trio, which a wall never runs).
-    import console.cli
+    import console.cli.main
 
-    console.cli.lean_start()
+    console.cli.main.lean_start()
     import textual.drivers.web_driver  # noqa: F401
 
     import console.actions
     import console.api.client
-    import console.config
     import console.query
-    import console.secrets
+    import console.settings.config
+    import console.settings.secrets
+    import console.settings.start
     import console.tui.app
-    import console.tui.settings
     import console.tui.themes
 
     os.write(1, LOADED)
@@ -76,7 +76,7 @@ def main() -> int:
         return 0
     os.environ["COLUMNS"], os.environ["ROWS"] = str(size[0]), str(size[1])
     _leave_with_the_server()
-    return console.cli.main(sys.argv[1:])
+    return console.cli.main.main(sys.argv[1:])
 
 
 if __name__ == "__main__":

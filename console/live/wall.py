@@ -21,11 +21,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from console import paths
 from console.api.client import JsmClient, Listing
 from console.api.models import PRIORITIES, Alert
-from console.bounded import FileProblem, finite, whole
-from console.sanitize import clean
+from console.base import paths
+from console.base.bounded import FileProblem, finite, whole
+from console.base.sanitize import clean
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 TOML at platformdirs' config directory (``config.toml``), or the file named by
 ``ALERT_CONSOLE_CONFIG`` or ``--config``. Parsed into pydantic models, so an unknown key,
 a wrong type or a bad value is reported with the file, the line and the field. Nothing
-here reads a secret (console.secrets does, when a profile is used) and nothing here
+here reads a secret (console.settings.secrets does, when a profile is used) and nothing here
 imports Textual: ``alert-console config check`` runs it without a screen.
 
 Precedence, strongest first: flags, then the profile, then the file's ``[defaults]``,
@@ -21,10 +21,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
-from console.bounded import FileProblem, read_toml
-from console.feed import DEFAULT_QUERY, SORT_FIELDS
-from console.links import DEFAULT_ALERT_URL, template_problem
-from console.paths import config_dir
+from console.base.bounded import FileProblem, read_toml
+from console.base.paths import config_dir
+from console.live.feed import DEFAULT_QUERY, SORT_FIELDS
+from console.settings.links import DEFAULT_ALERT_URL, template_problem
 
 ENV_CONFIG = "ALERT_CONSOLE_CONFIG"
 DEFAULT_ORIGIN = "https://api.atlassian.com"
@@ -319,7 +319,7 @@ def _cross_check(file: ConfigFile, path: Path, text: str) -> Iterator[str]:
     for name in file.wall.views:
         if name not in file.views:
             yield f"{at('wall', 'views')}: no view named {name!r}"
-    from console.keymap import keymap_problems  # the op registry: only when checking keys
+    from console.settings.keymap import keymap_problems  # the op registry: only when checking keys
 
     for problem in keymap_problems(file.keys):
         binding = re.match(r"keys\.(\w+)", problem)

@@ -20,157 +20,16 @@ from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     from console.api.client import Credentials, JsmClient
-    from console.config import Config, Resolved
+    from console.settings.config import Config, Resolved
+    from console.settings.start import Settings
     from console.simulator.server import BackgroundSimulator
     from console.tui.app import AlertConsole
-    from console.tui.settings import Settings
 
 from console import __version__
-from console.options import UsageError, check_view_options, checked_origin
-from console.sanitize import clean
-
-
-def _simulate_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="alert-console simulate",
-        description="Run a local simulator of the JSM Ops alerts REST API in the foreground.",
-    )
-    parser.add_argument(
-        "--host", default="127.0.0.1", help="address to bind (default: loopback only)"
-    )
-    parser.add_argument("--port", type=int, default=8080, help="port to bind; 0 picks a free one")
-    parser.add_argument("--cloud-id", default="demo", help="the {cloudId} in every API path")
-    parser.add_argument("--email", default="demo@example.com", help="account email for HTTP Basic")
-    parser.add_argument("--token", default="demo-token", help="API token for HTTP Basic")
-    parser.add_argument(
-        "--viewer-email",
-        default="viewer@example.com",
-        help="email of the read-only credential (may read, gets 403 on writes)",
-    )
-    parser.add_argument(
-        "--viewer-token", default="viewer-token", help="token of the read-only credential"
-    )
-    parser.add_argument(
-        "--no-viewer", action="store_true", help="do not accept a read-only credential"
-    )
-    parser.add_argument(
-        "--bearer-token",
-        default="demo-oauth-token",
-        help="accepted as 'Authorization: Bearer', standing in for an OAuth access token",
-    )
-    parser.add_argument(
-        "--token-without-delete-scope",
-        action="store_true",
-        help="the API token lacks the delete scopes, as real Atlassian API tokens do",
-    )
-    parser.add_argument(
-        "--alerts", type=int, default=200, help="demo alerts to generate (default 200)"
-    )
-    parser.add_argument("--seed", type=int, default=1, help="seed of the demo data (default 1)")
-    parser.add_argument(
-        "--live",
-        action="store_true",
-        help="alerts keep arriving, repeating and closing, like a real site",
-    )
-    parser.add_argument(
-        "--live-interval", type=float, default=3.0, help="seconds between live events"
-    )
-    parser.add_argument(
-        "--faults",
-        default="",
-        help="latency_ms=200,error_rate=0.2,drop_rate=0.1,throttle_rate=0.1,proxy_502_rate=0.05",
-    )
-    parser.add_argument(
-        "--rate-limit", default="", help="requests per minute, e.g. reads=600,writes=120"
-    )
-    parser.add_argument(
-        "--state", type=Path, default=None, help="keep the alerts in this file across restarts"
-    )
-    parser.add_argument(
-        "--processing-delay",
-        type=int,
-        default=300,
-        help="milliseconds before a write is applied (default 300)",
-    )
-    parser.add_argument(
-        "--processing-jitter",
-        type=int,
-        default=150,
-        help="plus or minus this many milliseconds (default 150)",
-    )
-    parser.add_argument(
-        "--status-dialect",
-        choices=("flags", "spec"),
-        default="flags",
-        help="how states are told: status open/closed plus acknowledged and snoozed flags "
-        "(as live tools observe), or the spec's status enum (open, acked, snoozed, closed)",
-    )
-    parser.add_argument(
-        "--create-status",
-        type=int,
-        choices=(200, 202),
-        default=200,
-        help="status of a create: 200 as the spec says, or 202 as Opsgenie did",
-    )
-    return parser
-
-
-def simulate(argv: Sequence[str]) -> int:
-    from console.simulator.config import (
-        Credentials,
-        Faults,
-        KnobError,
-        RateLimits,
-        SimulatorConfig,
-    )
-    from console.simulator.server import run_foreground
-
-    args = _simulate_parser().parse_args(argv)
-    try:
-        faults = Faults.parse(args.faults)
-        limits = RateLimits.parse(args.rate_limit)
-    except KnobError as error:
-        raise UsageError(str(error)) from None
-    if args.alerts < 0 or args.alerts > 200_000:
-        raise UsageError("--alerts must be between 0 and 200000")
-    if not 0 <= args.port <= 65535:
-        raise UsageError("--port must be between 0 and 65535")
-    config = SimulatorConfig(
-        host=args.host,
-        port=args.port,
-        cloud_id=args.cloud_id,
-        account=Credentials(args.email, args.token),
-        viewer=None if args.no_viewer else Credentials(args.viewer_email, args.viewer_token),
-        bearer_token=args.bearer_token or None,
-        token_delete_scope=not args.token_without_delete_scope,
-        alerts=args.alerts,
-        seed=args.seed,
-        live=args.live,
-        live_interval_s=args.live_interval,
-        faults=faults,
-        rate_limits=limits,
-        state_file=args.state,
-        processing_delay_ms=args.processing_delay,
-        processing_jitter_ms=args.processing_jitter,
-        create_status=args.create_status,
-        status_dialect=args.status_dialect,
-    )
-    from console.bounded import FileProblem
-
-    try:
-        run_foreground(config)
-    except FileProblem as error:
-        raise UsageError(f"the --state file cannot be used: {error}") from None
-    except OSError as error:
-        raise UsageError(
-            f"cannot serve on {args.host}:{args.port}: {error.strerror or error}"
-        ) from None
-    except KeyboardInterrupt:
-        pass
-    return 0
-
-
-from console.secrets import ENV_ACCESS_TOKEN, ENV_EMAIL, ENV_TOKEN  # noqa: E402 (light)
+from console.base.errors import UsageError
+from console.base.sanitize import clean
+from console.settings.options import check_view_options, checked_origin
+from console.settings.secrets import ENV_ACCESS_TOKEN, ENV_EMAIL, ENV_TOKEN
 
 
 def _console_parser() -> argparse.ArgumentParser:
@@ -245,8 +104,8 @@ def _console_parser() -> argparse.ArgumentParser:
 def _debug_log() -> Path:
     import logging.handlers  # with --debug only: not at every start
 
-    from console.paths import log_dir, open_private
-    from console.sanitize import SafeFormatter
+    from console.base.paths import log_dir, open_private
+    from console.base.sanitize import SafeFormatter
 
     class PrivateRotatingLog(logging.handlers.RotatingFileHandler):
         """A rotating log whose every file is created mode 600 in a 700 directory."""
@@ -269,7 +128,7 @@ def _debug_log() -> Path:
 def console(argv: Sequence[str]) -> int:
     collector_off_for_the_start()
     args = _console_parser().parse_args(argv)
-    from console.config import DEMO, ConfigError, config_path, load, resolve
+    from console.settings.config import DEMO, ConfigError, config_path, load, resolve
 
     check_view_options(args.refresh, args.page_size, args.query)
     if args.demo and (args.url or args.cloud_id):
@@ -337,8 +196,8 @@ class _Target:
 
 
 def _target(resolved: Resolved, config: Config, args: argparse.Namespace) -> _Target:
-    from console.config import NO_PROFILE, ConfigError, Profile
-    from console.secrets import credentials_for
+    from console.settings.config import NO_PROFILE, ConfigError, Profile
+    from console.settings.secrets import credentials_for
 
     profile = resolved.profile
     if profile.demo:
@@ -357,7 +216,7 @@ def _target(resolved: Resolved, config: Config, args: argparse.Namespace) -> _Ta
             demo=True,
         )
     origin = checked_origin(args.url or profile.origin)
-    from console.config import LOOPBACK
+    from console.settings.config import LOOPBACK
 
     if args.served_demo and urlsplit(origin).hostname not in LOOPBACK:
         raise UsageError("--served-demo shows a simulator on this machine only")
@@ -402,7 +261,7 @@ async def _run_console(
     """The console, until it quits; its exit status (128 + the signal's number after SIGTERM,
     SIGHUP or SIGINT: see console/tui/signals.py)."""
     from console.api.client import JsmClient
-    from console.tui.settings import settings_for
+    from console.settings.start import settings_for
 
     read_only = resolved.read_only or args.wall
     async with JsmClient(
@@ -444,7 +303,7 @@ async def open_console(
     """The console, built so that its first page is on its way while Textual loads: the page
     is asked for, and written out, before the UI's modules are imported (that import holds
     the event loop; importing on a thread instead was slower: the two fight over the GIL)."""
-    from console.tui.settings import feed_for
+    from console.settings.start import feed_for
 
     feed = feed_for(client, settings)
     feed.start_early()
@@ -485,13 +344,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         if args and args[0] == "simulate":
+            from console.simulator.command import simulate  # beside the simulator it runs
+
             return simulate(args[1:])
         if args and args[0] == "serve":
-            from console.serve import serve  # the wall in a browser (aiohttp, textual-serve)
+            from console.serve.command import serve  # the wall in a browser (aiohttp)
 
             return serve(args[1:])
         if args and args[0] == "config":
-            from console.cli_config import config_command
+            from console.cli.config_command import config_command
 
             return config_command(args[1:])
         return console(args)

@@ -15,11 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from console.sanitize import clean
+from console.base.sanitize import clean
 
 if TYPE_CHECKING:
     from console.api.client import Credentials
-    from console.config import Config, Profile
+    from console.settings.config import Config, Profile
 
 ENV_EMAIL = "ALERT_CONSOLE_EMAIL"
 ENV_TOKEN = "ALERT_CONSOLE_API_TOKEN"  # noqa: S105 (the name of a variable, not a secret)
@@ -33,7 +33,7 @@ STDERR_TAIL = 4096  # of a failing command's errors, the end is kept (its last l
 def _refused(problem: str) -> Exception:
     """The config's error type, imported when needed: the command line reads this module's
     variable names before it loads anything heavy."""
-    from console.config import ConfigError
+    from console.settings.config import ConfigError
 
     return ConfigError([problem])
 

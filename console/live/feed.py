@@ -21,7 +21,7 @@ from typing import Any, Literal, Protocol
 from console.api import errors
 from console.api.client import READ_HOLD_CAP_S, JsmClient, Listing, watching_retries
 from console.api.models import Alert, read_tolerantly
-from console.cache import Cached, PageCache
+from console.live.cache import Cached, PageCache
 
 # The sort fields of the spec (insertedAt is createdAt again); the simulator takes more,
 # but a real site need not.
@@ -216,7 +216,7 @@ class AlertFeed:
     # What a screen keeps on disk beside the page (the wall's counts), for the view in force.
     kept_extra: dict[str, Any] = field(default_factory=dict)
     # How a page is asked for: the client's list of the view by default; the wall asks for
-    # its rows by urgency, with their counts (console.wall.WallPages).
+    # its rows by urgency, with their counts (console.live.wall.WallPages).
     fetch_page: Callable[[JsmClient, View], Awaitable[Listing]] | None = None
 
     @property

@@ -19,7 +19,7 @@ has arrived. So, on every connection, before and after the key:
 - **Enough file descriptors.** At start the soft open-file limit is raised toward the hard
   one, and the caps are made to fit what it allows (one line at start says the figures).
 - **Said briefly.** Every refusal and closing is one line, through the log of
-  :mod:`console.serve_log` (once per cause a minute, with a count); so is ``accept()``
+  :mod:`console.serve.log` (once per cause a minute, with a count); so is ``accept()``
   running out of file descriptors.
 
 Why not aiohttp's ``SockSite`` alone: aiohttp's server has no deadline for a request that

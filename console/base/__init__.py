@@ -1,0 +1,4 @@
+"""The floor: the sanitiser, file locations, bounded reading, crash reports.
+
+Imports nothing of ours.
+"""
