@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from textual.app import App, ScreenStackError, SystemCommand
+from textual.app import ScreenStackError, SystemCommand
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 
@@ -34,6 +34,7 @@ from console.tui.guard import Guarded
 from console.tui.kinds import Sources, kind_of
 from console.tui.live import LiveScreen
 from console.tui.palette import Palette
+from console.tui.textual_compat import LastResort
 from console.tui.themes import load_all
 
 __all__ = ["AlertConsole", "Settings"]
@@ -46,7 +47,7 @@ SENDING_S = 0.8
 HELD_TOASTS = 6  # toasts kept back while a dialog is open (the newest; older ones are counted)
 
 
-class AlertConsole(Guarded, App[None]):
+class AlertConsole(Guarded, LastResort):
     TITLE = "alert-console"
     DEFAULT_MODE = "alerts"  # each screen of its own is a mode: the alert view, the wall…
     guard_armed = False  # bugs are reported, not fatal, once the console is up
@@ -168,12 +169,12 @@ class AlertConsole(Guarded, App[None]):
             timeout=15,
         )
 
-    def _handle_exception(self, error: Exception) -> None:
-        # Textual's last resort (timers, callbacks, workers): fatal only before we are up.
-        if self.guard_armed and not self._exit and isinstance(error, Exception):
-            self.report_bug("a callback", error)
-            return
-        super()._handle_exception(error)
+    def survive(self, error: Exception) -> bool:
+        """Textual's last resort (timers, callbacks, workers): fatal only before we are up."""
+        if not self.guard_armed:
+            return False
+        self.report_bug("a callback", error)
+        return True
 
     def notify(
         self,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -17,8 +18,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
-from textual.document._document import EditResult
-from textual.document._edit import Edit
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, OptionList, Select, Static, TextArea
@@ -32,6 +31,9 @@ from console.tui.guard import Guarded
 from console.tui.inputs import SafeInput
 from console.tui.keys import KEYMAP
 from console.tui.picker import PickInput, PickList
+
+if TYPE_CHECKING:
+    from console.tui.textual_compat import Edit, EditResult
 
 FormValues = dict[str, str]
 Check = Callable[[FormValues], dict[str, str]]  # field -> problem; empty when all is well

@@ -10,11 +10,11 @@ report once it is up; a failure during start-up stays fatal, as it should.
 
 from __future__ import annotations
 
-from asyncio import CancelledError
 from typing import Protocol, runtime_checkable
 
 from textual.message import Message
-from textual.message_pump import MessagePump
+
+from console.tui.textual_compat import GuardedPump
 
 
 @runtime_checkable
@@ -24,16 +24,12 @@ class BugSink(Protocol):
     def report_bug(self, where: str, error: Exception) -> None: ...
 
 
-class Guarded(MessagePump):
+class Guarded(GuardedPump):
     """Mixed in before a Textual base class: ``class AlertTable(Guarded, DataTable[Text])``."""
 
-    async def _dispatch_message(self, message: Message) -> None:
-        try:
-            await super()._dispatch_message(message)
-        except CancelledError:
-            raise
-        except Exception as error:
-            sink = self.app
-            if not isinstance(sink, BugSink) or not sink.guard_armed:
-                raise
-            sink.report_bug(f"{type(self).__name__} handling {type(message).__name__}", error)
+    def on_guard_error(self, message: Message, error: Exception) -> bool:
+        sink = self.app
+        if not isinstance(sink, BugSink) or not sink.guard_armed:
+            return False
+        sink.report_bug(f"{type(self).__name__} handling {type(message).__name__}", error)
+        return True

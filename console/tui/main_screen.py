@@ -40,6 +40,7 @@ from console.tui.palette import Palette
 from console.tui.query_bar import QueryBar
 from console.tui.switcher import ViewSwitcher
 from console.tui.table import AlertTable
+from console.tui.textual_compat import hide_bindings
 
 if TYPE_CHECKING:
     from console.tui.flow import OpFlow
@@ -75,11 +76,7 @@ class AlertScreen(LiveScreen):
         self.views = ViewSwitcher(self, sources.count)
         if self._tracker.read_only:
             # Read-only: the footer offers no write (the keys still say why they do nothing).
-            bound = self._bindings.key_to_bindings
-            for key, bindings in bound.items():
-                bound[key] = [
-                    replace(b, show=False) if b.action.startswith("op(") else b for b in bindings
-                ]
+            hide_bindings(self, lambda action: action.startswith("op("))
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:

@@ -19,7 +19,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
-from textual.widgets.data_table import ColumnKey, RowDoesNotExist, RowKey
+from textual.widgets.data_table import RowDoesNotExist
 
 from console.actions import OPS
 from console.actions.rows import UNKNOWN_BADGE, RowBook, RowState
@@ -41,6 +41,7 @@ from console.tui.cells import (
 )
 from console.tui.guard import Guarded
 from console.tui.palette import PLAIN, Palette
+from console.tui.textual_compat import bound_table_caches, replace_cells
 
 WIDE_AT = 140  # from here every column shows, and the message keeps ~40 characters
 COUNT_AT = 100  # the count, from here (the message keeps ~37); the owner shows at any width
@@ -86,9 +87,9 @@ class IdCell(Text):
 
 
 class AlertTable(Guarded, DataTable[Text]):
+    # Marking is the screen's (console.settings.keymap, so [keys] rebinds it); the table
+    # only adds the moves.
     BINDINGS = [
-        Binding("space", "toggle_mark", "Mark", show=False),
-        Binding("asterisk", "mark_page", "Mark page", show=False),
         # The moves k9s and lazygit users reach for (g stays "first page").
         Binding("home", "first_row", "First row", show=False),
         Binding("end,G", "last_row", "Last row", show=False),
@@ -108,10 +109,7 @@ class AlertTable(Guarded, DataTable[Text]):
         # DataTable keeps up to 10,000 rendered cells and 1,000 rows and lines: on a wall
         # that runs for weeks the caches fill with rows long gone (~10 MB). What is on screen
         # (at most ~50 rows of 10 cells, a few with the cursor on them) is what needs keeping.
-        self._cell_render_cache.maxsize = 1200
-        self._row_render_cache.maxsize = 120
-        self._row_renderable_cache.maxsize = 120
-        self._line_cache.maxsize = 120
+        bound_table_caches(self, cells=1200, rows=120)
         self.clock = clock
         self.palette = PLAIN
         # A style for a whole row (the wall emphasises P1 and P2), or None.
@@ -434,45 +432,8 @@ class AlertTable(Guarded, DataTable[Text]):
         }
 
     def _set_cells(self, changes: dict[str, dict[str, Text]], *, everything: bool = False) -> None:
-        """Change cells in place, and forget only those cells' and rows' rendering. (DataTable's
-        own update_cell forgets every row's: ten changed rows would cost a whole redraw, and
-        the minute's ages all the cells of the page.)"""
-        changes = {i: cells for i, cells in changes.items() if cells and RowKey(i) in self._data}
-        if not changes:
-            return
-        for alert_id, cells in changes.items():
-            row = self._data[RowKey(alert_id)]
-            for column_key, value in cells.items():
-                row[ColumnKey(column_key)] = value
-        if everything:
-            # Every cell changed (a new theme): forget it all at once.
-            for cache in (
-                self._cell_render_cache,
-                self._row_render_cache,
-                self._row_renderable_cache,
-                self._line_cache,
-            ):
-                cache.clear()
-            self.refresh()
-            return
-        cells_changed = {(RowKey(i), ColumnKey(k)) for i, cells in changes.items() for k in cells}
-        rows = {RowKey(i) for i in changes}
-        cached = self._cell_render_cache
-        for cell in [k for k in cached.keys() if (k[0], k[1]) in cells_changed]:  # noqa: SIM118
-            cached.discard(cell)
-        for line in [k for k in self._row_render_cache.keys() if k[0] in rows]:  # noqa: SIM118
-            self._row_render_cache.discard(line)
-        # Only these rows' screen lines are put together again, and only they are redrawn.
-        indexes = [i for r in rows if (i := self._row_locations.get(r)) is not None]
-        lines: set[int] = set()
-        for index in indexes:
-            self._row_renderable_cache.discard((self._update_count, index))
-            region = self._get_row_region(index)
-            lines.update(range(region.y, region.bottom))
-        for y in [k for k in self._line_cache.keys() if k[0] in lines]:  # noqa: SIM118
-            self._line_cache.discard(y)
-        for index in indexes:
-            self.refresh_row(index)
+        """Change cells in place, redrawing only them (see textual_compat.replace_cells)."""
+        replace_cells(self, changes, everything=everything)
 
     def _reorder(self) -> None:
         if self._row_order() != self.order:

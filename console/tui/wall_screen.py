@@ -47,6 +47,7 @@ from console.tui.kinds import Sources
 from console.tui.live import LiveScreen
 from console.tui.palette import PLAIN, Palette
 from console.tui.table import AlertTable
+from console.tui.textual_compat import write_to_terminal
 
 COUNTERS: tuple[tuple[str, str], ...] = (
     *((p, f"{PRIORITY_GLYPH[p]} {p}") for p in PRIORITIES),
@@ -377,9 +378,7 @@ class WallScreen(LiveScreen):
                 f"{alert.priority} #{alert.tiny_id or alert.id}", alert.message, self.form
             )
             self.sent = [*self.sent[-49:], sequence]
-            driver = self.app._driver
-            if driver is not None and not self.app.is_headless:
-                driver.write(sequence)
+            write_to_terminal(self.app, sequence)
 
     def action_mute(self) -> None:
         self.muted = not self.muted

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from rich.console import Console
-from textual._compositor import LayoutUpdate
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static, TextArea
@@ -19,6 +18,7 @@ from textual.widgets import Input, Select, Static, TextArea
 from console.actions import ActionTracker, Journal
 from console.api import BasicCredentials, JsmClient, RetryPolicy
 from console.simulator.server import BackgroundSimulator
+from console.tui import textual_compat
 from console.tui.app import AlertConsole, Settings
 from console.tui.dialogs import FormDialog
 from console.tui.picker import PickInput
@@ -102,13 +102,7 @@ def screen_text(app: App[None]) -> str:
 def terminal_stream(app: App[None]) -> str:
     """What the console would write to a real terminal for the whole screen now (dialogs and
     toasts included): Textual's own escape sequences around the rendered cells."""
-    screen = app.screen
-    update = screen._compositor.render_update(full=True, screen_stack=app._background_screens)
-    assert isinstance(update, LayoutUpdate)
-    terminal = Console(
-        force_terminal=True, color_system="truecolor", file=io.StringIO(), legacy_windows=False
-    )
-    return update.render_segments(terminal)
+    return textual_compat.terminal_stream(app)
 
 
 async def until(pilot: Pilot[None], condition: Callable[[], object], timeout: float = 10.0) -> None:
@@ -172,7 +166,7 @@ def shown(widget: Static) -> str:
 
 def toasts(app: AlertConsole) -> list[str]:
     """The notifications on screen now: title and message."""
-    return [f"{n.title}: {n.message}" for n in app._notifications]
+    return [f"{title}: {message}" for title, message in textual_compat.notifications_on_screen(app)]
 
 
 def row_texts(app: AlertConsole) -> list[list[str]]:

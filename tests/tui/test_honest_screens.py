@@ -13,11 +13,11 @@ import httpx
 import pytest
 from rich.style import Style
 from textual.geometry import Region
-from textual.widgets._toast import Toast
 
 from console.simulator.server import BackgroundSimulator
 from console.tui.dialogs import ConfirmDialog, DetailScreen
 from console.tui.keys import KEYMAP
+from console.tui.textual_compat import screen_lines, toasts_shown
 from tests.helpers import create, get, write
 from tests.tui.conftest import WIDE, ConsoleFactory, loaded, screen_text, select, toasts, until
 
@@ -94,13 +94,13 @@ async def test_no_toast_is_drawn_over_a_dialog_and_it_shows_when_the_dialog_clos
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.pause()
         # The dialog draws no toast of its own: the one before it stays behind its backdrop.
-        assert not [toast for toast in app.screen.query(Toast) if toast.region.area]
+        assert not toasts_shown(app)
         sim.set_processing(paused=False)  # the outcome's toast comes while the dialog is open
         await until(pilot, lambda: not app.tracker.pending)
         await pilot.pause(0.2)
         drawn = screen_text(app)
         assert "Close #" in drawn and f"Acknowledge done for {label}" not in drawn
-        assert not [toast for toast in app.screen.query(Toast) if toast.region.area]
+        assert not toasts_shown(app)
         await pilot.press("escape")
         await until(pilot, lambda: f"Acknowledge done for {label}" in screen_text(app))
 
@@ -172,9 +172,8 @@ def contrast(one: tuple[int, int, int], two: tuple[int, int, int]) -> float:
 def drawn_cells(app: Any, region: Region) -> list[tuple[str, Style]]:
     """Every run of text in ``region`` as the terminal gets it: its characters and the style
     Textual resolved for them (colours blended, dim turned into colour)."""
-    update = app.screen._compositor.render_update(full=True)
     runs = []
-    for y, line in enumerate(update.strips):
+    for y, line in enumerate(screen_lines(app)):
         if region.y <= y < region.bottom:
             for strip in line:
                 runs.extend((s.text, s.style) for s in strip if s.style and s.text.strip())
@@ -242,3 +241,21 @@ def test_wall_contrast_is_described_as_it_is() -> None:
     hues = [_hue_name(theme["variables"][f"alert-p{n}"]) for n in range(1, 6)]
     said = row.split("the priorities in ", 1)[1].split(" (", 1)[0]
     assert said == f"{', '.join(hues[:4])} and {hues[4]}", (said, hues)
+
+
+async def test_the_mark_keys_are_rebound_in_one_place(
+    make_console: ConsoleFactory, sim: BackgroundSimulator
+) -> None:
+    """[keys] rebinds marking like any key: the table no longer binds space and * itself."""
+    app = await make_console(sim.origin, keymap=(("toggle_mark", "m"), ("mark_page", "v")))
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        table = app.main.table
+        await pilot.press("space")
+        assert not table.marks  # the old key does nothing now
+        await pilot.press("m")
+        assert len(table.marks) == 1
+        await pilot.press("asterisk")
+        assert len(table.marks) == 1
+        await pilot.press("v")
+        assert len(table.marks) == table.row_count
