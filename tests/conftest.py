@@ -61,7 +61,15 @@ def sim(simulator_server: BackgroundSimulator) -> BackgroundSimulator:
 @pytest.fixture
 def api(sim: BackgroundSimulator) -> Iterator[httpx.Client]:
     """Plain httpx with the account's credentials: the simulator's tests need nothing of ours."""
-    with httpx.Client(base_url=sim.base_url, auth=ACCOUNT, timeout=10) as client:
+    # No keep-alive: a pooled connection the simulator closed while it sat idle (uvicorn's
+    # 5 s) would fail the next request with a ReadError on a loaded machine. The console's
+    # own client retries a read on that (tests/api/test_keep_alive.py); this one need not.
+    with httpx.Client(
+        base_url=sim.base_url,
+        auth=ACCOUNT,
+        timeout=10,
+        limits=httpx.Limits(max_keepalive_connections=0),
+    ) as client:
         yield client
 
 
