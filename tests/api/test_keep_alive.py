@@ -5,6 +5,7 @@ connection, so one such reset costs one retry, never the refresh."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 from collections.abc import Iterator
@@ -59,10 +60,8 @@ class DroppingServer:
                 async with server:
                     await server.serve_forever()
 
-            try:
+            with contextlib.suppress(asyncio.CancelledError, RuntimeError):
                 loop.run_until_complete(main())
-            except (asyncio.CancelledError, RuntimeError):
-                pass
 
         threading.Thread(target=run, daemon=True).start()
         self._ready.wait(5)
