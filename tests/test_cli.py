@@ -61,7 +61,7 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
         (
             ["--served-demo", "--wall", "--url", "https://api.atlassian.com", "--cloud-id", "x"],
             {"ALERT_CONSOLE_EMAIL": "a@b.c", "ALERT_CONSOLE_API_TOKEN": "t"},
-            "--served-demo shows a simulator on this machine only",
+            "--served-demo and --relayed read a server on this machine only",
         ),
     ],
 )

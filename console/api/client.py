@@ -25,7 +25,8 @@ import random
 import ssl
 import time
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote, unquote, urlencode
 
@@ -33,7 +34,7 @@ import httpx
 import pydantic
 
 from console import __version__
-from console.api import errors
+from console.api import errors, relay
 from console.api.auth import BasicCredentials, BearerToken, Credentials, secret_forms
 from console.api.models import (
     Alert,
@@ -120,6 +121,9 @@ class Listing:
     size: int
     next_path: str | None
     unreadable: int = 0  # alerts of the page that could not be read at all (no id)
+    # When the service gave it, when that is not now: a page a relay passed on (serve's
+    # walls) carries the time the server's poller got it (console.api.relay).
+    as_of: datetime | None = None
 
     @property
     def has_next(self) -> bool:
@@ -263,8 +267,10 @@ class JsmClient:
         )
         self.requests_sent = 0  # every HTTP request, retries included (benchmarks read it)
         self._sent = asyncio.Event()  # set once a request has been written out whole
-        self._parsed: dict[str, tuple[Any, Alert]] = {}  # the last page, raw and parsed
-        self._last_listing: tuple[bytes, Listing] | None = None
+        # The last pages, raw and parsed, by their URL (the wall asks for two lists and the
+        # console for one: each page is compared with its own last answer).
+        self._parsed: dict[str, dict[str, tuple[Any, Alert]]] = {}
+        self._last_listing: dict[str, tuple[bytes, Listing]] = {}
         self._urls: dict[tuple[str, tuple[tuple[str, str], ...]], httpx.URL] = {}
 
     @property
@@ -484,6 +490,9 @@ class JsmClient:
         )
 
     def _error(self, method: str, path: str, response: httpx.Response) -> errors.ApiError:
+        relayed = relay.relayed_error(response, method, path)
+        if relayed is not None:  # the service's own failure, passed on by serve's relay
+            return relayed
         status = response.status_code
         retry_after = retry_after_seconds(response.headers.get("Retry-After"))
         kind = errors.error_class(status)
@@ -651,10 +660,13 @@ class JsmClient:
     def _listing(self, response: httpx.Response, offset: int, size: int) -> Listing:
         # The very same bytes as last time (a page where nothing happened): the same Listing,
         # without decoding 100 alerts again.
-        last = self._last_listing
+        url = str(response.request.url)
+        last = self._last_listing.get(url)
         same_page = last is not None and (last[1].offset, last[1].size) == (offset, size)
         if last is not None and same_page and last[0] == response.content:
-            return last[1]
+            when = relay.as_of(response)
+            # Unchanged, and through a relay perhaps confirmed again at another moment.
+            return last[1] if last[1].as_of == when else replace(last[1], as_of=when)
         body = json_or_none(response)
         raw_values = body.get("values") if isinstance(body, dict) else None
         if not isinstance(raw_values, list):
@@ -664,7 +676,7 @@ class JsmClient:
         page = self._parse_body(
             AlertPage, {**body, "values": []} if isinstance(body, dict) else body, response
         )
-        known = self._parsed
+        known = self._parsed.get(url, {})
         alerts: list[Alert] = []
         parsed: dict[str, tuple[Any, Alert]] = {}
         unreadable = 0
@@ -684,7 +696,7 @@ class JsmClient:
                 continue  # the same alert twice on one page: once is enough
             parsed[alert.id] = (raw, alert)
             alerts.append(alert)
-        self._parsed = parsed
+        _keep(self._parsed, url, parsed)
         page.values = alerts
         # An absolute link is tolerated (the spec's narrative shows one), if it is ours.
         path, query = next_link(page.links.next, self.base_url)
@@ -696,8 +708,9 @@ class JsmClient:
             size,
             next_path or None,
             unreadable=unreadable,
+            as_of=relay.as_of(response),
         )
-        self._last_listing = (response.content, listing)
+        _keep(self._last_listing, url, (response.content, listing))
         return listing
 
     async def get_alert(self, alert_id: str) -> Alert:
@@ -769,6 +782,19 @@ class JsmClient:
     async def delete_note(self, alert_id: str, note_id: str) -> None:
         path = f"/v1/alerts/{_seg(alert_id)}/notes/{_seg(note_id)}"
         await self.request("DELETE", path, retry="unsafe")
+
+
+PAGES_KEPT = 8  # the last answers kept for comparison: a wall asks for two lists a refresh
+
+Kept = TypeVar("Kept")
+
+
+def _keep(store: dict[str, Kept], url: str, value: Kept) -> None:
+    """Keep ``value`` as the last answer of ``url``, the newest few URLs only."""
+    store.pop(url, None)
+    store[url] = value
+    while len(store) > PAGES_KEPT:
+        store.pop(next(iter(store)))
 
 
 def _seg(value: str) -> str:

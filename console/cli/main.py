@@ -12,23 +12,22 @@ import gc
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from io import TextIOWrapper
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
-    from console.api.client import Credentials, JsmClient
+    from console.api.client import JsmClient
     from console.settings.config import Config, Resolved
     from console.settings.start import Settings
+    from console.settings.target import Target
     from console.simulator.server import BackgroundSimulator
     from console.tui.app import AlertConsole
 
 from console import __version__
 from console.base.errors import UsageError
 from console.base.sanitize import clean
-from console.settings.options import check_view_options, checked_origin
+from console.settings.options import check_view_options
 from console.settings.secrets import ENV_ACCESS_TOKEN, ENV_EMAIL, ENV_TOKEN
 
 
@@ -50,6 +49,9 @@ def _console_parser() -> argparse.ArgumentParser:
     # A wall that 'alert-console serve --demo' started shows that server's simulator (at
     # --url, on this machine): it names it as --demo does, never by its loopback address.
     parser.add_argument("--served-demo", action="store_true", help=argparse.SUPPRESS)
+    # A wall of 'alert-console serve' reads the server's relay (at --url, on this machine), not
+    # the service: it names the site as the server does, and keeps no page of its own on disk.
+    parser.add_argument("--relayed", default=None, help=argparse.SUPPRESS)
     parser.add_argument(
         "--profile",
         default=None,
@@ -129,6 +131,7 @@ def console(argv: Sequence[str]) -> int:
     collector_off_for_the_start()
     args = _console_parser().parse_args(argv)
     from console.settings.config import DEMO, ConfigError, config_path, load, resolve
+    from console.settings.target import one_line
 
     check_view_options(args.refresh, args.page_size, args.query)
     if args.demo and (args.url or args.cloud_id):
@@ -137,6 +140,8 @@ def console(argv: Sequence[str]) -> int:
         raise UsageError("--demo is the demo profile: leave out --profile")
     if args.served_demo and not (args.url and args.wall):
         raise UsageError("--served-demo is for the walls of 'alert-console serve --demo'")
+    if args.relayed is not None and not (args.url and args.wall):
+        raise UsageError("--relayed is for the walls of 'alert-console serve'")
     path = config_path(args.config)
     try:
         config = load(path, required=bool(args.config))
@@ -149,7 +154,7 @@ def console(argv: Sequence[str]) -> int:
         }
         resolved = resolve(config, DEMO if args.demo else args.profile, flags)
     except ConfigError as error:
-        raise UsageError(_one_line(error)) from None
+        raise UsageError(one_line(error)) from None
     if resolved.theme:
         from console.tui.themes import known_names
 
@@ -169,94 +174,45 @@ def console(argv: Sequence[str]) -> int:
     try:
         return asyncio.run(_run_console(target, resolved, args, view_name))
     finally:
-        if target.simulator is not None:
-            target.simulator.stop()
+        while _SIMULATORS:
+            _SIMULATORS.pop().stop()
 
 
-def _one_line(error: Exception) -> str:
-    lines = str(error).splitlines() or ["the config cannot be used"]
-    more = (
-        f" (and {len(lines) - 1} more: run 'alert-console config check')" if len(lines) > 1 else ""
-    )
-    return lines[0] + more
+def _target(resolved: Resolved, config: Config, args: argparse.Namespace) -> Target:
+    """The built-in demo's simulator, started here; or the profile's site (settings.target)."""
+    from console.settings.target import Target, target_for
 
-
-@dataclass
-class _Target:
-    """Where the console connects, as whom, and how the header names it."""
-
-    origin: str
-    cloud_id: str
-    credentials: Credentials
-    site: str
-    site_url: str | None = None
-    ca_bundle: str | None = None
-    simulator: BackgroundSimulator | None = None
-    demo: bool = False  # the built-in simulator, started here or by 'serve --demo'
-
-
-def _target(resolved: Resolved, config: Config, args: argparse.Namespace) -> _Target:
-    from console.settings.config import NO_PROFILE, ConfigError, Profile
-    from console.settings.secrets import credentials_for
-
-    profile = resolved.profile
-    if profile.demo:
+    if resolved.profile.demo:
         from console.api.client import BasicCredentials
         from console.simulator.server import demo_simulator
 
         simulator = demo_simulator()
         account = simulator.config.account
-        return _Target(
+        target = Target(
             simulator.origin,
             simulator.config.cloud_id,
             BasicCredentials(account.email, account.token),
             "built-in simulator",
-            site_url=profile.site_url or simulator.origin,
-            simulator=simulator,
+            site_url=resolved.profile.site_url or simulator.origin,
             demo=True,
         )
-    origin = checked_origin(args.url or profile.origin)
-    from console.settings.config import LOOPBACK
-
-    if args.served_demo and urlsplit(origin).hostname not in LOOPBACK:
-        raise UsageError("--served-demo shows a simulator on this machine only")
-    cloud_id = args.cloud_id or profile.cloud_id
-    if not cloud_id:
-        raise UsageError(
-            "--cloud-id is required (or a profile, or --demo); find it at "
-            "https://YOUR-SITE.atlassian.net/_edge/tenant_info"
-        )
-    if resolved.name == NO_PROFILE:
-        # No profile: the environment, as before profiles existed.
-        bearer = bool(os.environ.get(ENV_ACCESS_TOKEN, "").strip())
-        profile = Profile(auth="bearer" if bearer else "basic", keyring=False)
-        if not bearer and not (
-            os.environ.get(ENV_EMAIL, "").strip() and os.environ.get(ENV_TOKEN, "").strip()
-        ):
-            raise UsageError(
-                f"no credentials: set {ENV_EMAIL} and {ENV_TOKEN}, or pick a profile "
-                "(or use --demo)"
-            )
-    try:
-        credentials = credentials_for(resolved.name, profile, config)
-    except ConfigError as error:
-        raise UsageError(_one_line(error)) from None
-    bundle = profile.ca_bundle
-    return _Target(
-        origin,
-        cloud_id,
-        credentials,
-        "built-in simulator"
-        if args.served_demo
-        else f"{cloud_id} ({origin.removeprefix('https://')})",
-        site_url=profile.site_url,
-        ca_bundle=str(bundle.expanduser()) if bundle else None,
-        demo=args.served_demo,
+        _SIMULATORS.append(simulator)
+        return target
+    return target_for(
+        resolved,
+        config,
+        url=args.url,
+        cloud_id=args.cloud_id,
+        served_demo=args.served_demo,
+        relayed=args.relayed,
     )
 
 
+_SIMULATORS: list[BackgroundSimulator] = []  # the demo's, stopped when the console ends
+
+
 async def _run_console(
-    target: _Target, resolved: Resolved, args: argparse.Namespace, view_name: str | None
+    target: Target, resolved: Resolved, args: argparse.Namespace, view_name: str | None
 ) -> int:
     """The console, until it quits; its exit status (128 + the signal's number after SIGTERM,
     SIGHUP or SIGINT: see console/tui/signals.py)."""
@@ -280,6 +236,7 @@ async def _run_console(
             site=target.site,
             site_url=target.site_url,
             user=target.credentials.who,
+            keep_pages=not target.relayed,
         )
         app = await open_console(client, settings)
         from console.tui.signals import SignalExit

@@ -309,7 +309,11 @@ class AlertFeed:
             return None
         update = self._diff(view, listing)
         self._last = update
-        self.freshness = Freshness(confirmed_at=update.at, confirmed_mono=time.monotonic())
+        # Through a relay the data is as old as the server's poll of it, not this answer.
+        behind = 0.0 if listing.as_of is None else (self.clock() - update.at).total_seconds()
+        self.freshness = Freshness(
+            confirmed_at=update.at, confirmed_mono=time.monotonic() - max(0.0, behind)
+        )
         self._keep(update)
         return update
 
@@ -415,7 +419,7 @@ class AlertFeed:
             changed=frozenset(changed),
             removed=frozenset(removed),
             fresh_view=fresh,
-            at=self.clock(),
+            at=listing.as_of or self.clock(),
         )
 
     def record_bug(self, error: Exception) -> None:

@@ -115,6 +115,7 @@ class WallPages:
         tallies = dict(zip(PRIORITIES, [*counts, p5], strict=True))
         rows = sorted(unacked.alerts, key=urgency)
         rows += sorted(acked.alerts, key=urgency)[: max(0, size - len(rows))]
+        at = unacked.as_of or self.clock()  # through serve's relay: when the server polled
         return WallListing(
             rows,
             unacked.total + acked.total,
@@ -122,7 +123,8 @@ class WallPages:
             size,
             None,
             unreadable=unacked.unreadable + acked.unreadable,
-            counts=Counts(tallies, acked.total, self.clock()),
+            as_of=unacked.as_of,
+            counts=Counts(tallies, acked.total, at),
         )
 
     async def _ask(

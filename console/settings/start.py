@@ -69,6 +69,7 @@ def settings_for(
     site: str,
     site_url: str | None,
     user: str,
+    keep_pages: bool = True,
 ) -> Settings:
     """What a start uses: the resolved profile, the flags that are not part of a profile."""
     from console.settings.config import NO_PROFILE
@@ -88,6 +89,7 @@ def settings_for(
         page_size=resolved.page_size,
         theme=resolved.theme,
         read_only=resolved.read_only or wall,
+        keep_pages=keep_pages,
         demo=demo,
         site=site,
         user=user,

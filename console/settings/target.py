@@ -1,0 +1,103 @@
+"""Where a start connects, as whom, and how screens name it: a profile (or the flags and
+the environment) turned into an origin, a cloud id and credentials, checked.
+
+The console and ``serve`` both start from here; the built-in demo (a simulator started in
+process) is the command line's own business, above this floor. No Textual here.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from console.base.errors import UsageError
+from console.settings.options import checked_origin
+from console.settings.secrets import ENV_ACCESS_TOKEN, ENV_EMAIL, ENV_TOKEN
+
+if TYPE_CHECKING:
+    from console.api.client import Credentials
+    from console.settings.config import Config, Resolved
+
+
+def one_line(error: Exception) -> str:
+    """A config problem as one sentence (more: 'config check' lists them)."""
+    lines = str(error).splitlines() or ["the config cannot be used"]
+    more = (
+        f" (and {len(lines) - 1} more: run 'alert-console config check')" if len(lines) > 1 else ""
+    )
+    return lines[0] + more
+
+
+@dataclass
+class Target:
+    """Where the console connects, as whom, and how the header names it."""
+
+    origin: str
+    cloud_id: str
+    credentials: Credentials
+    site: str
+    site_url: str | None = None
+    ca_bundle: str | None = None
+    demo: bool = False  # the built-in simulator, started here or by 'serve --demo'
+    relayed: bool = False  # a wall reading serve's relay: its data is the server's poll
+
+
+def target_for(
+    resolved: Resolved,
+    config: Config,
+    *,
+    url: str | None,
+    cloud_id: str | None,
+    served_demo: bool = False,
+    relayed: str | None = None,
+) -> Target:
+    """The profile's (or the flags' and environment's) site and credentials, checked; each
+    problem one sentence (UsageError). ``relayed``: a wall of serve's, reading its relay on
+    this machine, naming the site as the server does."""
+    from console.settings.config import LOOPBACK, NO_PROFILE, ConfigError, Profile
+    from console.settings.secrets import credentials_for
+
+    profile = resolved.profile
+    origin = checked_origin(url or profile.origin)
+    if (served_demo or relayed) and urlsplit(origin).hostname not in LOOPBACK:
+        raise UsageError("--served-demo and --relayed read a server on this machine only")
+    cloud_id = cloud_id or profile.cloud_id
+    if not cloud_id:
+        raise UsageError(
+            "--cloud-id is required (or a profile, or --demo); find it at "
+            "https://YOUR-SITE.atlassian.net/_edge/tenant_info"
+        )
+    if resolved.name == NO_PROFILE:
+        # No profile: the environment, as before profiles existed.
+        bearer = bool(os.environ.get(ENV_ACCESS_TOKEN, "").strip())
+        profile = Profile(auth="bearer" if bearer else "basic", keyring=False)
+        if not bearer and not (
+            os.environ.get(ENV_EMAIL, "").strip() and os.environ.get(ENV_TOKEN, "").strip()
+        ):
+            raise UsageError(
+                f"no credentials: set {ENV_EMAIL} and {ENV_TOKEN}, or pick a profile "
+                "(or use --demo)"
+            )
+    try:
+        credentials = credentials_for(resolved.name, profile, config)
+    except ConfigError as error:
+        raise UsageError(one_line(error)) from None
+    bundle = profile.ca_bundle
+    if relayed:
+        site = relayed
+    elif served_demo:
+        site = "built-in simulator"
+    else:
+        site = f"{cloud_id} ({origin.removeprefix('https://')})"
+    return Target(
+        origin,
+        cloud_id,
+        credentials,
+        site,
+        site_url=profile.site_url,
+        ca_bundle=str(bundle.expanduser()) if bundle else None,
+        demo=served_demo,
+        relayed=relayed is not None,
+    )
