@@ -24,7 +24,8 @@ import logging
 import random
 import ssl
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -328,6 +329,9 @@ class JsmClient:
             try:
                 response = await self._send(method, path, params, body, left)
                 if response.is_success:
+                    keep = ANSWERS.get()
+                    if keep is not None:
+                        keep(response)
                     return response
                 error = self._error(method, path, response)
             except errors.TransportError as failure:
@@ -782,6 +786,20 @@ class JsmClient:
     async def delete_note(self, alert_id: str, note_id: str) -> None:
         path = f"/v1/alerts/{_seg(alert_id)}/notes/{_seg(note_id)}"
         await self.request("DELETE", path, retry="unsafe")
+
+
+# Told of every answer a read got (serve's relay keeps them to answer its walls with). Set
+# around a block of reads with keeping_answers(); tasks started inside inherit it.
+ANSWERS: ContextVar[Callable[[httpx.Response], None] | None] = ContextVar("answers", default=None)
+
+
+@contextlib.contextmanager
+def keeping_answers(keep: Callable[[httpx.Response], None]) -> Iterator[None]:
+    token = ANSWERS.set(keep)
+    try:
+        yield
+    finally:
+        ANSWERS.reset(token)
 
 
 PAGES_KEPT = 8  # the last answers kept for comparison: a wall asks for two lists a refresh

@@ -130,8 +130,8 @@ def _debug_log() -> Path:
 def console(argv: Sequence[str]) -> int:
     collector_off_for_the_start()
     args = _console_parser().parse_args(argv)
-    from console.settings.config import DEMO, ConfigError, config_path, load, resolve
-    from console.settings.target import one_line
+    from console.settings.config import DEMO
+    from console.settings.target import resolved_start
 
     check_view_options(args.refresh, args.page_size, args.query)
     if args.demo and (args.url or args.cloud_id):
@@ -142,29 +142,24 @@ def console(argv: Sequence[str]) -> int:
         raise UsageError("--served-demo is for the walls of 'alert-console serve --demo'")
     if args.relayed is not None and not (args.url and args.wall):
         raise UsageError("--relayed is for the walls of 'alert-console serve'")
-    path = config_path(args.config)
-    try:
-        config = load(path, required=bool(args.config))
-        flags = {
+    config, resolved, view_name = resolved_start(
+        args.config,
+        DEMO if args.demo else args.profile,
+        view=args.view,
+        flags={
             "read_only": args.read_only or None,
             "theme": args.theme,
             "refresh": args.refresh,
             "page_size": args.page_size,
             "notify_priority": args.notify_priority,
-        }
-        resolved = resolve(config, DEMO if args.demo else args.profile, flags)
-    except ConfigError as error:
-        raise UsageError(one_line(error)) from None
+        },
+    )
     if resolved.theme:
         from console.tui.themes import known_names
 
         known = known_names()
         if resolved.theme not in known:
             raise UsageError(f"unknown theme {resolved.theme!r}; known: {', '.join(known)}")
-    view_name = args.view or resolved.default_view
-    if view_name is not None and view_name not in resolved.views:
-        names = ", ".join(resolved.views) or "none"
-        raise UsageError(f"no saved view named {view_name!r} for this profile; known: {names}")
     if args.debug:
         try:
             print(f"alert-console: debug log in {_debug_log()}", file=sys.stderr)
@@ -237,6 +232,7 @@ async def _run_console(
             site_url=target.site_url,
             user=target.credentials.who,
             keep_pages=not target.relayed,
+            site_key=target.site_key,
         )
         app = await open_console(client, settings)
         from console.tui.signals import SignalExit

@@ -27,6 +27,8 @@ from console.live.cache import Cached, PageCache
 # but a real site need not.
 SORT_FIELDS: tuple[str, ...] = ("createdAt", "lastOccurredAt", "priority")
 DEFAULT_QUERY = "status: open"
+RELAY_LAG_S = 1.0  # a relayed screen asks this long after the server's poll is due
+RELAY_MIN_S = 1.0  # and, while that poll is late, no more often than this
 
 
 @dataclass(frozen=True)
@@ -219,10 +221,14 @@ class AlertFeed:
     # its rows by urgency, with their counts (console.live.wall.WallPages).
     fetch_page: Callable[[JsmClient, View], Awaitable[Listing]] | None = None
 
+    # The site's own name when the client talks to a stand-in (serve's relay): files kept per
+    # site (the trend) are then the site's, not the relay's of the day.
+    site_key: str | None = None
+
     @property
     def site(self) -> str:
         """Which site the data comes from (for files kept per site), never the client."""
-        return self.client.site
+        return self.site_key or self.client.site
 
     @property
     def rate_wait_s(self) -> float:
@@ -447,6 +453,12 @@ class AlertFeed:
         the header announces (``freshness.retry_at``)."""
         fresh = self.freshness
         if fresh.failures == 0 or fresh.retry_at is None:
+            last = self._last
+            if last is not None and last.listing.as_of is not None and not last.cached:
+                # Through serve's relay: ask again just after the server's next poll, so every
+                # screen shows each poll a moment after it (and never a poll late).
+                due = (last.at - self.clock()).total_seconds() + self.interval_s + RELAY_LAG_S
+                return min(self.interval_s, max(RELAY_MIN_S, due))
             return self.interval_s
         return max(0.0, fresh.retry_at - time.monotonic())
 

@@ -17,9 +17,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import re
 import secrets
 from asyncio.subprocess import Process
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 from aiohttp import WSMsgType, web
 from aiohttp.typedefs import Middleware
@@ -55,6 +59,20 @@ REFUSED = (
 )
 
 
+def rss_mb(pid: int | None) -> float | None:
+    """A process's resident memory in MB (Linux's /proc), or None when it cannot be read."""
+    if not pid:
+        return None
+    try:
+        with Path(f"/proc/{pid}/status").open(encoding="ascii", errors="replace") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
 def _size(raw: object, default: int, low: int, high: int) -> int:
     try:
         value = int(str(raw))
@@ -67,9 +85,16 @@ class WallServer:
     """The aiohttp application: the page, its assets, and a websocket per browser."""
 
     def __init__(
-        self, command: WallCommand, key: str, *, max_browsers: int = 8, spare: bool = True
+        self,
+        command: WallCommand,
+        key: str,
+        *,
+        max_browsers: int = 8,
+        spare: bool = True,
+        status: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
         self.command = command
+        self.polling = status or dict  # what the poller and relay say of themselves
         self.key = key.encode()
         self.max_browsers = max_browsers
         self.assets: dict[str, Asset] = assets()
@@ -135,6 +160,7 @@ class WallServer:
                 web.get("/", self.page),
                 web.get("/ws/{key}", self.websocket),
                 web.get("/assets/{name}", self.asset),
+                web.get("/status", self.status),
             ]
         )
         return app
@@ -147,6 +173,24 @@ class WallServer:
             log.warning("refused the page to %s: wrong or missing key", request.remote)
             return web.Response(status=403, text=REFUSED, headers=PAGE_HEADERS)
         return web.Response(text=PAGE, content_type="text/html", headers=PAGE_HEADERS)
+
+    async def status(self, request: web.Request) -> web.StreamResponse:
+        """Behind the key: the pages open, each wall's memory, the views polled, the
+        requests per minute the service sees, the last error per view."""
+        if not self.allowed(request.query.get("key")):
+            log.warning("refused the status to %s: wrong or missing key", request.remote)
+            return web.Response(status=403, text=REFUSED, headers=PAGE_HEADERS)
+        walls = [{"pid": w.pid, "rss_mb": rss_mb(w.pid)} for w in self.walls if w.pid]
+        spare = self.spare.pid if self.spare is not None else None
+        body = {
+            "pages_open": len(self.walls),
+            "walls": walls,
+            "spare": None if spare is None else {"pid": spare, "rss_mb": rss_mb(spare)},
+            "pages_started": self.started,
+            "server_rss_mb": rss_mb(os.getpid()),
+            **self.polling(),
+        }
+        return web.json_response(body, headers=PAGE_HEADERS)
 
     async def asset(self, request: web.Request) -> web.StreamResponse:
         found = self.assets.get(request.match_info["name"])

@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import contextlib
 import ipaddress
+import json
 import logging
 import os
 import re
@@ -37,14 +38,19 @@ from console.settings.options import check_view_options, checked_origin
 from console.settings.secrets import ENV_ACCESS_TOKEN, ENV_EMAIL, ENV_TOKEN
 
 if TYPE_CHECKING:
+    from console.serve.app import WallServer
     from console.serve.limits import Limits, Listener
     from console.serve.log import ThrottledHandler
+    from console.serve.relay import Relay
     from console.serve.wall import WallCommand
+    from console.settings.config import Resolved
+    from console.settings.target import Target
 
 ENV_KEY = "ALERT_CONSOLE_SERVE_KEY"
 DEFAULT_PORT = 8731
 KEY_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,128}")
 WILDCARDS = ("", "0.0.0.0", "::")  # noqa: S104 (named to warn about them)
+FIRST_POLL_WAIT_S = 20.0  # the first pages draw from the first poll: wait for it this long
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +119,7 @@ class Plan:
     spare: bool
     wall_options: list[str]  # passed to every wall process
     shows: str  # what the page shows, for the warning and the banner
+    args: argparse.Namespace  # where the site and its views come from (resolved at start)
 
 
 def _plan(args: argparse.Namespace) -> Plan:
@@ -134,21 +141,15 @@ def _plan(args: argparse.Namespace) -> Plan:
         raise ServeError(f"{where} must be 16 to 128 of A-Z a-z 0-9 _ - (it goes in a URL)")
     options: list[str] = []
     for flag, value in (
-        ("--profile", args.profile),
-        ("--config", args.config),
-        ("--url", url),
-        ("--cloud-id", args.cloud_id),
         ("--query", args.query),
         ("--view", args.view),
-        ("--refresh", args.refresh),
-        ("--page-size", args.page_size),
         ("--theme", args.theme),
-        ("--notify-priority", args.notify_priority),
     ):
         if value is not None:
             options += [flag, str(value)]
     if args.debug:
         options.append("--debug")
+    del url  # checked above; the server connects, the walls read its relay
     return Plan(
         host=args.host,
         port=args.port,
@@ -157,6 +158,7 @@ def _plan(args: argparse.Namespace) -> Plan:
         spare=not args.no_spare,
         wall_options=options,
         shows=_shows(args),
+        args=args,
     )
 
 
@@ -252,102 +254,236 @@ def _logging() -> ThrottledHandler:
     return handler
 
 
+@dataclass
+class Source:
+    """What the server polls: the site, its credentials, the views its walls show."""
+
+    target: Target
+    resolved: Resolved
+    view_name: str | None
+    queries: list[str]  # the query of every view a wall may show (its rotation's too)
+
+
 @contextlib.contextmanager
-def _walls_command(plan: Plan, demo: bool) -> Iterator[tuple[WallCommand, str | None]]:
-    """The wall processes' command; with ``--demo``, the simulator they all show (one, here),
-    its account handed to them in their environment, and an empty config of their own so
-    that no profile of the user's can stand in for it."""
+def _source(plan: Plan) -> Iterator[Source]:
+    """The site and views to poll, resolved as the console resolves them (profile, flags,
+    environment, keyring); with ``--demo``, the built-in simulator, started here."""
+    from console.settings.config import DEMO
+    from console.settings.start import settings_for
+    from console.settings.target import Target, resolved_start, target_for
+
+    args = plan.args
+    config, resolved, view_name = resolved_start(
+        args.config,
+        DEMO if args.demo else args.profile,
+        view=args.view,
+        flags={
+            "read_only": True,
+            "theme": args.theme,
+            "refresh": args.refresh,
+            "page_size": args.page_size,
+            "notify_priority": args.notify_priority,
+        },
+    )
+    simulator = None
+    if resolved.profile.demo:
+        from console.api.auth import BasicCredentials
+        from console.simulator.server import demo_simulator
+
+        simulator = demo_simulator()
+        account = simulator.config.account
+        target = Target(
+            simulator.origin,
+            simulator.config.cloud_id,
+            BasicCredentials(account.email, account.token),
+            "built-in simulator",
+            demo=True,
+        )
+    else:
+        target = target_for(resolved, config, url=args.url, cloud_id=args.cloud_id)
+    settings = settings_for(
+        resolved,
+        query=args.query,
+        view=view_name,
+        wall=True,
+        demo=target.demo,
+        site=target.site,
+        site_url=None,
+        user="",
+    )
+    views = dict(settings.views)
+    queries = [settings.query, *(views[name].query for name in settings.wall_views)]
+    try:
+        yield Source(target, resolved, view_name, list(dict.fromkeys(queries)))
+    finally:
+        if simulator is not None:
+            simulator.stop()
+
+
+def _wall_config(source: Source, folder: Path) -> Path:
+    """The walls' config file: the saved views and the rotation, no profile, no credential."""
+    from console.base import paths
+
+    lines = ["# alert-console serve: the walls' views (they read the server's relay)"]
+    for name, view in source.resolved.views.items():
+        lines.append(f"[views.{json.dumps(name)}]")
+        lines.append(f"query = {json.dumps(view.query)}")
+        lines.append(f"sort = {json.dumps(view.sort)}")
+        lines.append(f"order = {json.dumps(view.order)}")
+        if view.key is not None:
+            lines.append(f"key = {view.key}")
+    if source.resolved.wall_views:
+        lines.append("[wall]")
+        lines.append(f"views = {json.dumps(list(source.resolved.wall_views))}")
+        lines.append(f"rotate_seconds = {source.resolved.rotate_seconds!r}")
+    path = folder / "config.toml"
+    paths.write_private(path, "\n".join(lines) + "\n")
+    return path
+
+
+def _walls_command(plan: Plan, source: Source, relay: Relay, config: Path) -> WallCommand:
+    """The wall processes' command: they read the relay (on this machine, with its own
+    random credential), never the service; no credential of the site's is in their
+    environment, their command line or their files."""
+    from console.serve.relay import RELAY_EMAIL
     from console.serve.wall import WallCommand
 
+    resolved, target = source.resolved, source.target
     # Each wall is loaded ahead and waits for its size (console.cli.warm), then runs as
     # 'alert-console --wall --read-only OPTIONS'.
-    warm = (sys.executable, "-m", "console.cli.warm")
-    argv = (*warm, "--wall", "--read-only", *plan.wall_options)
-    if not demo:
-        known = (plan.key, *(os.environ.get(name, "") for name in (ENV_TOKEN, ENV_ACCESS_TOKEN)))
-        yield WallCommand(argv, unset=frozenset({ENV_KEY}), secrets=known), None
-        return
-    from console.base import paths
-    from console.simulator.server import demo_simulator
+    argv = [
+        sys.executable,
+        "-m",
+        "console.cli.warm",
+        "--wall",
+        "--read-only",
+        "--relayed",
+        target.origin,
+        "--url",
+        relay.origin,
+        "--cloud-id",
+        target.cloud_id,
+        "--config",
+        str(config),
+        "--refresh",
+        f"{resolved.refresh:g}",
+        "--page-size",
+        str(resolved.page_size),
+        "--notify-priority",
+        resolved.notify_priority,
+        *plan.wall_options,
+    ]
+    if target.demo:
+        argv.append("--served-demo")  # named as the demo, not by its loopback address
+    if source.view_name is not None and "--view" not in plan.wall_options:
+        argv += ["--view", source.view_name]
+    ours = frozenset(k for k in os.environ if k.startswith("ALERT_CONSOLE_"))
+    return WallCommand(
+        tuple(argv),
+        env={ENV_EMAIL: RELAY_EMAIL, ENV_TOKEN: relay.token},
+        unset=ours | {ENV_KEY, ENV_ACCESS_TOKEN},
+        secrets=(plan.key, relay.token, target.credentials.secret),
+    )
 
-    simulator = demo_simulator()
-    try:
-        with tempfile.TemporaryDirectory(prefix="alert-console-serve-") as folder:
-            config = Path(folder) / "config.toml"
-            paths.write_private(config, "# alert-console serve --demo: no profile\n")
-            account = simulator.config.account
-            command = WallCommand(
-                (
-                    *argv,
-                    "--served-demo",  # named as the demo, not by its loopback address
-                    "--url",
-                    simulator.origin,
-                    "--cloud-id",
-                    simulator.config.cloud_id,
-                    "--config",
-                    str(config),
-                ),
-                env={ENV_EMAIL: account.email, ENV_TOKEN: account.token},
-                unset=frozenset({ENV_KEY, ENV_ACCESS_TOKEN}),
-                secrets=(plan.key, account.token),
+
+async def _run(plan: Plan, sock: socket.socket, limits: Limits, said: ThrottledHandler) -> None:
+    from console.api.client import JsmClient
+    from console.serve.app import WallServer
+    from console.serve.page import AssetError
+    from console.serve.relay import Poller, relaying
+    from console.serve.wall import preflight
+
+    with (
+        _source(plan) as source,
+        tempfile.TemporaryDirectory(prefix="alert-console-serve-") as folder,
+    ):
+        target, resolved = source.target, source.resolved
+        async with JsmClient(
+            origin=target.origin,
+            cloud_id=target.cloud_id,
+            credentials=target.credentials,
+            read_only=True,
+            ca_bundle=target.ca_bundle,
+        ) as client:
+            poller = Poller(
+                client,
+                source.queries,
+                size=resolved.page_size,
+                interval_s=resolved.refresh,
             )
-            yield command, simulator.origin
-    finally:
-        simulator.stop()
+            async with relaying(poller) as relay:
+                command = _walls_command(plan, source, relay, _wall_config(source, Path(folder)))
+                try:
+                    server = WallServer(
+                        command,
+                        plan.key,
+                        max_browsers=plan.max_browsers,
+                        spare=plan.spare,
+                        status=lambda: {**poller.status(), "relay": relay.status()},
+                    )
+                except AssetError as error:
+                    raise ServeError(str(error)) from None
+                failure = await preflight(command)
+                if failure is not None:
+                    raise ServeError(f"the wall cannot start: {failure}")
+                # The first pages draw at once from the first poll (a service that does not
+                # answer is said by the walls, as STALE with its reason).
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(poller.first.wait(), FIRST_POLL_WAIT_S)
+                await _serving(plan, sock, server, target, limits, said)
 
 
-async def _run(
-    plan: Plan, sock: socket.socket, demo: bool, limits: Limits, said: ThrottledHandler
+async def _serving(
+    plan: Plan,
+    sock: socket.socket,
+    server: WallServer,
+    target: Target,
+    limits: Limits,
+    said: ThrottledHandler,
 ) -> None:
     from aiohttp import web
 
-    from console.serve.app import WallServer
     from console.serve.limits import Connections, listen
-    from console.serve.page import AssetError
-    from console.serve.wall import preflight
 
-    with _walls_command(plan, demo) as (command, simulator):
-        try:
-            server = WallServer(command, plan.key, max_browsers=plan.max_browsers, spare=plan.spare)
-        except AssetError as error:
-            raise ServeError(str(error)) from None
-        failure = await preflight(command)
-        if failure is not None:
-            raise ServeError(f"the wall cannot start: {failure}")
-        connections = Connections(limits)
-        runner = web.AppRunner(
-            server.application(connections.middleware),
-            access_log=None,
-            handle_signals=False,
-            shutdown_timeout=2.0,
-            **limits.handler_args(),
+    connections = Connections(limits)
+    runner = web.AppRunner(
+        server.application(connections.middleware),
+        access_log=None,
+        handle_signals=False,
+        shutdown_timeout=2.0,
+        **limits.handler_args(),
+    )
+    await runner.setup()
+    port = sock.getsockname()[1]
+    listening: Listener | None = None
+    try:
+        server.ready_spare()
+        listening = await listen(runner, sock, connections)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        url = _url(plan.host, port, plan.key)
+        print(f"alert-console serve: the wall on {url}")
+        print("  open it in a browser (a kiosk browser on the TV): one wall process per page")
+        print(
+            "  one poller for every page: the service is asked once per view and refresh; "
+            f"the walls hold no credential. Status: {url.replace('/?key=', '/status?key=')}"
         )
-        await runner.setup()
-        port = sock.getsockname()[1]
-        listening: Listener | None = None
-        try:
-            server.ready_spare()
-            listening = await listen(runner, sock, connections)
-            stop = asyncio.Event()
-            loop = asyncio.get_running_loop()
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(signum, stop.set)
-            print(f"alert-console serve: the wall on {_url(plan.host, port, plan.key)}")
-            print("  open it in a browser (a kiosk browser on the TV): one wall process per page")
-            if simulator is not None:
-                print(f"  demo: the built-in simulator on {simulator} (faults: /_admin/faults)")
-            print(f"  {limits.describe()}")
-            print("  Ctrl+C stops", flush=True)
-            while not stop.is_set():  # each second, the log's held-back counts are said
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), 1.0)
-                said.tick()
-        finally:
-            if listening is not None:
-                listening.close()
-            await server.close()
-            await runner.cleanup()
-            said.tick(final=True)
+        if target.demo:
+            print(f"  demo: the built-in simulator on {target.origin} (faults: /_admin/faults)")
+        print(f"  {limits.describe()}")
+        print("  Ctrl+C stops", flush=True)
+        while not stop.is_set():  # each second, the log's held-back counts are said
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 1.0)
+            said.tick()
+    finally:
+        if listening is not None:
+            listening.close()
+        await server.close()
+        await runner.cleanup()
+        said.tick(final=True)
 
 
 def serve(argv: Sequence[str]) -> int:
@@ -361,7 +497,7 @@ def serve(argv: Sequence[str]) -> int:
         sock = _listen(plan.host, plan.port)
         said = _logging()
         try:
-            asyncio.run(_run(plan, sock, args.demo, limits, said))
+            asyncio.run(_run(plan, sock, limits, said))
         finally:
             sock.close()
     except UsageError as error:  # ours and ServeError: one sentence, made safe

@@ -48,6 +48,7 @@ class Settings:
     rotate_s: float = 30.0
     # --query replaced the wall's rotation of saved views (the wall says so on screen).
     rotation_skipped: bool = False
+    site_key: str | None = None  # the site's origin/cloud id when the client reads a relay
     keymap: tuple[tuple[str, str], ...] = ()  # binding id -> key, as Textual's set_keymap
     # The wall clock the screen reads (times in the header, ages in the table); tests and
     # snapshots pin it.
@@ -70,6 +71,7 @@ def settings_for(
     site_url: str | None,
     user: str,
     keep_pages: bool = True,
+    site_key: str | None = None,
 ) -> Settings:
     """What a start uses: the resolved profile, the flags that are not part of a profile."""
     from console.settings.config import NO_PROFILE
@@ -90,6 +92,7 @@ def settings_for(
         theme=resolved.theme,
         read_only=resolved.read_only or wall,
         keep_pages=keep_pages,
+        site_key=site_key,
         demo=demo,
         site=site,
         user=user,
@@ -132,4 +135,5 @@ def feed_for(client: JsmClient, settings: Settings) -> AlertFeed:
         clock=settings.clock,
         cache=PageCache(client.site) if settings.keep_pages else None,
         fetch_page=fetch_page,
+        site_key=settings.site_key,
     )

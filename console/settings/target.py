@@ -30,6 +30,26 @@ def one_line(error: Exception) -> str:
     return lines[0] + more
 
 
+def resolved_start(
+    config_arg: str | None, profile: str | None, *, view: str | None, flags: dict[str, object]
+) -> tuple[Config, Resolved, str | None]:
+    """The config file read, the profile (or none) resolved with the flags over it, and the
+    saved view to open first (``view``, else the profile's default), checked; each problem
+    one sentence (UsageError)."""
+    from console.settings.config import ConfigError, config_path, load, resolve
+
+    try:
+        config = load(config_path(config_arg), required=bool(config_arg))
+        resolved = resolve(config, profile, flags)
+    except ConfigError as error:
+        raise UsageError(one_line(error)) from None
+    view_name = view or resolved.default_view
+    if view_name is not None and view_name not in resolved.views:
+        names = ", ".join(resolved.views) or "none"
+        raise UsageError(f"no saved view named {view_name!r} for this profile; known: {names}")
+    return config, resolved, view_name
+
+
 @dataclass
 class Target:
     """Where the console connects, as whom, and how the header names it."""
@@ -42,6 +62,7 @@ class Target:
     ca_bundle: str | None = None
     demo: bool = False  # the built-in simulator, started here or by 'serve --demo'
     relayed: bool = False  # a wall reading serve's relay: its data is the server's poll
+    site_key: str | None = None  # the site's own origin/cloud id when reading a relay
 
 
 def target_for(
@@ -85,12 +106,8 @@ def target_for(
     except ConfigError as error:
         raise UsageError(one_line(error)) from None
     bundle = profile.ca_bundle
-    if relayed:
-        site = relayed
-    elif served_demo:
-        site = "built-in simulator"
-    else:
-        site = f"{cloud_id} ({origin.removeprefix('https://')})"
+    shown = (relayed or origin).removeprefix("https://")
+    site = "built-in simulator" if served_demo else f"{cloud_id} ({shown})"
     return Target(
         origin,
         cloud_id,
@@ -100,4 +117,5 @@ def target_for(
         ca_bundle=str(bundle.expanduser()) if bundle else None,
         demo=served_demo,
         relayed=relayed is not None,
+        site_key=f"{relayed.rstrip('/')}/{cloud_id}" if relayed else None,
     )

@@ -167,7 +167,8 @@ async def test_a_wall_that_cannot_start_says_why_without_its_secret(tmp_path: Pa
 
 
 def test_the_command_says_why_the_wall_cannot_start(tmp_path: Path) -> None:
-    """The real wall, without credentials: one sentence and status 2, nothing served."""
+    """Without credentials: one sentence and status 2, nothing served (the server finds the
+    credentials itself now: its walls never get any)."""
     env = {
         "PATH": "/usr/bin:/bin",
         "XDG_CONFIG_HOME": str(tmp_path / "config"),
@@ -183,7 +184,7 @@ def test_the_command_says_why_the_wall_cannot_start(tmp_path: Path) -> None:
         env=env,
     )
     assert result.returncode == 2
-    assert "alert-console serve: the wall cannot start: no credentials" in result.stderr
+    assert "alert-console serve: no credentials: set ALERT_CONSOLE_EMAIL" in result.stderr
     assert "the wall on" not in result.stdout
 
 
