@@ -3,7 +3,7 @@ the published document: see ../shared/spec/SOURCE.md): every operation of it is 
 HTTP in success and in failure, and each answer must carry a status the spec declares (or
 one every operation may give) and a body that validates against the declared schema.
 
-Spec quirks worked around here, each also in the README:
+Spec quirks worked around here, each also in docs/contributors/simulator.md:
 - ``OnCallResponse`` and ``Rotation.timeRestriction`` are ``oneOf`` two object schemas that
   require nothing, so any object matches both and ``oneOf`` can never hold: read as ``anyOf``.
 - ``getTeams`` declares only 200 and 422; like every operation it also answers 401.

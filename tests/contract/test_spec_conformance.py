@@ -6,7 +6,7 @@ in failure; each answer's status must be one the spec declares for that
 operation (or one of the documented quirks below), and its body must validate
 against the schema the spec gives for that status.
 
-Spec quirks worked around here, each also written down in the README:
+Spec quirks worked around here, each also written down in docs/contributors/spec-quirks.md:
 - ``SuccessResponse.took`` is typed int32 but its example is 0.195; we send seconds as a float.
 - ``ExtraProperties`` says string values, but the seed page's own example sends ``false``;
   we return any JSON scalar as sent.

@@ -1,5 +1,6 @@
-"""The simulator's people, as Jira's user APIs answer (the shapes the README documents), and
-consistent with the demo alerts: every owner an alert names is a person Jira finds."""
+"""The simulator's people, as Jira's user APIs answer (the shapes that
+docs/contributors/simulator.md documents), and consistent with the demo alerts: every owner an
+alert names is a person Jira finds."""
 
 from __future__ import annotations
 

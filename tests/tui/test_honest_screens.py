@@ -21,7 +21,7 @@ from console.tui.textual_compat import screen_lines, toasts_shown
 from tests.helpers import create, get, write
 from tests.tui.conftest import WIDE, ConsoleFactory, loaded, screen_text, select, toasts, until
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+THEMES_PAGE = Path(__file__).resolve().parents[2] / "docs" / "user" / "themes.md"
 THEMES = Path(__file__).resolve().parents[2] / "themes"
 DEMO = {"demo": True, "profile": "demo", "site": "built-in simulator", "query": "status: open"}
 
@@ -213,8 +213,8 @@ async def test_the_walls_p1_and_p2_rows_meet_wcag_aa_contrast(
                 ratio = contrast(tuple(fg), tuple(bg))
                 assert ratio >= 4.5, f"{theme}: {text!r} at {ratio:.2f}:1 ({style})"
                 lowest = min(lowest, ratio)
-        # The README gives each theme's lowest ratio: it must be the one measured here.
-        assert f"`{theme}` {lowest:.1f}:1" in README.read_text(encoding="utf-8"), lowest
+        # The themes page gives each theme's lowest ratio: it must be the one measured here.
+        assert f"`{theme}` {lowest:.1f}:1" in THEMES_PAGE.read_text(encoding="utf-8"), lowest
 
 
 def _hue_name(hex_colour: str) -> str:
@@ -233,7 +233,7 @@ def test_wall_contrast_is_described_as_it_is() -> None:
     theme = tomllib.loads((THEMES / "wall-contrast.toml").read_text(encoding="utf-8"))
     row = next(
         line
-        for line in README.read_text(encoding="utf-8").splitlines()
+        for line in THEMES_PAGE.read_text(encoding="utf-8").splitlines()
         if line.startswith("| `wall-contrast` |")
     )
     assert "white text on black" in row, row
