@@ -53,6 +53,10 @@ QUIET_S = 0.15  # no output for this long: the emulator catches up
 class NotShown(RuntimeError):
     """The text was not on the screen in time: what the screen showed instead."""
 
+    def __init__(self, message: str, shown: list[str]) -> None:
+        super().__init__(message)
+        self.shown = shown  # the screen's lines that were not blank
+
 
 def terminal_env(base: Mapping[str, str], **extra: str) -> dict[str, str]:
     """The environment of a command started in this terminal: the caller's, less what would
@@ -197,15 +201,15 @@ class Terminal:
                 if moment is not None:
                     return moment - self.started
                 if ended and self.chunks.empty():
-                    raise NotShown(self._what_instead(f"it ended ({self.process.returncode})"))
+                    raise self._not_shown(f"it ended ({self.process.returncode})")
                 if now > deadline:
-                    raise NotShown(self._what_instead(f"not within {timeout:.0f} s"))
+                    raise self._not_shown(f"not within {timeout:.0f} s")
             time.sleep(0.02)
 
-    def _what_instead(self, why: str) -> str:
+    def _not_shown(self, why: str) -> NotShown:
         lines = [x.rstrip() for x in self.text() if x.strip()]
         shown = "\n".join(lines[:12]) or "(nothing)"
-        return f"{' '.join(self.argv[:3])}: {why}; the screen showed:\n{shown}"
+        return NotShown(f"{' '.join(self.argv[:3])}: {why}; the screen showed:\n{shown}", lines)
 
     def stop_watching(self) -> None:
         """From now on nothing is fed to the emulator: what is read is dropped (the reader
@@ -232,11 +236,15 @@ def terminal(
 
 
 def time_to_text(
-    argv: Sequence[str], env: Mapping[str, str], needle: str, cwd: Path | None = None
+    argv: Sequence[str],
+    env: Mapping[str, str],
+    needle: str,
+    cwd: Path | None = None,
+    timeout: float = 30.0,
 ) -> float:
     """One start of the command: seconds from just before Popen to NEEDLE on its screen."""
     with terminal(argv, env, cwd) as term:
-        return term.wait_for(needle)
+        return term.wait_for(needle, timeout)
 
 
 def cpu_seconds(pid: int) -> float:
