@@ -72,12 +72,19 @@ async def open_console(client, settings, **kw):
         mark("first page applied to the table")
         main.apply = applied
     main.apply = apply
-    mounted = app.on_mount
-    def on_mount():
-        mark("app mounted")
-        mounted()
-    app.on_mount = on_mount
+    kind = type(app)
+    mounted = kind.on_mount
+    def on_mount(self):
+        mark("app mounted (its screen composed)")
+        mounted(self)
+    kind.on_mount = on_mount
     from textual.drivers.linux_driver import LinuxDriver
+    started = LinuxDriver.start_application_mode
+    def start_application_mode(self):
+        mark("terminal driver starting")
+        started(self)
+        mark("terminal driver started")
+    LinuxDriver.start_application_mode = start_application_mode
     written = LinuxDriver.write
     def write(self, data):
         if len(data) > 2000:
