@@ -51,8 +51,9 @@ def _run(argv: list[str], what: str, timeout: float = 600, cwd: Path | None = No
     except (OSError, subprocess.TimeoutExpired) as error:
         raise Unavailable(f"{what} failed: {error}") from None
     if result.returncode != 0:
-        last = (result.stderr.strip().splitlines() or ["no message"])[-1]
-        raise Unavailable(f"{what} failed ({result.returncode}): {last}")
+        lines = result.stderr.strip().splitlines() or ["no message"]
+        said = next((x for x in lines if x.startswith(("fatal:", "ERROR:"))), lines[0])
+        raise Unavailable(f"{what} failed ({result.returncode}): {said}")
     return result.stdout
 
 
