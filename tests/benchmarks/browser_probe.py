@@ -3,16 +3,14 @@ terminal wall's first rows, alternating, in one run (run.py's ``browser_first_ro
 
 Browser: from opening the URL (the page's navigation start) to the newest alert's row in
 the terminal of the page, painted: the page, its scripts, the websocket, a wall process of
-its own starting, its first page and its first frame. Terminal: from process start to the
-first rows drawn by the wall, headless, started as ``alert-console`` starts it. Both on the
-same simulator, both with an empty cache (no last page on disk to show first).
-
-    python browser_probe.py --terminal ORIGIN    the terminal wall once; prints "drawn"
+its own starting, its first page and its first frame. Terminal: the installed
+``alert-console --wall`` in a 160x48 pseudo-terminal, from process start to the same row's text
+on its screen (pty_probe.py). Both on the same simulator, both with an empty cache (no last page
+on disk to show first).
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import re
@@ -54,45 +52,6 @@ function look() {
 }
 look();
 """
-
-
-async def terminal(origin: str) -> None:
-    from console.cli.main import collector_off_for_the_start, lean_start, open_console
-
-    lean_start()  # as alert-console's main() does
-    collector_off_for_the_start()  # and its console()
-    from console.api import BasicCredentials, JsmClient
-    from console.settings.start import Settings
-
-    credentials = BasicCredentials(*ACCOUNT)
-    async with JsmClient(
-        origin=origin, cloud_id="demo", credentials=credentials, read_only=True
-    ) as client:
-        settings = Settings(
-            query="status: open",
-            page_size=50,
-            refresh_s=60,
-            site="bench",
-            user="bench",
-            wall=True,
-            read_only=True,
-        )
-        app = await open_console(client, settings, journal=False)  # as alert-console starts
-
-        from console.live.feed import Update
-        from console.tui.wall_screen import WallScreen
-
-        class FirstRows(WallScreen):
-            def apply(self, update: Update) -> None:
-                super().apply(update)
-                if self.table.row_count >= 1:
-                    self.call_after_refresh(self.app.exit)
-
-        app.main = FirstRows(settings, app.feed)
-        await app.run_async(headless=True, size=(160, 48))
-        if app.return_code:
-            raise SystemExit(f"the wall failed (status {app.return_code})")
-    print("drawn", flush=True)
 
 
 def _until(condition: Any, timeout: float = 30.0) -> None:
@@ -188,6 +147,8 @@ def compare(origin: str, runs: int) -> dict[str, Any]:
     """Seconds to the first rows, alternating: ``{"browser": [...], "cold": [...],
     "terminal": [...]}``; ``cold`` is a server with ``--no-spare`` (no wall loaded ahead)."""
 
+    from tests.benchmarks.pty_probe import terminal_env, time_to_text
+    from tests.benchmarks.run import installed_command
     from tests.helpers import wall_first_message
 
     newest = wall_first_message(f"{origin}/jsm/ops/api/demo", ACCOUNT)[:30]
@@ -196,6 +157,10 @@ def compare(origin: str, runs: int) -> dict[str, Any]:
     config = home / "config.toml"
     config.write_text("")
     config.chmod(0o600)
+    # The terminal wall as a user starts it: the installed command in a 160x48 terminal, with
+    # the options and environment the served walls get.
+    wall = [str(installed_command()), "--url", origin, "--cloud-id", "demo", "--wall"]
+    wall += ["--config", str(config), "--refresh", "60"]
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env.update(
         XDG_CACHE_HOME=str(cache),
@@ -223,19 +188,7 @@ def compare(origin: str, runs: int) -> dict[str, Any]:
 
             def in_the_terminal() -> float:
                 shutil.rmtree(cache, ignore_errors=True)
-                started = time.perf_counter()
-                result = subprocess.run(
-                    [sys.executable, __file__, "--terminal", origin],
-                    capture_output=True,
-                    text=True,
-                    timeout=60,
-                    cwd=ROOT,
-                    env=env,
-                )
-                elapsed = time.perf_counter() - started
-                if "drawn" not in result.stdout:
-                    raise RuntimeError(f"the terminal wall did not draw: {result.stderr[-500:]}")
-                return elapsed
+                return time_to_text(wall, terminal_env(env), newest, home)
 
             # Warm the file cache for all three.
             in_the_terminal(), in_the_browser(warm), in_the_browser(cold)
@@ -261,10 +214,3 @@ def summary(timings: dict[str, list[float]]) -> dict[str, float]:
             b / t for b, t in zip(timings["browser"], timings["terminal"], strict=True)
         ),
     }
-
-
-if __name__ == "__main__":
-    if sys.argv[1:2] == ["--terminal"]:
-        asyncio.run(terminal(sys.argv[2]))
-    else:
-        raise SystemExit(__doc__)
