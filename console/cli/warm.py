@@ -67,8 +67,10 @@ def main() -> int:
     import console.settings.config
     import console.settings.secrets
     import console.settings.start
+    import console.settings.target
     import console.tui.app
     import console.tui.themes
+    import console.tui.wall_screen  # the screen it will show, and its widgets
 
     os.write(1, LOADED)
     size = _size()

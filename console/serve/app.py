@@ -196,7 +196,10 @@ class WallServer:
         found = self.assets.get(request.match_info["name"])
         if found is None:
             raise web.HTTPNotFound(text="404: no such file")
-        return web.Response(body=found.body, content_type=found.content_type, headers=ASSET_HEADERS)
+        headers = {**ASSET_HEADERS, "ETag": found.etag}
+        if request.headers.get("If-None-Match") == found.etag:
+            return web.Response(status=304, headers=headers)  # the browser's copy is current
+        return web.Response(body=found.body, content_type=found.content_type, headers=headers)
 
     async def websocket(self, request: web.Request) -> web.StreamResponse:
         if not self.allowed(request.match_info["key"]):

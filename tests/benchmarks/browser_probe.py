@@ -92,12 +92,21 @@ def _read(stream: Any, into: list[str]) -> None:
 
 
 @contextlib.contextmanager
-def _served(origin: str, env: dict[str, str], config: Path, spare: bool) -> Iterator[_Served]:
+def _served(
+    origin: str,
+    env: dict[str, str],
+    config: Path,
+    spare: bool,
+    *,
+    refresh: float = 60.0,
+    max_browsers: int = 8,
+) -> Iterator[_Served]:
     options = [] if spare else ["--no-spare"]
+    options += ["--max-browsers", str(max_browsers)]
     process = subprocess.Popen(
         [
             *(sys.executable, "-m", "console", "serve", "--url", origin, "--cloud-id", "demo"),
-            *("--config", str(config), "--refresh", "60", "--port", "0", "--key", KEY),
+            *("--config", str(config), "--refresh", f"{refresh:g}", "--port", "0", "--key", KEY),
             *options,
         ],
         stdout=subprocess.PIPE,

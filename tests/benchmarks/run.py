@@ -485,6 +485,54 @@ def browser_first_rows(quick: bool) -> Iterator[dict[str, Any]]:
     )
 
 
+@benchmark("serve_room")
+def serve_room(quick: bool) -> Iterator[dict[str, Any]]:
+    """A room of screens through one server: requests per minute with 10 pages over 1, memory
+    per page, and a new page's first rows with 9 open against the terminal wall's."""
+    from tests.benchmarks.room_probe import room
+
+    seconds, runs = (30.0, 3) if quick else (60.0, 7)
+    with simulator_process("--alerts", "5000") as base_url:
+        found = room(base_url.split("/jsm/")[0], seconds, runs)
+    ratio = found["per_minute_10"] / found["per_minute_1"]
+    yield figure(
+        "serve_requests_per_minute_10_vs_1",
+        ratio,
+        "ratio",
+        "<= 1.1",
+        one_page=round(found["per_minute_1"], 1),
+        ten_pages=round(found["per_minute_10"], 1),
+        seconds_each=seconds,
+        refresh_s=5,
+    )
+    yield figure(
+        "serve_memory_mb_per_page",
+        found["per_page_mb"],
+        "MB",
+        "< 70",
+        walls=found["wall_rss_mb"],
+        server_rss_mb=found["server_rss_mb"],
+    )
+    page, terminal = statistics.median(found["new_page_s"]), statistics.median(found["terminal_s"])
+    yield figure(
+        "serve_new_page_first_rows_seconds",
+        page,
+        "s",
+        "< the terminal wall's first rows",
+        pages_already_open=9,
+        all=[round(x, 3) for x in found["new_page_s"]],
+        terminal_wall_seconds=round(terminal, 3),
+        terminal_all=[round(x, 3) for x in found["terminal_s"]],
+        repetitions=runs,
+        median_of_paired_ratios=round(
+            statistics.median(
+                p / t for p, t in zip(found["new_page_s"], found["terminal_s"], strict=True)
+            ),
+            3,
+        ),
+    )
+
+
 @benchmark("browser_under_flood")
 def browser_under_flood(quick: bool) -> Iterator[dict[str, Any]]:
     """The wall in headless Chromium through ``alert-console serve --demo`` (open-file limit

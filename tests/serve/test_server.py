@@ -257,6 +257,7 @@ def test_every_asset_is_served_locally() -> None:
         assert b"googleapis" not in text and b"@import" not in text, name
     assert re.findall(r'(?:href|src)="([^"]+)"', PAGE) == [
         "data:,",
+        "assets/RobotoMono.ttf",  # preloaded: the terminal is measured in it before it draws
         "assets/xterm.css",
         "assets/kiosk.css",
         "assets/textual.js",
@@ -268,6 +269,19 @@ def test_every_asset_is_served_locally() -> None:
     ]
     script = files["textual.js"].body
     assert b"window.TextualTerminalClient=" in script and b"window.onload=" not in script
+
+
+async def test_an_asset_the_browser_has_is_not_sent_again(
+    served: tuple[TestClient[Any, Any], WallServer, Path],
+) -> None:
+    client, _server, _record = served
+    first = await client.get("/assets/textual.js")
+    assert first.status == 200 and len(await first.read()) > 100_000
+    etag = first.headers["ETag"]
+    again = await client.get("/assets/textual.js", headers={"If-None-Match": etag})
+    assert again.status == 304 and await again.read() == b""
+    changed = await client.get("/assets/textual.js", headers={"If-None-Match": '"other"'})
+    assert changed.status == 200
 
 
 def test_an_unknown_textual_serve_is_refused_plainly(monkeypatch: pytest.MonkeyPatch) -> None:
