@@ -142,9 +142,14 @@ class HeartbeatBook:
     def remove(self, beat: Heartbeat) -> None:
         self.beats.pop((beat.team_id, beat.name), None)
 
-    def ping(self, team_id: str, name: str, now_ms: int) -> Heartbeat | None:
-        """A ping: the heartbeat is alive (and its silence, if any, is over: the alert closes)."""
-        self.expire(now_ms)
+    def ping(
+        self, team_id: str, name: str, now_ms: int, *, silences_first: bool = True
+    ) -> Heartbeat | None:
+        """A ping: the heartbeat is alive (and its silence, if any, is over: the alert closes).
+        A silence that came before it is raised first, unless the caller (the demo's jobs,
+        catching up after the clock moved) pings several at one instant and looks after."""
+        if silences_first:
+            self.expire(now_ms)
         beat = self.beats.get((team_id, name))
         if beat is None:
             self.pings_unmatched += 1
@@ -309,7 +314,7 @@ class DemoJobs:
                 continue
             if demo.dies and self.live and now_ms >= self.anchor_ms + self.silent_after_ms:
                 continue
-            self.book.ping(team_id, demo.name, now_ms)
+            self.book.ping(team_id, demo.name, now_ms, silences_first=False)
             assert demo.every_ms is not None
             self.jobs[i] = (demo, team_id, now_ms + demo.every_ms)
         self.book.expire(now_ms)
