@@ -135,6 +135,18 @@ def test_a_silence_needs_no_request_to_raise_its_alert(site: Site) -> None:
     assert site.sim.admin("heartbeats")["alerts_raised"] == 1
 
 
+def test_a_read_that_says_unresponsive_comes_after_the_alert(site: Site) -> None:
+    """The clock moved under the site, and a read at once (before the loop's next round):
+    the request itself raises the silence, so what it says and the alerts agree."""
+    site.create()
+    site.ping()
+    clock = site.sim.simulator.clock
+    assert clock.frozen_at_ms is not None
+    clock.frozen_at_ms += 5 * MINUTE
+    assert site.status() == "Unresponsive"
+    assert len(site.alerts()) == 1  # no waiting
+
+
 def test_switched_on_again_it_is_watched_from_then(site: Site) -> None:
     site.create()
     site.ping()
