@@ -244,11 +244,7 @@ class JsmClient:
         self.max_body_bytes = max_body_bytes
         self.retry = retry or RetryPolicy()
         self.rng = rng or random.Random()
-        self.gates: dict[Service, RateGate] = {
-            "alerts": RateGate(self.rng),
-            "directory": RateGate(self.rng),
-            "jira": RateGate(self.rng),
-        }
+        self.gates: dict[Service, RateGate] = {name: RateGate(self.rng) for name in SERVICE_NAMES}
         self.base_url = f"{self.origin}/jsm/ops/api/{quote(cloud_id, safe='')}"
         self._secrets = secret_forms(credentials)
         self._timeout = httpx.Timeout(read_timeout, connect=connect_timeout)

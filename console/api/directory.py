@@ -16,25 +16,20 @@ never leaves the API: only a relative path below ``/v1/`` is followed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-import httpx
-import pydantic
 from pydantic import Field
 
-from console.api import errors
-from console.api.client import JsmClient, next_link
-from console.api.models import Incoming, Links, ListOrNull, read_tolerantly
+from console.api.client import JsmClient
+from console.api.models import Incoming, ListOrNull
+from console.api.pages import MAX_PAGES, every_page, json_body, malformed, read_items, read_model
 
 # Escalations page 1..100 (default 20), schedules 1..50 (default 25): ask for the most.
 ESCALATIONS_PAGE = 100
 SCHEDULES_PAGE = 50
-MAX_PAGES = 50  # a service that keeps sending "next" is not followed for ever
 USERS_BATCH = 50  # account ids in one bulk request (each one a query parameter)
 SEARCH_MAX = 50  # people in one search answer
-
-Item = TypeVar("Item", bound=Incoming)
 
 
 # ----------------------------------------------------------------------------- Operations
@@ -110,13 +105,6 @@ class Schedule(Incoming):
     rotations: Annotated[list[Rotation], ListOrNull] = []
 
 
-class ItemsPage(Incoming):
-    """``EscalationPaginatedResponse`` and ``ListSchedulesResponse``: items read one by one."""
-
-    values: Annotated[list[Any], ListOrNull] = []
-    links: Links = Links()
-
-
 # ----------------------------------------------------------------------------- Jira
 
 
@@ -156,18 +144,19 @@ class DirectoryApi:
 
     async def teams(self) -> list[PlatformTeam]:
         response = await self.client.request("GET", "/v1/teams", service="directory")
-        page = _model(TeamList, response)
-        return _items(PlatformTeam, page.platform_teams)
+        page = read_model(TeamList, response)
+        return read_items(PlatformTeam, page.platform_teams)
 
     async def escalations(self, team_id: str) -> list[Escalation]:
         """Every escalation of one team (there is no list across teams)."""
         path = f"/v1/teams/{quote(team_id, safe='')}/escalations"
-        return await self._all(Escalation, path, {"offset": 0, "size": ESCALATIONS_PAGE})
+        params = {"offset": 0, "size": ESCALATIONS_PAGE}
+        return await every_page(self.client, Escalation, path, params, service="directory")
 
     async def schedules(self) -> list[Schedule]:
         """Every schedule, with its rotations (whose participants are people to name)."""
         params = {"offset": 0, "size": SCHEDULES_PAGE, "expand": "rotation"}
-        return await self._all(Schedule, "/v1/schedules", params)
+        return await every_page(self.client, Schedule, "/v1/schedules", params, service="directory")
 
     async def search_users(self, query: str, *, max_results: int = SEARCH_MAX) -> list[JiraUser]:
         """People whose name or email starts with ``query`` (Jira's own matching)."""
@@ -177,10 +166,10 @@ class DirectoryApi:
             params={"query": query, "maxResults": max_results},
             service="jira",
         )
-        body = _json(response)
+        body = json_body(response)
         if not isinstance(body, list):
-            raise _malformed(response, "the answer was not a list of users")
-        return _items(JiraUser, body)
+            raise malformed(response, "the answer was not a list of users")
+        return read_items(JiraUser, body)
 
     async def users(self, account_ids: Iterable[str]) -> list[JiraUser]:
         """These people, by account id; ids Jira does not know are simply absent."""
@@ -204,63 +193,10 @@ class DirectoryApi:
             response = await self.client.request(
                 "GET", f"{self.jira_url}/user/bulk?{query}", service="jira"
             )
-            page = _model(JiraUserPage, response)
-            users = _items(JiraUser, page.values)
+            page = read_model(JiraUserPage, response)
+            users = read_items(JiraUser, page.values)
             found += users
             if page.is_last or not page.values:
                 break
             start_at += len(page.values)
         return found
-
-    async def _all(self, model: type[Item], path: str, params: dict[str, Any]) -> list[Item]:
-        """Every page of an offset/size list, following ``links.next`` as the service wrote it
-        (only below ``/v1/``: a link elsewhere is not followed with our credentials)."""
-        found: list[Item] = []
-        next_path: str | None = path
-        query: Any = params
-        for _ in range(MAX_PAGES):
-            if next_path is None:
-                break
-            response = await self.client.request(
-                "GET", next_path, params=query, service="directory"
-            )
-            page = _model(ItemsPage, response)
-            found += _items(model, page.values)
-            next_path, query = next_link(page.links.next, self.client.base_url)
-            if not page.values:
-                break
-        return found
-
-
-def _json(response: httpx.Response) -> Any:
-    if "json" not in response.headers.get("content-type", ""):
-        raise _malformed(response, "the answer was not JSON")
-    try:
-        return response.json()
-    except ValueError:
-        raise _malformed(response, "the answer was not JSON") from None
-
-
-def _model(model: type[Item], response: httpx.Response) -> Item:
-    try:
-        return model.model_validate(_json(response))
-    except pydantic.ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "body"
-        raise _malformed(
-            response, f"the answer did not have the expected shape ({where}: {first['msg']})"
-        ) from None
-
-
-def _items(model: type[Item], raw: Iterable[Any]) -> list[Item]:
-    """Each item read on its own: one without a readable id is left out."""
-    return [item for r in raw if (item := read_tolerantly(model, r)) is not None]
-
-
-def _malformed(response: httpx.Response, text: str) -> errors.MalformedResponse:
-    return errors.MalformedResponse(
-        text,
-        status=response.status_code,
-        method=response.request.method,
-        path=response.request.url.path,
-    )

@@ -103,6 +103,13 @@ class Unauthorized(ApiError):
     kind = "unauthorized"
 
 
+class PaymentRequired(ApiError):
+    """402: the site's plan does not include this feature (heartbeats, on plans without
+    them). Not a fault to retry or a credential to fix: say so, and stop asking."""
+
+    kind = "plan"
+
+
 class Forbidden(ApiError):
     """403: the credentials are good but may not do this."""
 
@@ -156,6 +163,7 @@ class ReadOnlyError(Exception):
 BY_STATUS: dict[int, type[ApiError]] = {
     400: BadRequest,
     401: Unauthorized,
+    402: PaymentRequired,
     403: Forbidden,
     404: NotFound,
     422: Unprocessable,

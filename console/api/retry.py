@@ -35,13 +35,16 @@ Retry = Literal["safe", "unsafe"]
 
 # Whose rate limit a request counts against: each has its own pause, so a 429 from Jira's
 # user search never holds back the alert feed (and every message names whose limit it is).
-Service = Literal["alerts", "directory", "jira"]
+# Heartbeats are apart from the directory (teams, schedules, on-call), as Opsgenie counted
+# them in a domain of their own: a heartbeat panel's 429 never holds back names or on-call.
+Service = Literal["alerts", "directory", "jira", "heartbeats"]
 
 
 SERVICE_NAMES: dict[Service, str] = {
     "alerts": "the alerts API",
     "directory": "the Operations directory",
     "jira": "Jira",
+    "heartbeats": "the heartbeats API",
 }
 
 

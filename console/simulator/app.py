@@ -1,7 +1,8 @@
 """One simulated JSM Ops site as an ASGI application.
 
 ``Simulator(config)`` is the whole thing: store, processor, traffic layer, API
-routes under ``/jsm/ops/api/{cloudId}`` and admin routes under ``/_admin``.
+routes under ``/jsm/ops/api/{cloudId}`` (alerts, the directory, on-call, heartbeats)
+and admin routes under ``/_admin``.
 Serve it with any ASGI server; :mod:`console.simulator.server` runs it with
 uvicorn in the foreground or on a background thread.
 """
@@ -28,9 +29,13 @@ from console.simulator.config import API_PREFIX, Faults, KnobError, SimulatorCon
 from console.simulator.demo import build_directory, generate_alerts
 from console.simulator.demo_live import LiveScenario
 from console.simulator.directory import JIRA_PREFIX, DirectoryRoutes
+from console.simulator.heartbeat_routes import HeartbeatRoutes
+from console.simulator.model import iso_ms
+from console.simulator.oncall import OnCallRoutes
 from console.simulator.processor import Processor
+from console.simulator.rotas import Rotas
 from console.simulator.routes import SiteRoutes
-from console.simulator.store import AlertStore
+from console.simulator.store import AlertStore, SiteClock
 from console.simulator.traffic import Traffic, TrafficMiddleware, error_body
 
 log = logging.getLogger(__name__)
@@ -42,8 +47,8 @@ SCRIPTED_FAULTS = ("drop", "error", "throttle", "proxy_502", "none")
 class Simulator:
     def __init__(self, config: SimulatorConfig) -> None:
         self.config = config
-        frozen = config.frozen_at_ms
-        self.store = AlertStore() if frozen is None else AlertStore(clock=lambda: frozen)
+        self.clock = SiteClock(config.frozen_at_ms)
+        self.store = AlertStore(clock=self.clock)
         self.processor = Processor(
             self.store,
             delay_ms=config.processing_delay_ms,
@@ -56,10 +61,14 @@ class Simulator:
             config.faults, config.rate_limits, random.Random(config.seed + 1), API_PREFIX
         )
         self.site = SiteRoutes(config, self.store, self.processor)
-        self.directory = DirectoryRoutes(config, self.store, self.site)
+        self.rotas = Rotas(self.clock(), _handover_ms(config))
+        self.directory = DirectoryRoutes(config, self.store, self.site, self.rotas)
+        self.oncall = OnCallRoutes(self.directory)
+        self.heartbeats = HeartbeatRoutes(config, self.directory)
         self.live: LiveScenario | None = None
         if config.state_file is not None and config.state_file.exists():
             self.store.restore(config.state_file)
+            self._populate_schedules()
         else:
             self.populate(config.alerts, config.seed)
         if config.live:
@@ -68,7 +77,10 @@ class Simulator:
             routes=[
                 Mount(
                     f"{API_PREFIX}/{{cloudId}}",
-                    routes=self.site.routes() + self.directory.ops_routes(),
+                    routes=self.site.routes()
+                    + self.directory.ops_routes()
+                    + self.oncall.routes()
+                    + self.heartbeats.routes(),
                 ),
                 Mount(JIRA_PREFIX, routes=self.directory.jira_routes()),
                 Route("/_admin/faults", self.admin_faults, methods=["GET", "POST"]),
@@ -78,6 +90,9 @@ class Simulator:
                 Route("/_admin/rate-limit", self.admin_rate_limit, methods=["POST"]),
                 Route("/_admin/revoke", self.admin_revoke, methods=["POST"]),
                 Route("/_admin/directory", self.directory.admin, methods=["GET", "POST"]),
+                Route("/_admin/oncall", self.oncall.admin, methods=["GET", "POST"]),
+                Route("/_admin/heartbeats", self.heartbeats.admin, methods=["GET", "POST"]),
+                Route("/_admin/clock", self.admin_clock, methods=["GET", "POST"]),
                 # The site's page of one alert, standing in for the real site's (the console's
                 # 'open in browser' in --demo lands here).
                 Route("/jira/ops/alerts/{id}", self.alert_page, methods=["GET"]),
@@ -97,6 +112,14 @@ class Simulator:
         self.processor.clear()
         self.processor.rng.seed(seed)
         self.processor.watch_snoozes()
+        self._populate_schedules()
+
+    def _populate_schedules(self) -> None:
+        """On-call and heartbeats as the demo has them, counted from now: the first handover
+        ``handover_in_s`` from now, the heartbeats' last pings a little before."""
+        now = self.clock()
+        self.rotas.reset(now, _handover_ms(self.config))
+        self.heartbeats.jobs.populate(self.store.directory.values(), now)
 
     @contextlib.asynccontextmanager
     async def _lifespan(self, app: Starlette) -> AsyncIterator[None]:
@@ -105,6 +128,7 @@ class Simulator:
             live=self.live,
             live_interval_s=self.config.live_interval_s,
             state_file=self.config.state_file,
+            every_half_second=self._tick,
         )
         try:
             yield
@@ -112,6 +136,10 @@ class Simulator:
             await self.processor.stop()
             if self.config.state_file is not None:
                 self.store.save(self.config.state_file)
+
+    def _tick(self) -> None:
+        """Twice a second, without a request: the demo's jobs ping, silences raise alerts."""
+        self.heartbeats.jobs.tick(self.clock())
 
     async def alert_page(self, request: Request) -> Response:
         alert = self.store.get(request.path_params["id"])
@@ -178,6 +206,8 @@ class Simulator:
             return body
         self.site.revoked = False
         self.directory.reset()
+        self.heartbeats.reset()
+        self.clock.frozen_at_ms, self.clock.offset_ms = self.config.frozen_at_ms, 0
         dialect = body.get("dialect", self.config.status_dialect)
         if dialect not in ("flags", "spec"):
             return JSONResponse({"message": "dialect must be flags or spec"}, status_code=422)
@@ -206,6 +236,30 @@ class Simulator:
                 "alerts": len(self.store.alerts),
                 "pending": self.processor.pending_count,
             }
+        )
+
+    async def admin_clock(self, request: Request) -> Response:
+        """The site's clock. POST ``{"frozen_at_ms": T}`` stops it at T (``null``: runs again,
+        from the real time), ``{"advance_ms": N}`` moves it on (frozen or running); then the
+        demo's jobs and the heartbeats catch up at once, as if that time had passed."""
+        clock = self.clock
+        if request.method == "POST":
+            body = await _json_object(request)
+            if isinstance(body, Response):
+                return body
+            frozen = body.get("frozen_at_ms", clock.frozen_at_ms)
+            advance = body.get("advance_ms", 0)
+            if frozen is not None and not _whole_in(frozen, 0, YEAR_3000_MS):
+                return JSONResponse({"message": "frozen_at_ms must be epoch ms or null"}, 422)
+            if not _whole_in(advance, 0, 366 * 86_400_000):
+                return JSONResponse({"message": "advance_ms must be 0 to a year in ms"}, 422)
+            if "frozen_at_ms" in body:
+                clock.frozen_at_ms, clock.offset_ms = frozen, 0
+            clock.advance(advance)
+            self._tick()
+        now = clock()
+        return JSONResponse(
+            {"now_ms": now, "now": iso_ms(now), "frozen": clock.frozen_at_ms is not None}
         )
 
     async def admin_processing(self, request: Request) -> Response:
@@ -255,6 +309,17 @@ class Simulator:
         )
         self.traffic.set_limits(limits)
         return JSONResponse({"reads": limits.reads, "writes": limits.writes})
+
+
+YEAR_3000_MS = 32_503_680_000_000
+
+
+def _whole_in(value: Any, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _handover_ms(config: SimulatorConfig) -> int:
+    return int(config.handover_in_s * 1000)
 
 
 async def _json_object(request: Request) -> dict[str, Any] | Response:

@@ -85,6 +85,26 @@ def _simulate_parser() -> argparse.ArgumentParser:
         "(as live tools observe), or the spec's status enum (open, acked, snoozed, closed)",
     )
     parser.add_argument(
+        "--handover-in",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="the demo's first on-call handover comes this long after the start (default 300)",
+    )
+    parser.add_argument(
+        "--heartbeat-silent-after",
+        type=float,
+        default=180.0,
+        metavar="SECONDS",
+        help="with --live, the demo's ledger-reconciliation job stops pinging this long after "
+        "the start (default 180); its heartbeat turns Unresponsive two minutes later",
+    )
+    parser.add_argument(
+        "--no-heartbeats",
+        action="store_true",
+        help="the site's plan has no heartbeats: every heartbeat path answers 402",
+    )
+    parser.add_argument(
         "--create-status",
         type=int,
         choices=(200, 202),
@@ -114,6 +134,12 @@ def simulate(argv: Sequence[str]) -> int:
         raise UsageError("--alerts must be between 0 and 200000")
     if not 0 <= args.port <= 65535:
         raise UsageError("--port must be between 0 and 65535")
+    for flag, seconds in (
+        ("--handover-in", args.handover_in),
+        ("--heartbeat-silent-after", args.heartbeat_silent_after),
+    ):
+        if not 0 <= seconds <= 7 * 86_400:  # also refuses nan
+            raise UsageError(f"{flag} must be between 0 and 604800 seconds")
     config = SimulatorConfig(
         host=args.host,
         port=args.port,
@@ -133,6 +159,9 @@ def simulate(argv: Sequence[str]) -> int:
         processing_jitter_ms=args.processing_jitter,
         create_status=args.create_status,
         status_dialect=args.status_dialect,
+        handover_in_s=args.handover_in,
+        heartbeat_silent_after_s=args.heartbeat_silent_after,
+        heartbeats_plan=not args.no_heartbeats,
     )
     from console.base.bounded import FileProblem
 

@@ -128,6 +128,13 @@ class SimulatorConfig:
     status_dialect: str = "flags"
     # Epoch milliseconds the site's clock stands still at (screenshots, snapshots); None: now.
     frozen_at_ms: int | None = None
+    # The demo's first on-call handover comes this long after the start (or a reset).
+    handover_in_s: float = 300.0
+    # False: the site's plan has no heartbeats, and every heartbeat path answers 402.
+    heartbeats_plan: bool = True
+    # With ``live``, the demo's one heartbeat whose job dies stops being pinged this long
+    # after the start; it turns Unresponsive one interval (2 minutes) after its last ping.
+    heartbeat_silent_after_s: float = 180.0
 
 
 def _pairs(text: str, flag: str) -> dict[str, str]:

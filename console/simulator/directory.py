@@ -7,9 +7,11 @@ alerts are owned by and acknowledged by, each team's escalations and schedules a
 ones its alerts are routed to, and a rotation's participants are the team's members. So
 a name the console shows for an id is the name the alerts' owners and logs carry.
 
-``/_admin/directory`` turns the scopes off (``ops_config: "no-scope"``; ``jira_users:
-"no-scope"`` or ``"no-permission"``), as a token without them would see the site, and
-adds entries (``add: [{type, name, id?, email?, team?}]``) for tests.
+``/_admin/directory`` turns the scopes off (``ops_config: "no-scope"`` or ``"read-only"``,
+the second without ``write:ops-config``; ``jira_users: "no-scope"`` or ``"no-permission"``),
+as a token without them would see the site, and adds entries (``add: [{type, name, id?,
+email?, team?}]``) for tests. A schedule's rotations come from :mod:`console.simulator.rotas`;
+its on-call, next on-call and timeline are served by :mod:`console.simulator.oncall`.
 """
 
 from __future__ import annotations
@@ -27,16 +29,16 @@ from starlette.routing import BaseRoute, Route
 
 from console.simulator.config import SimulatorConfig
 from console.simulator.demo import People, without_accents
-from console.simulator.model import RESPONDER_TYPES, DirectoryEntry, iso_ms, parse_iso_ms
+from console.simulator.model import RESPONDER_TYPES, DirectoryEntry
+from console.simulator.rotas import Participant, Rotas, Rotation
 from console.simulator.routes import ApiError, Ctx, SiteRoutes
 from console.simulator.store import AlertStore
 
 JIRA_PREFIX = "/ex/jira/{cloudId}/rest/api/3"
-OPS_MODES = ("ok", "no-scope")
+# "read-only": the token has read:ops-config but not write:ops-config (heartbeat writes).
+OPS_MODES = ("ok", "no-scope", "read-only")
 JIRA_MODES = ("ok", "no-scope", "no-permission")
 SCOPE_MISMATCH = "Unauthorized; scope does not match"
-ROTATION_START_MS = 1_704_099_600_000  # Monday 2024-01-01 09:00 UTC: every rotation's start
-WEEK_MS = 7 * 24 * 3600 * 1000
 TIMEZONES = (
     "Europe/Berlin",
     "America/New_York",
@@ -65,10 +67,13 @@ class _JiraError(Exception):
 
 
 class DirectoryRoutes:
-    def __init__(self, config: SimulatorConfig, store: AlertStore, site: SiteRoutes) -> None:
+    def __init__(
+        self, config: SimulatorConfig, store: AlertStore, site: SiteRoutes, rotas: Rotas
+    ) -> None:
         self.config = config
         self.store = store
         self.site = site
+        self.rotas = rotas
         self.ops_config = "ok"
         self.jira_users = "ok"
         self.team_of_entry: dict[str, str] = {}  # entries the admin added: their team's id
@@ -81,7 +86,7 @@ class DirectoryRoutes:
 
     # ------------------------------------------------------------ the directory, indexed
 
-    def _people(self) -> People:
+    def people(self) -> People:
         return People(list(self.store.directory.values()))
 
     def _owner(
@@ -99,33 +104,37 @@ class DirectoryRoutes:
     def _owned(self, people: People, kind: str, team: DirectoryEntry) -> list[DirectoryEntry]:
         return [e for e in people.by_type.get(kind, []) if self._owner(e, people.teams) is team]
 
-    def _ops_scope(self) -> None:
-        if self.ops_config != "ok":
+    def ops_scope(self, *, write: bool = False) -> None:
+        """The token's Operations configuration scopes: read (every directory, on-call and
+        heartbeat read), and write for the heartbeat writes (ping included)."""
+        if self.ops_config == "no-scope" or (write and self.ops_config == "read-only"):
             raise ApiError(401, SCOPE_MISMATCH, "Unauthorized")
 
     # ------------------------------------------------------------ the Operations API
 
     async def teams(self, ctx: Ctx) -> Response:
-        self._ops_scope()
-        people = self._people()
+        self.ops_scope()
+        people = self.people()
         return JSONResponse(
             {"platformTeams": [{"teamId": t.id, "teamName": t.name} for t in people.teams]}
         )
 
-    def _team(self, people: People, ctx: Ctx) -> DirectoryEntry:
-        team_id = ctx.request.path_params["teamId"]
+    def team_or_404(self, people: People, team_id: str) -> DirectoryEntry:
         team = next((t for t in people.teams if t.id == team_id), None)
         if team is None:
             raise ApiError(404, "Team not found", "NotFound")
         return team
 
+    def _team(self, people: People, ctx: Ctx) -> DirectoryEntry:
+        return self.team_or_404(people, ctx.request.path_params["teamId"])
+
     async def escalations(self, ctx: Ctx) -> Response:
-        self._ops_scope()
-        people = self._people()
+        self.ops_scope()
+        people = self.people()
         team = self._team(people, ctx)
         # The spec declares no 422 here: a bad page is a 400.
-        offset = _int(ctx.request, "offset", 0, 0, None, 400)
-        size = _int(ctx.request, "size", 20, 1, 100, 400)
+        offset = query_int(ctx.request, "offset", 0, 0, None, 400)
+        size = query_int(ctx.request, "size", 20, 1, 100, 400)
         owned = self._owned(people, "escalation", team)
         page = owned[offset : offset + size]
         links: dict[str, str] = {}
@@ -136,8 +145,8 @@ class DirectoryRoutes:
         return JSONResponse({"values": values, "links": links})
 
     async def escalation(self, ctx: Ctx) -> Response:
-        self._ops_scope()
-        people = self._people()
+        self.ops_scope()
+        people = self.people()
         team = self._team(people, ctx)
         wanted = ctx.request.path_params["id"]
         found = next((e for e in self._owned(people, "escalation", team) if e.id == wanted), None)
@@ -171,13 +180,13 @@ class DirectoryRoutes:
         }
 
     async def schedules(self, ctx: Ctx) -> Response:
-        self._ops_scope()
+        self.ops_scope()
         request = ctx.request
-        size = _int(request, "size", 25, 1, 50, 422)
-        offset = _int(request, "offset", 0, 0, None, 422)
+        size = query_int(request, "size", 25, 1, 50, 422)
+        offset = query_int(request, "offset", 0, 0, None, 422)
         expand = _expand(request)
         query = (request.query_params.get("query") or "").casefold()
-        people = self._people()
+        people = self.people()
         found = people.by_type.get("schedule", [])
         if query.endswith("*"):
             found = [s for s in found if s.name.casefold().startswith(query[:-1])]
@@ -196,41 +205,42 @@ class DirectoryRoutes:
         return JSONResponse({"values": values, "links": links, "_expands": ["rotation"]})
 
     async def schedule(self, ctx: Ctx) -> Response:
-        self._ops_scope()
-        people = self._people()
-        found = self._schedule_or_404(people, ctx.request.path_params["id"])
+        self.ops_scope()
+        people = self.people()
+        found = self.schedule_or_404(people, ctx.request.path_params["id"])
         return JSONResponse(self._schedule(people, found, rotations=True))
 
-    async def on_calls(self, ctx: Ctx) -> Response:
-        self._ops_scope()
-        request = ctx.request
-        people = self._people()
-        schedule = self._schedule_or_404(people, request.path_params["scheduleId"])
-        flat = (request.query_params.get("flat") or "false").lower()
-        if flat not in ("true", "false"):
-            raise ApiError(422, "flat must be true or false", "InvalidField")
-        raw_date = request.query_params.get("date")
-        try:
-            at = parse_iso_ms(raw_date) if raw_date else self.store.clock()
-        except ValueError:
-            raise ApiError(422, "date must be an ISO-8601 date-time", "InvalidField") from None
-        members = self._members(people, schedule)
-        on_call = members[((at - ROTATION_START_MS) // WEEK_MS) % len(members)] if members else None
-        if flat == "true":
-            return JSONResponse({"onCallUsers": [on_call.id] if on_call else []})
-        return JSONResponse(
-            {"onCallParticipants": [{"id": on_call.id, "type": "user"}] if on_call else []}
-        )
-
-    def _schedule_or_404(self, people: People, schedule_id: str) -> DirectoryEntry:
+    def schedule_or_404(self, people: People, schedule_id: str) -> DirectoryEntry:
         found = next((s for s in people.by_type.get("schedule", []) if s.id == schedule_id), None)
         if found is None:
             raise ApiError(404, "Schedule not found", "NotFound")
         return found
 
-    def _members(self, people: People, schedule: DirectoryEntry) -> list[DirectoryEntry]:
-        team = self._owner(schedule, people.teams)
+    def _members(self, people: People, owned: DirectoryEntry) -> list[DirectoryEntry]:
+        """The people of the team an escalation or schedule belongs to."""
+        team = self._owner(owned, people.teams)
         return people.members.get(team.id, []) if team is not None else []
+
+    def rotations(self, people: People, schedule: DirectoryEntry) -> tuple[Rotation, ...]:
+        """The schedule's rotations: among its team's people (see console.simulator.rotas)."""
+        schedules = people.by_type.get("schedule", [])
+        index = next(i for i, s in enumerate(schedules) if s.id == schedule.id)
+        members = [m.id for m in self._members(people, schedule)]
+        return self.rotas.of(schedule.id, index, members)
+
+    def members_of(self, people: People, participant: Participant) -> list[str]:
+        """The user ids a rotation's participant stands for: a person, a team's people, the
+        people of an escalation's team; nobody for ``noone`` or an id the site does not know."""
+        if participant.type == "user":
+            return [participant.id]
+        entry = self.store.directory.get(participant.id)
+        if entry is None:
+            return []
+        if participant.type == "team" and entry.type == "team":
+            return [m.id for m in people.members.get(entry.id, [])]
+        if participant.type == "escalation" and entry.type == "escalation":
+            return [m.id for m in self._members(people, entry)]
+        return []
 
     def _schedule(self, people: People, entry: DirectoryEntry, rotations: bool) -> dict[str, Any]:
         team = self._owner(entry, people.teams)
@@ -245,18 +255,7 @@ class DirectoryRoutes:
         if team is not None:
             body["teamId"] = team.id
         if rotations:
-            members = self._members(people, entry)
-            participants = [{"type": "user", "id": m.id} for m in members] or [{"type": "noone"}]
-            body["rotations"] = [
-                {
-                    "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"rotation:{entry.id}")),
-                    "name": "Weekly rotation",
-                    "startDate": iso_ms(ROTATION_START_MS),
-                    "type": "weekly",
-                    "length": 1,
-                    "participants": participants,
-                }
-            ]
+            body["rotations"] = [r.to_api() for r in self.rotations(people, entry)]
         return body
 
     # ------------------------------------------------------------ Jira's user API
@@ -315,7 +314,7 @@ class DirectoryRoutes:
         start = _jira_int(request, "startAt", 0, 0, None)
         size = _jira_int(request, "maxResults", 50, 1, 1000)
         matches = []
-        for entry in self._people().users:
+        for entry in self.people().users:
             words = _fold(entry.name).replace("-", " ").split()
             email = _fold(entry.email) if entry.email and not _email_hidden(entry) else ""
             name = " ".join(words)
@@ -416,7 +415,6 @@ class DirectoryRoutes:
             ),
             Route("/v1/schedules", e("read", self.schedules), methods=["GET"]),
             Route("/v1/schedules/{id}", e("read", self.schedule), methods=["GET"]),
-            Route("/v1/schedules/{scheduleId}/on-calls", e("read", self.on_calls), methods=["GET"]),
         ]
 
     def jira_routes(self) -> list[BaseRoute]:
@@ -446,7 +444,11 @@ def _expand(request: Request) -> set[str]:
     return values
 
 
-def _int(request: Request, name: str, default: int, low: int, high: int | None, status: int) -> int:
+def query_int(
+    request: Request, name: str, default: int, low: int, high: int | None, status: int
+) -> int:
+    """A whole number from the query, ``default`` when absent; ``status`` (400 or 422, as the
+    operation declares) when it is not one or out of bounds."""
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
@@ -462,6 +464,6 @@ def _int(request: Request, name: str, default: int, low: int, high: int | None, 
 
 def _jira_int(request: Request, name: str, default: int, low: int, high: int | None) -> int:
     try:
-        return _int(request, name, default, low, high, 400)
+        return query_int(request, name, default, low, high, 400)
     except ApiError as error:
         raise _JiraError(400, error.message) from None

@@ -34,9 +34,16 @@ class CreateOutcome:
 
 
 def create(
-    store: AlertStore, body: dict[str, Any], user: str, client_ip: str, at: int
+    store: AlertStore,
+    body: dict[str, Any],
+    user: str,
+    client_ip: str,
+    at: int,
+    *,
+    integration: tuple[str, str] | None = None,
 ) -> CreateOutcome:
-    """A new alert, or one more occurrence of the open alert with the same alias."""
+    """A new alert, or one more occurrence of the open alert with the same alias.
+    ``integration``: (name, type) of what raised it, when not the API (a heartbeat)."""
     alias = body.get("alias") or None
     if alias:
         existing = store.open_by_alias(alias)
@@ -57,6 +64,8 @@ def create(
     alert.responders = _responders(body.get("responders") or [])
     alert.visible_to = _responders(body.get("visibleTo") or [])
     alert.extra_properties = dict(body.get("extraProperties") or {})
+    if integration is not None:
+        alert.integration_name, alert.integration_type = integration
     created = f"Alert created via {alert.integration_name} with priority {alert.priority}"
     store.record(alert, created, user, at, "system")
     if body.get("note"):

@@ -14,6 +14,7 @@ import heapq
 import logging
 import random
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -169,11 +170,18 @@ class Processor:
     # ----------------------------------------------------------------- tasks
 
     def start(
-        self, *, live: LiveScenario | None, live_interval_s: float, state_file: Path | None
+        self,
+        *,
+        live: LiveScenario | None,
+        live_interval_s: float,
+        state_file: Path | None,
+        every_half_second: Callable[[], None] | None = None,
     ) -> None:
         loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
         self._tasks = [loop.create_task(self._run_writes()), loop.create_task(self._run_snoozes())]
+        if every_half_second is not None:
+            self._tasks.append(loop.create_task(self._run_every(every_half_second, 0.5)))
         if live is not None:
             self._tasks.append(loop.create_task(self._run_live(live, live_interval_s)))
         if state_file is not None:
@@ -226,6 +234,15 @@ class Processor:
         while True:
             self._expire_snoozes()
             await asyncio.sleep(0.2)
+
+    async def _run_every(self, work: Callable[[], None], seconds: float) -> None:
+        """``work`` on the loop every ``seconds`` (heartbeats: a silence needs no request)."""
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                work()
+            except Exception:  # a bug here must not stop the next round
+                log.exception("periodic work failed")
 
     async def _run_live(self, scenario: LiveScenario, interval_s: float) -> None:
         while True:

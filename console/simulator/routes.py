@@ -123,7 +123,12 @@ class SiteRoutes:
             return Principal(config.account.email, read_only=False, can_delete=True)
         raise ApiError(401, "Unauthorized", "Unauthorized")
 
-    def endpoint(self, needs: Scope, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    def endpoint(
+        self, needs: Scope, handler: Handler, *, subject: str = "alerts"
+    ) -> Callable[[Request], Awaitable[Response]]:
+        """``handler`` behind the site's checks: cloud id, credentials, and for a write a
+        credential that may write (``subject``: what the 403 says it may not change)."""
+
         async def run(request: Request) -> Response:
             started = time.perf_counter()
             try:
@@ -136,7 +141,9 @@ class SiteRoutes:
                 principal = self.authenticate(request)
                 if needs != "read" and principal.read_only:
                     raise ApiError(
-                        403, "You do not have permission to make changes to alerts.", "Forbidden"
+                        403,
+                        f"You do not have permission to make changes to {subject}.",
+                        "Forbidden",
                     )
                 if needs == "delete" and not principal.can_delete:
                     # What Atlassian answers when the credential lacks the delete scope.
@@ -159,7 +166,7 @@ class SiteRoutes:
             raise ApiError(422, "Request body must be a JSON object", "InvalidBody")
         return body
 
-    async def _checked(self, ctx: Ctx, check: validation.Checker) -> dict[str, Any]:
+    async def checked(self, ctx: Ctx, check: validation.Checker) -> dict[str, Any]:
         body = await self._body(ctx)
         errors: list[validation.FieldError] = []
         check(body, errors)
@@ -334,7 +341,7 @@ class SiteRoutes:
     # ------------------------------------------------------------ writes
 
     async def create_alert(self, ctx: Ctx) -> Response:
-        body = await self._checked(ctx, validation.check_create)
+        body = await self.checked(ctx, validation.check_create)
         client = ctx.request.client
         request_id = self.processor.submit(
             "Create", None, body, ctx.user, client.host if client else "127.0.0.1", None
@@ -345,7 +352,7 @@ class SiteRoutes:
         async def handle(ctx: Ctx) -> Response:
             params = ctx.request.path_params
             alert_id = params.get("id") or params.get("alertId") or ""
-            body = {} if check is validation.check_nothing else await self._checked(ctx, check)
+            body = {} if check is validation.check_nothing else await self.checked(ctx, check)
             action = body.get("actionName", name) if check is validation.check_action else name
             request_id = self.processor.submit(action, alert_id, body, ctx.user, "", apply)
             return self._receipt(ctx, request_id)
@@ -354,7 +361,7 @@ class SiteRoutes:
 
     async def add_note(self, ctx: Ctx) -> Response:
         alert = self._alert_or_404(ctx.request.path_params["id"])
-        body = await self._checked(ctx, validation.check_note)
+        body = await self.checked(ctx, validation.check_note)
         note = self.store.add_note(alert, body["note"], ctx.user)
         return JSONResponse(note.to_api())
 
@@ -363,7 +370,7 @@ class SiteRoutes:
         note = next((n for n in alert.notes if n.id == ctx.request.path_params["id"]), None)
         if note is None:
             raise ApiError(404, "Alert note does not exist", "NotFound")
-        body = await self._checked(ctx, validation.check_note)
+        body = await self.checked(ctx, validation.check_note)
         at = self.store.clock()
         note.note, note.updated_at_ms = body["note"], at
         self.store.record(alert, "Note updated", ctx.user, at, "note")

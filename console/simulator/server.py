@@ -44,7 +44,7 @@ def run_foreground(config: SimulatorConfig, *, announce: bool = True) -> None:
     # waits in the backlog until uvicorn accepts, instead of being refused (seen under load).
     sock.listen(2048)
     if announce:
-        print(describe(config, sock.getsockname()[1]), flush=True)
+        print(describe(config, sock.getsockname()[1], simulator), flush=True)
     server = uvicorn.Server(_uvicorn_config(simulator, config.host, config.port, "warning"))
     server.run(sockets=[sock])
 
@@ -65,7 +65,7 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def describe(config: SimulatorConfig, port: int) -> str:
+def describe(config: SimulatorConfig, port: int, simulator: Simulator | None = None) -> str:
     origin = f"http://{config.host}:{port}"
     lines = [
         f"JSM Ops alerts simulator on {origin}",
@@ -97,6 +97,15 @@ def describe(config: SimulatorConfig, port: int) -> str:
             "faults " + ",".join(f"{k}={v}" for k, v in config.faults.to_json().items() if v)
         )
     lines.append("  data:        " + ", ".join(details))
+    silent = simulator.heartbeats.jobs.dying() if simulator is not None else None
+    if silent is not None:
+        team_id, name = silent
+        lines.append(
+            f"  heartbeat:   curl -u {config.account.email}:{config.account.token} "
+            f"'{origin}{API_PREFIX}/{config.cloud_id}/v1/teams/{team_id}/heartbeats/ping"
+            f"?name={name}'"
+            + ("   (silent from a few minutes after the start)" if config.live else "")
+        )
     return "\n".join(lines)
 
 

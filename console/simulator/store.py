@@ -65,6 +65,27 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+class SiteClock:
+    """The site's time in epoch milliseconds: the wall clock, or one standing still at
+    ``frozen_at_ms`` (screenshots, exact tests), either moved on by ``offset_ms``. Tests move
+    it through ``/_admin/clock``; everything on the site (alerts, snoozes, on-call,
+    heartbeats) reads it."""
+
+    def __init__(self, frozen_at_ms: int | None = None) -> None:
+        self.frozen_at_ms = frozen_at_ms
+        self.offset_ms = 0
+
+    def __call__(self) -> int:
+        base = self.frozen_at_ms if self.frozen_at_ms is not None else now_ms()
+        return base + self.offset_ms
+
+    def advance(self, ms: int) -> None:
+        if self.frozen_at_ms is not None:
+            self.frozen_at_ms += ms
+        else:
+            self.offset_ms += ms
+
+
 @dataclass(slots=True)
 class RequestRecord:
     """What GET /v1/alerts/requests/{id} reports once a write has been processed."""

@@ -12,6 +12,7 @@ import asyncio
 import json
 import math
 import random
+import re
 import time
 import uuid
 from collections import Counter, deque
@@ -98,6 +99,35 @@ class Traffic:
         return {"requests": dict(self.counts), "total": self.counts["total"]}
 
 
+_API_PATH = re.compile(r"^/[^/]+/v1/(?P<rest>.*)$")
+
+
+def counters(method: str, path: str) -> list[str]:
+    """The counters of ``/_admin/stats`` a request adds to, besides ``total`` and its kind:
+    ``alert_reads`` (every GET below /v1/alerts) and ``status_polls`` (the request-status
+    ones among them), ``directory_reads`` (teams, escalations, schedules), ``oncall_reads``
+    (a schedule's on-calls, next-on-calls, timeline), ``heartbeat_reads``, ``heartbeat_pings``
+    and ``heartbeat_writes``: so a test counts each feed's requests apart."""
+    match = _API_PATH.match(path.partition("/jsm/ops/api")[2])
+    if match is None:
+        return []
+    parts = match["rest"].split("/")
+    read = method in ("GET", "HEAD")
+    if parts[0] == "alerts":
+        if not read:
+            return []
+        return ["alert_reads", "status_polls"] if parts[1:2] == ["requests"] else ["alert_reads"]
+    if parts[0] == "teams" and parts[2:3] == ["heartbeats"]:
+        if parts[3:4] == ["ping"]:
+            return ["heartbeat_pings"]
+        return ["heartbeat_reads" if read else "heartbeat_writes"]
+    if parts[0] == "schedules" and parts[2:3] in (["on-calls"], ["next-on-calls"], ["timeline"]):
+        return ["oncall_reads"]
+    if parts[0] in ("teams", "schedules") and read:
+        return ["directory_reads"]
+    return []
+
+
 class TrafficMiddleware:
     def __init__(self, app: ASGIApp, traffic: Traffic) -> None:
         self.app = app
@@ -111,8 +141,8 @@ class TrafficMiddleware:
         kind = "reads" if scope["method"] in ("GET", "HEAD") else "writes"
         traffic.counts["total"] += 1
         traffic.counts[kind] += 1
-        if scope["method"] == "GET" and "/v1/alerts/requests/" in scope["path"]:
-            traffic.counts["status_polls"] += 1
+        for counter in counters(scope["method"], scope["path"]):
+            traffic.counts[counter] += 1
 
         faults = traffic.faults
         if faults.latency_ms:

@@ -27,6 +27,11 @@ ACTION_MAX = 50
 EXTRA_PROPERTIES_MAX = 8_000
 RECIPIENTS_MAX = 50
 IDENTIFIER_MAX = 512
+# Heartbeats (the spec's ``maximum`` values, read as lengths; the interval is an int32).
+HEARTBEAT_NAME_MAX = 200
+HEARTBEAT_DESCRIPTION_MAX = 10_000
+INTERVAL_MAX = 2**31 - 1
+INTERVAL_UNITS = ("minutes", "hours", "days")
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,14 +168,59 @@ def _extra_properties(
         )
 
 
-def _priority(body: dict[str, Any], errors: list[FieldError], *, required: bool = False) -> None:
-    value = body.get("priority")
+def _priority(
+    body: dict[str, Any],
+    errors: list[FieldError],
+    *,
+    required: bool = False,
+    name: str = "priority",
+) -> None:
+    value = body.get(name)
     if value is None:
         if required:
-            errors.append(FieldError("priority", "is required"))
+            errors.append(FieldError(name, "is required"))
         return
     if value not in PRIORITIES:
-        errors.append(FieldError("priority", f"should be one of [ {', '.join(PRIORITIES)} ]"))
+        errors.append(FieldError(name, f"should be one of [ {', '.join(PRIORITIES)} ]"))
+
+
+def _one_of(
+    body: dict[str, Any],
+    errors: list[FieldError],
+    name: str,
+    allowed: tuple[str, ...],
+    *,
+    required: bool = False,
+) -> None:
+    if body.get(name) is None:
+        if required:
+            errors.append(FieldError(name, "is required"))
+    elif body[name] not in allowed:
+        errors.append(FieldError(name, f"should be one of [{', '.join(allowed)}]"))
+
+
+def _boolean(body: dict[str, Any], errors: list[FieldError], name: str) -> None:
+    if body.get(name) is not None and not isinstance(body[name], bool):
+        errors.append(FieldError(name, "must be true or false"))
+
+
+def _whole(
+    body: dict[str, Any],
+    errors: list[FieldError],
+    name: str,
+    low: int,
+    high: int,
+    *,
+    required: bool,
+) -> None:
+    value = body.get(name)
+    if value is None:
+        if required:
+            errors.append(FieldError(name, "is required"))
+    elif not isinstance(value, int) or isinstance(value, bool):
+        errors.append(FieldError(name, "must be a whole number"))
+    elif not low <= value <= high:
+        errors.append(FieldError(name, f"must be between {low} and {high}"))
 
 
 def check_create(body: dict[str, Any], errors: list[FieldError]) -> None:
@@ -256,3 +306,29 @@ def check_note(body: dict[str, Any], errors: list[FieldError]) -> None:
 
 def check_nothing(body: dict[str, Any], errors: list[FieldError]) -> None:
     """Acknowledge, unacknowledge, close and delete take no body."""
+
+
+def _heartbeat_fields(body: dict[str, Any], errors: list[FieldError], *, create: bool) -> None:
+    """CreateHeartbeatRequest's fields, or UpdateHeartbeatRequest's (all optional there). The
+    alert fields are held to the alert's own limits: the heartbeat's alert must be creatable."""
+    _string(body, errors, "description", HEARTBEAT_DESCRIPTION_MAX)
+    _whole(body, errors, "interval", 1, INTERVAL_MAX, required=create)
+    _one_of(body, errors, "intervalUnit", INTERVAL_UNITS, required=create)
+    _boolean(body, errors, "enabled")
+    _string(body, errors, "alertMessage", MESSAGE_MAX)
+    if isinstance(body.get("alertMessage"), str) and not body["alertMessage"].strip():
+        errors.append(FieldError("alertMessage", "must not be empty"))
+    _string_list(body, errors, "alertTags", TAGS_MAX, TAG_MAX)
+    _priority(body, errors, name="alertPriority")
+
+
+def check_create_heartbeat(body: dict[str, Any], errors: list[FieldError]) -> None:
+    _string(body, errors, "name", HEARTBEAT_NAME_MAX, required=True)
+    _heartbeat_fields(body, errors, create=True)
+
+
+def check_update_heartbeat(body: dict[str, Any], errors: list[FieldError]) -> None:
+    # The spec requires a ``name`` it does not define (the name is the query's): taken when
+    # given, and then it must be that name (a heartbeat's name cannot change: the route checks).
+    _string(body, errors, "name", HEARTBEAT_NAME_MAX)
+    _heartbeat_fields(body, errors, create=False)

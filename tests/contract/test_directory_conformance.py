@@ -14,59 +14,26 @@ Spec quirks worked around here, each also in docs/contributors/simulator.md:
 
 from __future__ import annotations
 
-import copy
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
-import jsonschema
 import pytest
 
 from console.simulator.server import BackgroundSimulator
-from tests.contract.test_spec_conformance import FORMATS, UNIVERSAL
+from tests.contract.referee import Referee, one_of_as_any_of
 from tests.directory.conftest import entries, knobs
 
-SPEC_PATH = Path(__file__).with_name("jsm-ops-directory.openapi.json")
-SPEC: dict[str, Any] = json.loads(SPEC_PATH.read_text())
-PREFIX = "/api/{cloudId}"
+
+def _patch(schemas: dict[str, Any]) -> None:
+    one_of_as_any_of(schemas["OnCallResponse"])
+    one_of_as_any_of(schemas["Rotation"]["properties"]["timeRestriction"])
 
 
-def _patched_components() -> dict[str, Any]:
-    components = copy.deepcopy(SPEC["components"])
-    schemas = components["schemas"]
-    schemas["OnCallResponse"]["anyOf"] = schemas["OnCallResponse"].pop("oneOf")
-    restriction = schemas["Rotation"]["properties"]["timeRestriction"]
-    restriction["anyOf"] = restriction.pop("oneOf")
-    return components
-
-
-COMPONENTS = _patched_components()
-OPERATIONS: dict[str, tuple[str, dict[str, Any]]] = {
-    operation["operationId"]: (path.removeprefix(PREFIX), operation)
-    for path, item in SPEC["paths"].items()
-    for operation in item.values()
-}
-
-
-def check(operation_id: str, response: httpx.Response) -> None:
-    declared = OPERATIONS[operation_id][1]["responses"]
-    status = str(response.status_code)
-    assert status in declared or response.status_code in UNIVERSAL, (
-        f"{operation_id} answered {status}; the spec declares {sorted(declared)}: "
-        f"{response.text[:300]}"
-    )
-    content = declared.get(status, {}).get("content")
-    if content:
-        schema = content["application/json"]["schema"]
-    else:
-        name = {"401": "UnauthorizedErrorResponse"}.get(status, "ErrorResponses")
-        schema = {"$ref": f"#/components/schemas/{name}"}
-    assert response.headers["content-type"].startswith("application/json")
-    jsonschema.validate(
-        response.json(), {**schema, "components": COMPONENTS}, format_checker=FORMATS
-    )
+REFEREE = Referee(Path(__file__).with_name("jsm-ops-directory.openapi.json"), _patch)
+OPERATIONS = REFEREE.operations
+check = REFEREE.check
 
 
 Driver = Callable[[httpx.Client, BackgroundSimulator], httpx.Response]

@@ -17,93 +17,34 @@ Spec quirks worked around here, each also written down in docs/contributors/spec
 
 from __future__ import annotations
 
-import copy
 import json
-import re
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
-import jsonschema
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from console.simulator.server import BackgroundSimulator
 from tests.conftest import VIEWER
+from tests.contract.referee import Referee
 from tests.helpers import create, processed
 
-SPEC_PATH = Path(__file__).with_name("jsm-ops-alerts.openapi.json")
-SPEC: dict[str, Any] = json.loads(SPEC_PATH.read_text())
-PREFIX = "/api/{cloudId}"
 SKIPPED = {"addAttachment", "getAttachments", "getAttachment", "deleteAttachment"}
-# Statuses any operation may give although the spec does not list them everywhere.
-UNIVERSAL = {400, 401, 403, 429}
 
 
-def _patched_components() -> dict[str, Any]:
-    components = copy.deepcopy(SPEC["components"])
-    schemas = components["schemas"]
+def _patch(schemas: dict[str, Any]) -> None:
     schemas["SuccessResponse"]["properties"]["took"] = {"type": "number"}
     schemas["ExtraProperties"]["additionalProperties"] = {
         "type": ["string", "number", "boolean", "null"]
     }
-    return components
 
 
-COMPONENTS = _patched_components()
-FORMATS = jsonschema.FormatChecker()
-
-
-@FORMATS.checks("date-time", raises=ValueError)
-def _is_date_time(value: object) -> bool:
-    if not isinstance(value, str):
-        return True
-    if not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)", value):
-        raise ValueError(f"not an ISO-8601 date-time: {value!r}")
-    datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return True
-
-
-def operations() -> dict[str, tuple[str, str, dict[str, Any]]]:
-    """operationId -> (METHOD, path after /api/{cloudId}, operation object)."""
-    found = {}
-    for path, item in SPEC["paths"].items():
-        for method, operation in item.items():
-            found[operation["operationId"]] = (method.upper(), path.removeprefix(PREFIX), operation)
-    return found
-
-
-OPERATIONS = operations()
-
-
-def check(operation_id: str, response: httpx.Response) -> None:
-    """The answer's status is declared for the operation and its body fits the declared schema."""
-    _, _, operation = OPERATIONS[operation_id]
-    declared = operation["responses"]
-    status = str(response.status_code)
-    assert status in declared or response.status_code in UNIVERSAL, (
-        f"{operation_id} answered {status}; the spec declares {sorted(declared)}: "
-        f"{response.text[:300]}"
-    )
-    if status == "204":
-        assert response.content == b""
-        return
-    content = declared.get(status, {}).get("content")
-    if not content:
-        schema_ref = {"401": "UnauthorizedErrorResponse"}.get(status, "ErrorResponses")
-        schema: dict[str, Any] = {"$ref": f"#/components/schemas/{schema_ref}"}
-    else:
-        schema = content["application/json"]["schema"]
-    assert response.headers["content-type"].startswith("application/json"), response.headers
-    body = response.json()
-    jsonschema.validate(
-        body,
-        {**schema, "components": COMPONENTS},
-        format_checker=FORMATS,
-    )
+REFEREE = Referee(Path(__file__).with_name("jsm-ops-alerts.openapi.json"), _patch)
+OPERATIONS = REFEREE.operations
+check = REFEREE.check
 
 
 @pytest.fixture

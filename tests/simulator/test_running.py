@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from console.simulator.server import BackgroundSimulator
+from console.simulator.server import BackgroundSimulator, describe
 from tests.conftest import ACCOUNT
 from tests.helpers import create, eventually, write
 
@@ -113,6 +114,8 @@ def test_bad_command_line_input_is_one_clear_sentence() -> None:
         (["--faults", "chaos=1"], "unknown fault 'chaos'"),
         (["--rate-limit", "reads"], "--rate-limit takes key=value pairs"),
         (["--alerts", "-1"], "--alerts must be between"),
+        (["--handover-in", "-5"], "--handover-in must be between 0 and 604800 seconds"),
+        (["--heartbeat-silent-after", "nan"], "--heartbeat-silent-after must be between 0"),
     ]:
         result = subprocess.run(
             [sys.executable, "-m", "console", "simulate", *args],
@@ -161,3 +164,34 @@ def test_a_damaged_state_file_is_one_sentence(tmp_path: Path) -> None:
         assert result.returncode == 2, (name, result.stderr[-400:])
         assert "Traceback" not in result.stderr
         assert result.stderr.count("\n") == 1 and str(path) in result.stderr, result.stderr
+
+
+def test_the_banner_gives_the_ping_that_brings_the_demos_heartbeat_back() -> None:
+    """The curl line the simulator prints works as printed: its credentials, its URL."""
+    with BackgroundSimulator(alerts=1, live=True, live_interval_s=3600) as sim:
+        line = next(
+            x for x in describe(sim.config, sim.port, sim.simulator).splitlines() if "curl" in x
+        )
+        assert "(silent from a few minutes after the start)" in line
+        words = shlex.split(line.split(":", 1)[1])
+        assert words[:2] == ["curl", "-u"]
+        email, token = words[2].split(":")
+        response = httpx.get(words[3], auth=(email, token))
+        assert response.status_code == 202, response.text
+        # It reached the heartbeat (a ping for a name or team nobody has is 202 as well).
+        assert sim.stats()["requests"]["heartbeat_pings"] == 1
+        assert sim.admin("heartbeats")["pings_unmatched"] == 0
+
+
+def test_no_heartbeats_on_the_command_line_is_402() -> None:
+    process = _start("--alerts", "1", "--no-heartbeats")
+    try:
+        assert process.stdout is not None
+        origin = process.stdout.readline().rsplit(" ", 1)[1].strip()
+        base = f"{origin}/jsm/ops/api/demo/v1"
+        team = httpx.get(f"{base}/teams", auth=ACCOUNT).json()["platformTeams"][0]["teamId"]
+        response = httpx.get(f"{base}/teams/{team}/heartbeats", auth=ACCOUNT)
+        assert response.status_code == 402
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=10)
