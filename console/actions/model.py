@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
 
-from console.actions.ops import OPS
+from console.actions.ops import ALL_OPS as OPS
 
 
 class State(StrEnum):

@@ -11,7 +11,7 @@ it. Adding an operation is one entry here (and its test).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -23,7 +23,7 @@ from console.actions.parsing import (
     split_keys,
     split_list,
 )
-from console.api.client import WriteRequest
+from console.api.client import JsmClient, WriteRequest
 from console.api.models import (
     PRIORITIES,
     AddExtraProperties,
@@ -47,6 +47,7 @@ from console.api.models import (
 Values = Mapping[str, str]  # what a person typed, by field name
 Build = Callable[[Values, Sequence[Alert]], dict[str, Any]]  # ValueError when it cannot
 Expect = Callable[[Alert, Mapping[str, Any]], dict[str, Any]]  # the fields an op changes
+Run = Callable[["JsmClient", str, Mapping[str, Any] | None], Awaitable[Any]]
 
 
 @dataclass(frozen=True)
@@ -86,11 +87,14 @@ class Op:
     choices: Callable[[Sequence[Alert]], list[str]] | None = None  # for ask="choice"
     targets: bool = True  # False: it makes an alert rather than acting on some (create)
     expect: Expect | None = None  # the state it leads to, shown on the row at once
+    # A write that is not one of the alerts API's (a heartbeat's): how it is sent, given the
+    # client, the target ("teamId/name") and the data. It answers at once, with no request id.
+    run: Run | None = None
 
     @property
     def synchronous(self) -> bool:
-        """Answered with its result (a note), not with a request id to follow."""
-        return self.request.answer is not Receipt
+        """Answered with its result (a note, a heartbeat), not with a request id to follow."""
+        return self.run is not None or self.request.answer is not Receipt
 
     def expected(self, alert: Alert, data: Mapping[str, Any] | None) -> Alert | None:
         """``alert`` as this op should leave it; None when a row would not show the change."""
@@ -359,3 +363,80 @@ _OPS: tuple[Op, ...] = (
 # fmt: on
 
 OPS: dict[str, Op] = {op.name: op for op in _OPS}
+
+
+# ----------------------------------------------------------------------------- heartbeats
+# Writes on heartbeats (console.api.oncall), through the tracker like alert actions: journaled,
+# told in toasts. Their target is "teamId/name" (a heartbeat has no id); they answer at once.
+# Not alert operations: no key on the alert view, no place in its palette.
+
+
+def heartbeat_target(team_id: str, name: str) -> str:
+    return f"{team_id}/{name}"
+
+
+def _heartbeat(target: str) -> tuple[str, str]:
+    team_id, _, name = target.partition("/")
+    return team_id, name
+
+
+async def _ping(client: JsmClient, target: str, _data: Mapping[str, Any] | None) -> Any:
+    from console.api.oncall import HeartbeatApi
+
+    return await HeartbeatApi(client).ping(*_heartbeat(target))
+
+
+def _switch(enabled: bool) -> Run:
+    async def switch(client: JsmClient, target: str, _data: Mapping[str, Any] | None) -> Any:
+        from console.api.oncall import HeartbeatApi
+
+        return await HeartbeatApi(client).set_enabled(*_heartbeat(target), enabled)
+
+    return switch
+
+
+_NO_REQUEST = _request("GET", "")  # a heartbeat op's request is its run
+
+
+HEARTBEAT_OPS: dict[str, Op] = {
+    op.name: op
+    for op in (
+        Op(
+            "ping_heartbeat",
+            "Ping",
+            "pinged",
+            _NO_REQUEST,
+            badge="ping",
+            key="p",
+            label="Ping",
+            help="Ping the heartbeat (it is alive)",
+            run=_ping,
+            confirm=lambda what, _d: f"Ping {what}?",
+        ),
+        Op(
+            "enable_heartbeat",
+            "Switch on",
+            "switched on",
+            _NO_REQUEST,
+            badge="on",
+            key="e",
+            label="On",
+            help="Switch the heartbeat on",
+            run=_switch(True),
+            confirm=lambda what, _d: f"Switch on {what}?",
+        ),
+        Op(
+            "disable_heartbeat",
+            "Switch off",
+            "switched off",
+            _NO_REQUEST,
+            badge="off",
+            key="d",
+            label="Off",
+            help="Switch the heartbeat off (maintenance)",
+            run=_switch(False),
+            confirm=lambda what, _d: f"Switch off {what}?",
+        ),
+    )
+}
+ALL_OPS: dict[str, Op] = {**OPS, **HEARTBEAT_OPS}

@@ -76,6 +76,9 @@ class Defaults(_Strict):
     _check_colour = field_validator("color")(_colour)
 
 
+TeamName = Annotated[str, Field(min_length=1, max_length=200)]
+
+
 class Profile(Defaults):
     """One site: where it is, who we are there, where the secret comes from."""
 
@@ -90,6 +93,9 @@ class Profile(Defaults):
     keyring: bool = True  # look in the OS keyring (with the optional extra installed)
     token: SecretStr | None = None  # only honoured in a private file (mode 600)
     ca_bundle: Path | None = None
+    # The teams whose heartbeats and on-call this profile watches (names or ids); empty: the
+    # heartbeats of every team, and the on-call of the teams of the alerts in view.
+    teams: Annotated[list[TeamName], Field(max_length=100)] = []
 
     @field_validator("site_url")
     @classmethod
@@ -372,6 +378,7 @@ class Resolved:
     rotate_seconds: float = 30.0
     notify_priority: str = "P1"
     keys: Mapping[str, str] = field(default_factory=dict)
+    teams: tuple[str, ...] = ()  # the profile's teams (names or ids), see Profile.teams
 
 
 def resolve(config: Config, profile_name: str | None, flags: Mapping[str, Any]) -> Resolved:
@@ -421,6 +428,7 @@ def resolve(config: Config, profile_name: str | None, flags: Mapping[str, Any]) 
         rotate_seconds=config.file.wall.rotate_seconds,
         notify_priority=flags.get("notify_priority") or config.file.wall.notify_priority or "P1",
         keys=dict(config.file.keys),
+        teams=tuple(profile.teams),
     )
 
 

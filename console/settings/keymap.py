@@ -44,6 +44,8 @@ VIEW_KEYS: tuple[Key, ...] = (
     Key("copy_json", "copy_json", "Y", "Copy JSON", "Copy the alert as the service sent it"),
     Key("open_browser", "open_browser", "b", "Browser", "Open the alert in the browser"),
     Key("detail", "detail", "enter", "Detail", "Full-screen detail of the selected alert"),
+    Key("oncall", "oncall", "W", "On call", "Who is on call for the teams in view"),
+    Key("heartbeats", "heartbeats", "H", "Heartbeats", "Heartbeats: which monitors went silent"),
     *(Key(f"view_{n}", f"view({n})", str(n), f"View {n}", f"Saved view {n}") for n in VIEW_SLOTS),
     Key("help", "app.help", "question_mark", "Help", "Help: every active key", True),
     Key("quit", "app.quit", "q", "Quit", "Quit (asks first while actions are pending)", True),

@@ -49,6 +49,7 @@ class Settings:
     # --query replaced the wall's rotation of saved views (the wall says so on screen).
     rotation_skipped: bool = False
     site_key: str | None = None  # the site's origin/cloud id when the client reads a relay
+    teams: tuple[str, ...] = ()  # the profile's teams (names or ids): heartbeats, on-call
     keymap: tuple[tuple[str, str], ...] = ()  # binding id -> key, as Textual's set_keymap
     # The wall clock the screen reads (times in the header, ages in the table); tests and
     # snapshots pin it.
@@ -93,6 +94,7 @@ def settings_for(
         read_only=resolved.read_only or wall,
         keep_pages=keep_pages,
         site_key=site_key,
+        teams=resolved.teams,
         demo=demo,
         site=site,
         user=user,

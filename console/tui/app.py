@@ -88,12 +88,21 @@ class AlertConsole(Guarded, LastResort):
         # Names for ids (console.directory): read from the disk cache now, from the service
         # in the background (see on_mount). The wall picks nothing and names nobody.
         self.directory = (directory or Directory(client)) if kind.names else None
+        from console.live.oncall import ONCALL_EVERY_S, HeartbeatFeed, OnCallFeed
+
         sources = Sources(
             feed=self.feed,
             tracker=tracker,
             directory=self.directory,
             history=HistoryCache(client),
             count=client.count_alerts,
+            oncall=OnCallFeed(interval_s=ONCALL_EVERY_S, clock=settings.clock, client=client),
+            heartbeats=HeartbeatFeed(
+                interval_s=settings.refresh_s,
+                clock=settings.clock,
+                client=client,
+                teams=tuple(settings.teams),
+            ),
         )
         self.main: LiveScreen = kind.build(settings, sources)
         self.add_mode("alerts", lambda: self.main)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rich.style import Style
 from rich.text import Text
 from textual.widgets import Static
 
@@ -44,6 +45,7 @@ class StatusBar(Bar):
         cached_at: datetime | None = None,
         profile: str = "",
         profile_color: str | None = None,
+        silent: int = 0,
     ) -> None:
         p = self.palette
         text = Text()
@@ -80,6 +82,13 @@ class StatusBar(Bar):
             warning.stylize(p["problem" if verdict.condition == "failing" else "stale"])
             text.append("  ")
             text.append_text(warning)
+        if silent:
+            # A monitor that went silent is as loud as a P1 (the heartbeats panel, H, says which).
+            text.append("  ")
+            text.append(
+                f" ◆ {silent} silent heartbeat{'s' if silent != 1 else ''} ",
+                style=p["p1"] + Style(bold=True, reverse=True),
+            )
         if rate_wait_s > 0:
             text.append(
                 f"  rate limited by the alerts API: waiting {rate_wait_s:.0f} s", style=p["stale"]

@@ -73,6 +73,17 @@ class OpFlow:
         else:
             self._confirm(op, targets, {}, {})
 
+    def send_known(self, name: str, targets: list[Alert], data: Mapping[str, Any]) -> None:
+        """An operation whose data is already known (assign to the person on call, from the
+        on-call panel): no form, the op's own question if it asks one, then the tracker."""
+        if self.host.tracker.read_only:
+            self.host.app.notify(
+                "Read-only: this console sends no changes.", severity="warning", timeout=4
+            )
+            return
+        values = {k: str(v) for k, v in data.items()}
+        self._confirm(OPS[name], targets, data, values)
+
     # ------------------------------------------------------------------ the dialogs
 
     def _form(self, op: Op, targets: list[Alert]) -> None:

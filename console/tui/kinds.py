@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from console.directory import Directory
     from console.live.feed import AlertFeed
     from console.live.history import HistoryCache
+    from console.live.oncall import HeartbeatFeed, OnCallFeed
     from console.settings.start import Settings
     from console.tui.live import LiveScreen
 
@@ -36,6 +37,8 @@ class Sources:
     directory: Directory | None = None  # names for ids (None: ids stay ids)
     history: HistoryCache | None = None  # an alert's notes and activity
     count: Callable[[str], Awaitable[int]] | None = None  # the service's count of a query
+    oncall: OnCallFeed | None = None  # who is on call (the on-call panel, the wall's strip)
+    heartbeats: HeartbeatFeed | None = None  # which monitors went silent
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ notifications) stays on the app.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Sequence
@@ -26,7 +27,7 @@ from console.actions.model import toast_for
 from console.api import errors
 from console.api.client import LIST_WINDOW
 from console.api.models import Alert
-from console.directory import Directory
+from console.directory import Directory, Unresolved
 from console.live.feed import SORT_FIELDS, Update, View, ViewRejected
 from console.settings.links import alert_link, open_in_browser
 from console.settings.start import Settings
@@ -35,7 +36,7 @@ from console.tui.bars import PageBar, StatusBar
 from console.tui.cells import label
 from console.tui.detail import DetailPane
 from console.tui.kinds import Sources
-from console.tui.live import LiveScreen
+from console.tui.live import LiveCycle, LiveScreen, simple_turn
 from console.tui.palette import Palette
 from console.tui.query_bar import QueryBar
 from console.tui.switcher import ViewSwitcher
@@ -44,6 +45,8 @@ from console.tui.textual_compat import hide_bindings
 
 if TYPE_CHECKING:
     from console.tui.flow import OpFlow
+
+HEARTBEATS_AFTER_S = 3.0  # the heartbeats' first read, after the first page
 
 
 class TrackerNews(Message):
@@ -66,6 +69,21 @@ class AlertScreen(LiveScreen):
         self._directory = sources.directory
         assert sources.history is not None, "the alert view shows each alert's history"
         self.history = sources.history
+        self._oncall = sources.oncall
+        self._heartbeats = sources.heartbeats
+        # The heartbeats, read at the alerts' pace, for the header's count of silent ones.
+        self._heartbeat_cycle = (
+            None
+            if sources.heartbeats is None
+            else LiveCycle(
+                self,
+                sources.heartbeats,
+                simple_turn(sources.heartbeats, lambda _data: self.draw_status()),
+                said=self.draw_status,
+                group="heartbeats",
+                where="reading the heartbeats",
+            )
+        )
         self._rows_painted = False  # the detail waits for the first rows to be on screen
         self.status_bar = StatusBar(id="status-bar")
         self.query_bar = QueryBar(settings.query, id="query-bar")
@@ -121,6 +139,9 @@ class AlertScreen(LiveScreen):
         )
         self.start()
         self.views.start()
+        if self._heartbeat_cycle is not None:
+            # After the first page: the alerts come first.
+            self.set_timer(HEARTBEATS_AFTER_S, self._heartbeat_cycle.start)
 
     def _hear(self, event: TrackerEvent) -> None:
         self.post_message(TrackerNews(event))
@@ -182,6 +203,7 @@ class AlertScreen(LiveScreen):
             profile=self.settings.profile,
             profile_color=self.settings.profile_color,
             cached_at=self.cached_at,
+            silent=len(self._heartbeats.silent) if self._heartbeats is not None else 0,
         )
 
     def draw_page(self) -> None:
@@ -378,6 +400,31 @@ class AlertScreen(LiveScreen):
         else:
             self.app.copy_to_clipboard(url)
             self.notify(f"No browser here; copied the address: {url}", timeout=8)
+
+    def action_oncall(self) -> None:
+        """Who is on call for the teams of the alerts in view (and the profile's)."""
+        if self._oncall is None:
+            return
+        from console.tui.panels import OnCallPanel, teams_of
+
+        last = self.feed.last
+        teams = teams_of(list(last.alerts.values()) if last else [])
+        directory = self._directory
+        for wanted in self.settings.teams:
+            if directory is not None and directory.name("team", wanted) is not None:
+                teams.add(wanted)
+            elif directory is not None:
+                with contextlib.suppress(Unresolved):  # a name not known (yet): left out
+                    teams.add(directory.resolve("team", wanted))
+        self.app.push_screen(OnCallPanel(self, self._oncall, teams))
+
+    def action_heartbeats(self) -> None:
+        """The heartbeats of the profile's teams, silent ones first."""
+        if self._heartbeats is None:
+            return
+        from console.tui.panels import HeartbeatsPanel
+
+        self.app.push_screen(HeartbeatsPanel(self._heartbeats, self.tracker))
 
     def action_detail(self) -> None:
         alert = self.table.selected

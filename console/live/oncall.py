@@ -1,0 +1,336 @@
+"""Who is on call, and which monitors went silent: two feeds beside the alert feed.
+
+No Textual here. Both follow the Feed protocol (console.live.feed), so a panel or the wall
+refreshes them on the alerts' own freshness rules, each with its own age and reason; a
+panel whose reads the site refuses (402: the plan has no heartbeats; 403, 401: a missing
+scope or permission) says so once and stops asking, and never turns the alerts stale.
+
+On-call: per schedule of the teams in view, one timeline read a refresh (now, next and
+when the shift changes, all from it), at most every five minutes and again just after each
+shift change: about 13 reads an hour per schedule. The list of schedules is read once an
+hour. Heartbeats: one list read per team a refresh (teams with more than 100 page).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from console.api import errors
+from console.live.feed import Freshness
+
+if TYPE_CHECKING:  # the reads load with the first of them, not at the console's start
+    from console.api.client import JsmClient
+    from console.api.directory import PlatformTeam, Schedule
+    from console.api.oncall import Heartbeat, HeartbeatApi, OnCallApi, ScheduleTimeline
+
+ONCALL_EVERY_S = 300.0  # on-call is read at most this often (and just after a handover)
+HANDOVER_LAG_S = 2.0  # read this long after a shift change, when the service has it
+SCHEDULES_EVERY_S = 3600.0  # the list of schedules (and teams) is read once an hour
+TIMELINE_DAYS = 8  # the timeline read: today and the week after (a weekly shift's end)
+MAX_BACKOFF_S = 300.0
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class PanelFeed:
+    """What the two feeds share: freshness, backoff, and giving up for good on a refusal."""
+
+    interval_s: float
+    clock: Callable[[], datetime] = _now
+    freshness: Freshness = field(default_factory=Freshness)
+    unavailable: str | None = None  # why these reads are not made at all
+    requests: int = 0  # requests made, for the budget's figure
+    client: JsmClient | None = None  # the reads are built on it at the first refresh
+    _running: int = 0
+
+    @property
+    def busy(self) -> bool:
+        return self._running > 0
+
+    def record_bug(self, error: Exception) -> None:
+        self._failed(errors.ApiError(f"internal error ({type(error).__name__})"))
+
+    def _confirmed(self) -> None:
+        self.freshness = Freshness(confirmed_at=self.clock(), confirmed_mono=time.monotonic())
+
+    def _failed(self, error: errors.ApiError) -> None:
+        fresh = self.freshness
+        failures = fresh.failures + 1
+        delay = min(MAX_BACKOFF_S, self.interval_s * 2 ** (failures - 1))
+        if error.retry_after:
+            delay = max(delay, error.retry_after)
+        self.freshness = replace(
+            fresh,
+            error=error,
+            failures=failures,
+            retry_at=time.monotonic() + delay,
+            failing_since=fresh.failing_since or self.clock(),
+        )
+
+    def _refused(self, error: errors.ApiError) -> bool:
+        """A refusal for good: the panel says it in one line and asks no more."""
+        if isinstance(error, errors.PaymentRequired):
+            self.unavailable = "the site's plan has no heartbeats (402)"
+        elif isinstance(error, errors.Forbidden):
+            self.unavailable = f"403: not allowed ({error.message})"
+        elif isinstance(error, errors.Unauthorized) and "scope" in error.message.casefold():
+            self.unavailable = "401: the token lacks the scope for these reads"
+        else:
+            return False
+        self.freshness = replace(self.freshness, error=error)
+        return True
+
+    def next_delay(self) -> float:
+        if self.unavailable is not None:
+            return 24 * 3600.0  # not asked again (a restart asks once more)
+        fresh = self.freshness
+        if fresh.failures and fresh.retry_at is not None:
+            return max(0.0, fresh.retry_at - time.monotonic())
+        return self.interval_s
+
+    def verdict_reason(self) -> str | None:
+        """Why the panel's data is not fresh, in a few words (None: it is)."""
+        if self.unavailable is not None:
+            return self.unavailable
+        verdict = self.freshness.verdict(self.interval_s)
+        return None if verdict.live else (verdict.reason or "waiting for the first answer")
+
+
+# ----------------------------------------------------------------------------- on-call
+
+
+@dataclass(frozen=True)
+class OnCall:
+    """One schedule: who is on call now, who is next, and when the shift changes."""
+
+    team_id: str
+    schedule_id: str
+    schedule_name: str
+    now: tuple[str, ...]  # account ids
+    next: tuple[str, ...]
+    handover: datetime | None
+
+
+def on_call_at(
+    timeline: ScheduleTimeline, at: datetime
+) -> tuple[list[str], list[str], datetime | None]:
+    """From a schedule's timeline: the people on call at ``at``, the people on call after the
+    next change of who is on call, and when that change comes."""
+
+    def people(moment: datetime) -> list[str]:
+        found: list[str] = []
+        for rotation in timeline.final.rotations:
+            if rotation.deleted:
+                continue
+            for period in rotation.periods:
+                if period.start is None or period.end is None:
+                    continue
+                if period.start <= moment < period.end:
+                    for responder in period.flattened_responders or (
+                        [period.responder] if period.responder else []
+                    ):
+                        if responder.id and responder.type in (None, "user"):
+                            found.append(responder.id)
+        return list(dict.fromkeys(found))
+
+    now = people(at)
+    moment = at
+    for _ in range(64):  # shifts handed to the same people are no handover
+        change = timeline.next_change(moment)
+        if change is None:
+            return now, [], None
+        later = people(change)
+        if later != now:
+            return now, later, change
+        moment = change
+    return now, [], None
+
+
+@dataclass
+class OnCallFeed(PanelFeed):
+    """Who is on call on the schedules of the teams in view."""
+
+    api: OnCallApi | None = None
+    teams: tuple[str, ...] = ()  # team ids in view
+    on_call: dict[str, OnCall] = field(default_factory=dict)  # by schedule id
+    _schedules: list[Schedule] = field(default_factory=list)
+    _schedules_at: float = -SCHEDULES_EVERY_S
+
+    @classmethod
+    def of(cls, client: JsmClient, *, clock: Callable[[], datetime] = _now) -> OnCallFeed:
+        from console.api.oncall import OnCallApi
+
+        return cls(interval_s=ONCALL_EVERY_S, clock=clock, api=OnCallApi(client))
+
+    def set_teams(self, team_ids: Iterable[str]) -> bool:
+        """The teams in view changed: True when a read is due for them now."""
+        teams = tuple(sorted(set(team_ids)))
+        if teams == self.teams:
+            return False
+        self.teams = teams
+        return True
+
+    def schedules_in_view(self) -> list[Schedule]:
+        return [s for s in self._schedules if s.team_id in self.teams]
+
+    async def refresh(self, *, force: bool = False) -> dict[str, OnCall] | None:
+        if self.api is None and self.client is not None:
+            from console.api.oncall import OnCallApi
+
+            self.api = OnCallApi(self.client)
+        if (self._running and not force) or self.unavailable is not None or self.api is None:
+            return None
+        self._running += 1
+        try:
+            if time.monotonic() - self._schedules_at >= SCHEDULES_EVERY_S or not self._schedules:
+                self.requests += 1
+                self._schedules = await self.api.schedules()
+                self._schedules_at = time.monotonic()
+            now = self.clock()
+            found: dict[str, OnCall] = {}
+            schedules = self.schedules_in_view()
+            timelines = await asyncio.gather(
+                *(
+                    # The service's now (no date): the same read from every screen, so serve's
+                    # relay can answer it from one poll.
+                    self.api.timeline(s.id, interval=TIMELINE_DAYS, unit="days")
+                    for s in schedules
+                )
+            )
+            self.requests += len(schedules)
+            for schedule, timeline in zip(schedules, timelines, strict=True):
+                people_now, people_next, handover = on_call_at(timeline, now)
+                found[schedule.id] = OnCall(
+                    schedule.team_id or "",
+                    schedule.id,
+                    schedule.name or schedule.id,
+                    tuple(people_now),
+                    tuple(people_next),
+                    handover,
+                )
+        except errors.ApiError as error:
+            if not self._refused(error):
+                self._failed(error)
+            raise
+        finally:
+            self._running -= 1
+        self.on_call = found
+        self._confirmed()
+        return found
+
+    def next_delay(self) -> float:
+        """Every five minutes, and just after the next shift change if it comes sooner."""
+        delay = super().next_delay()
+        if self.freshness.failures or self.unavailable is not None:
+            return delay
+        now = self.clock()
+        handovers = [o.handover for o in self.on_call.values() if o.handover is not None]
+        if handovers:
+            due = (min(handovers) - now).total_seconds() + HANDOVER_LAG_S
+            delay = min(delay, max(HANDOVER_LAG_S, due))
+        return delay
+
+
+# ----------------------------------------------------------------------------- heartbeats
+
+
+@dataclass
+class HeartbeatFeed(PanelFeed):
+    """Every heartbeat of the teams (the profile's, or every team of the site)."""
+
+    api: HeartbeatApi | None = None
+    directory_api: OnCallApi | None = None  # for the list of teams, when none is named
+    teams: tuple[str, ...] = ()  # the profile's teams, by name or id; empty: every team
+    heartbeats: list[tuple[str, Heartbeat]] = field(default_factory=list)  # (team id, hb)
+    team_names: dict[str, str] = field(default_factory=dict)
+    _teams_at: float = -SCHEDULES_EVERY_S
+    _all_teams: list[PlatformTeam] = field(default_factory=list)
+
+    @classmethod
+    def of(
+        cls,
+        client: JsmClient,
+        interval_s: float,
+        *,
+        teams: Sequence[str] = (),
+        clock: Callable[[], datetime] = _now,
+    ) -> HeartbeatFeed:
+        from console.api.oncall import HeartbeatApi, OnCallApi
+
+        return cls(
+            interval_s=interval_s,
+            clock=clock,
+            api=HeartbeatApi(client),
+            directory_api=OnCallApi(client),
+            teams=tuple(teams),
+        )
+
+    @property
+    def silent(self) -> list[tuple[str, Heartbeat]]:
+        return [(t, h) for t, h in self.heartbeats if h.silent]
+
+    async def _team_ids(self) -> Sequence[str]:
+        """The teams to read (their list read once an hour): the profile's, named by name or
+        id, or every team of the site."""
+        assert self.directory_api is not None
+        if time.monotonic() - self._teams_at >= SCHEDULES_EVERY_S or not self._all_teams:
+            self.requests += 1
+            self._all_teams = await self.directory_api.teams()
+            self._teams_at = time.monotonic()
+            self.team_names = {t.team_id: t.team_name or t.team_id for t in self._all_teams}
+        if not self.teams:
+            return [t.team_id for t in self._all_teams]
+        wanted = {w.casefold() for w in self.teams}
+        return [
+            t.team_id
+            for t in self._all_teams
+            if t.team_id.casefold() in wanted or (t.team_name or "").casefold() in wanted
+        ]
+
+    async def refresh(self, *, force: bool = False) -> list[tuple[str, Heartbeat]] | None:
+        if self.api is None and self.client is not None:
+            from console.api.oncall import HeartbeatApi, OnCallApi
+
+            self.api, self.directory_api = HeartbeatApi(self.client), OnCallApi(self.client)
+        if (self._running and not force) or self.unavailable is not None or self.api is None:
+            return None
+        self._running += 1
+        try:
+            teams = await self._team_ids()
+            answers = await asyncio.gather(*(self.api.heartbeats(t) for t in teams))
+            self.requests += len(teams)
+        except errors.ApiError as error:
+            if not self._refused(error):
+                self._failed(error)
+            raise
+        finally:
+            self._running -= 1
+        found = [(team, hb) for team, beats in zip(teams, answers, strict=True) for hb in beats]
+        # Silent first, then by team and name: what needs a look is at the top.
+        found.sort(key=lambda pair: (not pair[1].silent, pair[0], pair[1].name))
+        self.heartbeats = found
+        self._confirmed()
+        return found
+
+
+def handover_words(at: datetime | None, now: datetime) -> str:
+    """When the shift changes, in words: "14:30 (in 12 min)"."""
+    if at is None:
+        return "no change within a week"
+    local = at.astimezone()
+    left = (at - now).total_seconds()
+    if left < 60:
+        return f"{local:%H:%M} (now)"
+    if left < 5400:
+        return f"{local:%H:%M} (in {left // 60:.0f} min)"
+    if left < timedelta(days=1).total_seconds():
+        return f"{local:%H:%M} (in {left / 3600:.0f} h)"
+    return f"{local:%a %H:%M}"

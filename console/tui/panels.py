@@ -1,0 +1,357 @@
+"""Two panels beside the alert view: who is on call, and the heartbeats (which monitors went
+silent). Each refreshes its own feed (console.live.oncall) on the alerts' freshness rules,
+with its own age and reason, and a site that refuses these reads (402, 403, a scope) is said
+in one line, never asked again, and never turns the alerts stale.
+
+On-call (``W``): for the teams of the alerts in view and the profile's, who is on call now
+on each schedule and who is next, by name, and when the shift changes; ``w`` assigns the
+alert selected in the table to the person on call, ``+`` adds them as a responder.
+Heartbeats (``H``): every heartbeat of the profile's teams, silent ones first; ``p`` pings,
+``d`` switches off and ``e`` on, each asked first, naming them, on the marked ones or the
+selected one, through the action tracker (journaled, told in toasts).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Static
+
+from console.actions import ActionTracker
+from console.actions.ops import HEARTBEAT_OPS, heartbeat_target
+from console.api import errors
+from console.api.models import Alert
+from console.base.sanitize import clean
+from console.directory import Directory
+from console.live.oncall import HeartbeatFeed, OnCallFeed, handover_words
+from console.tui.cells import clock_time, label, literal
+from console.tui.guard import Guarded
+from console.tui.live import LiveCycle, simple_turn
+from console.tui.palette import PLAIN, Palette
+
+if TYPE_CHECKING:
+    from console.tui.main_screen import AlertScreen
+
+PANEL_CSS = """
+{name} { layout: vertical; }
+{name} > .panel-title { height: 1; background: $panel; text-style: bold; padding: 0 1; }
+{name} > .panel-state { height: auto; padding: 0 1; }
+{name} > DataTable { height: 1fr; }
+{name} > .panel-keys { height: 1; background: $panel; color: $text-muted; padding: 0 1; }
+"""
+
+
+def teams_of(alerts: list[Alert]) -> set[str]:
+    """The teams an alert page is about: its team responders."""
+    return {r.id for a in alerts for r in a.responders if r.type == "team" and r.id}
+
+
+def person(directory: Directory | None, account_id: str) -> str:
+    named = directory.name("user", account_id) if directory is not None else None
+    return named or account_id
+
+
+class Panel(Guarded, Screen[None]):
+    """What both panels share: a title, a line saying how fresh they are, a table, keys."""
+
+    TITLE_TEXT = ""
+    KEYS_TEXT = ""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.title_line = Static(self.TITLE_TEXT, classes="panel-title", markup=False)
+        self.state = Static("", classes="panel-state", markup=False)
+        self.table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True)
+        self.keys_line = Static(self.KEYS_TEXT, classes="panel-keys", markup=False)
+        self.palette = PLAIN
+
+    def compose(self) -> ComposeResult:
+        yield self.title_line
+        yield self.state
+        yield self.table
+        yield self.keys_line
+
+    def on_mount(self) -> None:
+        self.palette = Palette.of(self.app.theme_variables)
+        self.set_interval(1.0, self.say)
+
+    def say(self) -> None:
+        """Say how fresh the panel's data is, and why not fresher."""
+
+
+class OnCallPanel(Panel):
+    DEFAULT_CSS = PANEL_CSS.replace("{name}", "OnCallPanel")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "close", "Close", id="panel_close"),
+        Binding("w", "assign", "Assign to them", id="oncall_assign"),
+        Binding("plus", "responder", "Add as responder", id="oncall_responder"),
+        Binding("r", "refresh", "Refresh", id="panel_refresh"),
+    ]
+    TITLE_TEXT = "Who is on call"
+    KEYS_TEXT = (
+        "w assign the alert to the first on call   + add them as responder   r refresh   Esc close"
+    )
+
+    def __init__(self, host: AlertScreen, feed: OnCallFeed, teams: set[str]) -> None:
+        super().__init__()
+        self.host = host
+        self.feed = feed
+        self.alert = host.table.selected  # what w and + act on: the alert selected when opened
+        self._asked_names = False
+        self.feed.set_teams(teams)
+        self.cycle = LiveCycle(
+            self, feed, simple_turn(feed, lambda _data: self.show()), said=self.say, group="oncall"
+        )
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        for key, title in (
+            ("team", "Team"),
+            ("schedule", "Schedule"),
+            ("now", "On call now"),
+            ("next", "Next"),
+            ("handover", "Handover"),
+        ):
+            self.table.add_column(title, key=key)
+        about = f" · for {label(self.alert)}" if self.alert is not None else ""
+        self.title_line.update(literal(f"Who is on call · the teams of the alerts in view{about}"))
+        directory = self.host.directory
+        if directory is not None:
+            # Names for the people and teams shown: asked for now, drawn as they come.
+            self._forget = directory.subscribe(lambda: self.call_later(self.show))
+        self.show()
+        self.cycle.start()
+
+    def on_unmount(self) -> None:
+        forget = getattr(self, "_forget", None)
+        if forget is not None:
+            forget()
+
+    def _names_wanted(self) -> None:
+        directory = self.host.directory
+        if directory is not None:
+            self.run_worker(directory.tick(), group="names", exclusive=True, exit_on_error=False)
+
+    def show(self) -> None:
+        directory = self.host.directory
+        now = self.feed.clock()
+        rows = sorted(
+            self.feed.on_call.values(),
+            key=lambda o: (self._team(o.team_id), o.schedule_name),
+        )
+        self.table.clear()
+        for on_call in rows:
+            self.table.add_row(
+                literal(self._team(on_call.team_id)),
+                literal(on_call.schedule_name),
+                literal(", ".join(person(directory, p) for p in on_call.now) or "nobody"),
+                literal(", ".join(person(directory, p) for p in on_call.next) or "—"),
+                Text(handover_words(on_call.handover, now)),
+                key=on_call.schedule_id,
+            )
+        if rows and not self._asked_names:
+            self._asked_names = True  # the names of these people, asked of the directory once
+            self._names_wanted()
+        self.say()
+
+    def _team(self, team_id: str) -> str:
+        directory = self.host.directory
+        return (directory.name("team", team_id) if directory else None) or team_id
+
+    def say(self) -> None:
+        text = Text()
+        reason = self.feed.verdict_reason()
+        confirmed = self.feed.freshness.confirmed_at
+        if not self.feed.teams:
+            text.append("No team in view: the alerts on this page have no team responder.")
+        elif reason is None and confirmed is not None:
+            text.append(f"as of {clock_time(confirmed)}", style=self.palette["muted"])
+        elif reason is not None:
+            text.append_text(literal(f"⚠ {reason}"))
+            text.stylize(self.palette["stale"])
+        if self.state.content != text:
+            self.state.update(text)
+
+    def _first_on_call(self) -> str | None:
+        if not self.table.row_count:
+            return None
+        key = self.table.coordinate_to_cell_key(self.table.cursor_coordinate).row_key.value
+        found = self.feed.on_call.get(str(key))
+        return found.now[0] if found is not None and found.now else None
+
+    def _act(self, op: str, data: dict[str, str]) -> None:
+        if self.alert is None:
+            self.notify("No alert was selected in the table.", timeout=4)
+            return
+        self.host.flow.send_known(op, [self.alert], data)
+
+    def action_assign(self) -> None:
+        who = self._first_on_call()
+        if who is not None:
+            self._act("assign", {"accountId": who})
+
+    def action_responder(self) -> None:
+        who = self._first_on_call()
+        if who is not None:
+            self._act("add_responder", {"type": "user", "id": who})
+
+    def action_refresh(self) -> None:
+        self.cycle.refresh_now()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class HeartbeatsPanel(Panel):
+    DEFAULT_CSS = PANEL_CSS.replace("{name}", "HeartbeatsPanel")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "close", "Close", id="panel_close"),
+        Binding("space", "mark", "Mark", id="heartbeat_mark"),
+        Binding("p", "write('ping_heartbeat')", "Ping", id="ping_heartbeat"),
+        Binding("d", "write('disable_heartbeat')", "Off", id="disable_heartbeat"),
+        Binding("e", "write('enable_heartbeat')", "On", id="enable_heartbeat"),
+        Binding("r", "refresh", "Refresh", id="panel_refresh"),
+    ]
+    TITLE_TEXT = "Heartbeats"
+    KEYS_TEXT = "space mark   p ping   d switch off   e switch on   r refresh   Esc close"
+
+    def __init__(self, feed: HeartbeatFeed, tracker: ActionTracker) -> None:
+        super().__init__()
+        self.feed = feed
+        self.tracker = tracker
+        self.marks: set[str] = set()
+        self.cycle = LiveCycle(
+            self,
+            feed,
+            simple_turn(feed, lambda _data: self.show()),
+            said=self.say,
+            group="heartbeats",
+        )
+        self._unsubscribe = tracker.subscribe(self._heard)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        for key, title in (
+            ("mark", " "),
+            ("status", "Status"),
+            ("team", "Team"),
+            ("name", "Heartbeat"),
+            ("interval", "Interval"),
+        ):
+            self.table.add_column(title, key=key)
+        self.show()
+        self.cycle.start()
+
+    def on_unmount(self) -> None:
+        self._unsubscribe()
+
+    def _heard(self, event: Any) -> None:
+        op = getattr(getattr(event, "action", None), "op", "")
+        if op in HEARTBEAT_OPS and getattr(event, "state", None) is not None:
+            self.call_later(self.cycle.refresh_now)
+
+    def show(self) -> None:
+        p = self.palette
+        cursor = self.table.cursor_row
+        self.table.clear()
+        for team_id, beat in self.feed.heartbeats:
+            target = heartbeat_target(team_id, beat.name)
+            status = beat.status or "?"
+            if beat.silent:
+                shown = Text(f"◆ SILENT ({status})", style=p["p1"] + Style(bold=True))
+            elif status.casefold() == "responsive":
+                shown = Text(status, style=p["ok"])
+            else:
+                shown = Text(status, style=p["muted"])
+            interval = f"{beat.interval} {(beat.interval_unit or '').lower()}".strip()
+            self.table.add_row(
+                Text("●" if target in self.marks else " ", style=p["mark"]),
+                shown,
+                literal(self.feed.team_names.get(team_id, team_id)),
+                literal(beat.name),
+                Text(interval),
+                key=target,
+            )
+        if self.table.row_count:
+            self.table.move_cursor(row=min(cursor, self.table.row_count - 1))
+        self.say()
+
+    def say(self) -> None:
+        text = Text()
+        reason = self.feed.verdict_reason()
+        confirmed = self.feed.freshness.confirmed_at
+        silent = len(self.feed.silent)
+        if silent:
+            text.append(f"◆ {silent} silent  ", style=self.palette["p1"] + Style(bold=True))
+        if reason is None and confirmed is not None:
+            text.append(f"as of {clock_time(confirmed)}", style=self.palette["muted"])
+        elif reason is not None:
+            warning = literal(f"⚠ {reason}")
+            warning.stylize(self.palette["stale"])
+            text.append_text(warning)
+        if self.state.content != text:
+            self.state.update(text)
+
+    def _selected(self) -> str | None:
+        if not self.table.row_count:
+            return None
+        key = self.table.coordinate_to_cell_key(self.table.cursor_coordinate).row_key.value
+        return str(key)
+
+    def action_mark(self) -> None:
+        target = self._selected()
+        if target is None:
+            return
+        self.marks.symmetric_difference_update({target})
+        self.show()
+        if self.table.cursor_row < self.table.row_count - 1:
+            self.table.move_cursor(row=self.table.cursor_row + 1)
+
+    def action_write(self, name: str) -> None:
+        if self.tracker.read_only:
+            self.notify("Read-only: this console sends no changes.", severity="warning")
+            return
+        chosen = sorted(self.marks) or ([t] if (t := self._selected()) else [])
+        if not chosen:
+            return
+        op = HEARTBEAT_OPS[name]
+        names = {heartbeat_target(t, b.name): (t, b) for t, b in self.feed.heartbeats}
+        labels = [
+            f"{names[c][1].name} ({self.feed.team_names.get(names[c][0], names[c][0])})"
+            if c in names
+            else c
+            for c in chosen
+        ]
+        what = labels[0] if len(labels) == 1 else f"{len(labels)} heartbeats"
+        from console.tui.dialogs import ConfirmDialog
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                self.tracker.submit(name, list(zip(chosen, labels, strict=True)), None)
+            except errors.ReadOnlyError as error:
+                self.notify(str(error), severity="warning")
+                return
+            self.marks.clear()
+            self.show()
+
+        assert op.confirm is not None
+        self.app.push_screen(
+            ConfirmDialog(op.confirm(what, {}), clean("\n".join(labels))), answered
+        )
+
+    def action_refresh(self) -> None:
+        self.cycle.refresh_now()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+def silent_count(feed: HeartbeatFeed | None) -> int:
+    return 0 if feed is None else len(feed.silent)
