@@ -80,7 +80,7 @@ KINDS: dict[str, ScreenKind] = {
         WALL_THEME,
         read_only=True,
         dialogs=False,
-        names=False,
+        names=True,  # the on-call strip names people and teams
         build=_wall,
     ),
 }

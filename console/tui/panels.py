@@ -113,9 +113,9 @@ class OnCallPanel(Panel):
         for key, title in (
             ("team", "Team"),
             ("schedule", "Schedule"),
+            ("handover", "Handover"),
             ("now", "On call now"),
             ("next", "Next"),
-            ("handover", "Handover"),
         ):
             self.table.add_column(title, key=key)
         about = f" · for {label(self.alert)}" if self.alert is not None else ""
@@ -149,9 +149,9 @@ class OnCallPanel(Panel):
             self.table.add_row(
                 literal(self._team(on_call.team_id)),
                 literal(on_call.schedule_name),
+                Text(handover_words(on_call.handover, now)),
                 literal(", ".join(person(directory, p) for p in on_call.now) or "nobody"),
                 literal(", ".join(person(directory, p) for p in on_call.next) or "—"),
-                Text(handover_words(on_call.handover, now)),
                 key=on_call.schedule_id,
             )
         if rows and not self._asked_names:

@@ -115,6 +115,7 @@ class AlertTable(Guarded, DataTable[Text]):
         # A style for a whole row (the wall emphasises P1 and P2), or None.
         self.emphasis: Callable[[Alert], Style | None] | None = None
         self.names: Names | None = None  # owners sent as ids are shown by name when known
+        self.resized: Callable[[], None] | None = None  # told when the table's size changed
         self.alerts: dict[str, Alert] = {}
         self.order: list[str] = []
         # Marked alerts, by id, with their last known data: a mark outlives a page change or
@@ -136,6 +137,8 @@ class AlertTable(Guarded, DataTable[Text]):
             self._layout_columns(self.size.width)
         else:
             self._fit_message()
+        if self.resized is not None:
+            self.resized()  # the wall says what no longer fits (or now does)
 
     def action_first_row(self) -> None:
         if self.row_count:

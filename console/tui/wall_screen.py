@@ -29,6 +29,7 @@ from textual.widgets import Digits, Static
 from console.api.models import PRIORITIES, Alert
 from console.base import paths
 from console.live.feed import Update
+from console.live.oncall import handover_words
 from console.live.wall import (
     Attention,
     Counts,
@@ -44,17 +45,20 @@ from console.settings.start import Settings
 from console.tui.bars import site_badges
 from console.tui.cells import PRIORITY_GLYPH, clock_time, literal
 from console.tui.kinds import Sources
-from console.tui.live import LiveScreen
+from console.tui.live import LiveCycle, LiveScreen, simple_turn
 from console.tui.palette import PLAIN, Palette
 from console.tui.table import AlertTable
 from console.tui.textual_compat import write_to_terminal
 
 COUNTERS: tuple[tuple[str, str], ...] = (
+    ("silent", "♥ silent"),  # heartbeats that stopped: as loud as a P1
     *((p, f"{PRIORITY_GLYPH[p]} {p}") for p in PRIORITIES),
     ("acked", "✓ acked"),
     ("open", "Σ open"),
 )
 LABELS = dict(COUNTERS)
+PANELS_AFTER_S = 2.0  # on-call and heartbeats are first read this long after the start
+ONCALL_SHOWN = 4  # schedules named on the on-call strip (the soonest handovers)
 
 
 class WallScreen(LiveScreen):
@@ -85,6 +89,14 @@ class WallScreen(LiveScreen):
         self.sparks = {p: TrendBars(id=f"trend-{p}", classes=f"trend {p}") for p in PRIORITIES}
         self.all_clear = Static("", id="all-clear", markup=False)
         self.more = Static("", id="wall-more", markup=False)
+        # Who is on call, and which monitors went silent (console.live.oncall), each panel
+        # with its own freshness: a panel that cannot be read never turns the alerts stale.
+        self.oncall_feed = sources.oncall
+        self.heartbeat_feed = sources.heartbeats
+        self.silent_line = Static("", id="wall-silent", markup=False)
+        self.oncall_line = Static("", id="wall-oncall", markup=False)
+        self._silent_seen: set[str] | None = None  # None: not looked yet (nothing rings)
+        self._directory = sources.directory
         # The wall's rotation through saved views, each named large while it is on.
         self.rotation = [(name, dict(settings.views)[name]) for name in settings.wall_views]
         self.view_name = Static("", id="wall-view", markup=False)
@@ -92,6 +104,7 @@ class WallScreen(LiveScreen):
         self._asked: str | None = None  # the rotation's view asked for last
         self.table = AlertTable(clock=settings.clock, id="wall-alerts")
         self.table.emphasis = self._emphasis
+        self.table.resized = self._draw_more
         self.table.can_focus = False
         self.table.show_cursor = False  # nobody selects anything on a wall
 
@@ -112,6 +125,8 @@ class WallScreen(LiveScreen):
                 with Vertical(classes="trend-box"):
                     yield self.trend_labels[p]
                     yield self.sparks[p]
+        yield self.silent_line
+        yield self.oncall_line
         yield self.all_clear
         yield self.table
         yield self.more
@@ -124,6 +139,32 @@ class WallScreen(LiveScreen):
         self.start()
         if len(self.rotation) > 1:
             self.set_interval(self.settings.rotate_s, self.rotate)
+        if self.heartbeat_feed is not None:
+            feed = self.heartbeat_feed
+            self.heartbeat_cycle = LiveCycle(
+                self,
+                feed,
+                simple_turn(feed, lambda _data: self._heard_heartbeats()),
+                said=self.draw_panels,
+                group="heartbeats",
+                where="reading the heartbeats",
+            )
+            self.set_timer(PANELS_AFTER_S, self.heartbeat_cycle.start)
+        if self.oncall_feed is not None:
+            oncall = self.oncall_feed
+            self.oncall_cycle = LiveCycle(
+                self,
+                oncall,
+                simple_turn(oncall, lambda _data: self._heard_oncall()),
+                said=self.draw_panels,
+                group="oncall",
+                where="reading who is on call",
+            )
+            self.set_timer(PANELS_AFTER_S, self._start_oncall)
+        if self._directory is not None:
+            self._forget_names = self._directory.subscribe(
+                lambda: self.call_later(self.draw_panels)
+            )
 
     def rotate(self) -> None:
         """Ask for the next saved view of the wall's rotation. Its name, counts and trend
@@ -169,6 +210,9 @@ class WallScreen(LiveScreen):
 
     def on_unmount(self) -> None:
         self.stop()
+        forget = getattr(self, "_forget_names", None)
+        if forget is not None:
+            forget()
 
     # ------------------------------------------------------------------ the live cycle
 
@@ -204,6 +248,8 @@ class WallScreen(LiveScreen):
         self.table.show_update(update)
         if new:
             self._call_attention(new)
+        if self.oncall_feed is not None and self.oncall_feed.freshness.confirmed_at:
+            self._teams_in_view()
         self.draw_counts()
         self.draw_status()
 
@@ -218,7 +264,11 @@ class WallScreen(LiveScreen):
         self.palette = palette = Palette.of(self.app.theme_variables)
         self.table.set_palette(palette)
         for key, digits in self.digits.items():
-            role = key.lower() if key in PRIORITIES else ("acked" if key == "acked" else "open")
+            role = (
+                key.lower()
+                if key in PRIORITIES
+                else {"acked": "acked", "silent": "p1"}.get(key, "open")
+            )
             colour = palette[role].color
             digits.styles.color = Color.from_rich_color(colour) if colour else None
             self.labels[key].update(Text(LABELS[key], style=palette[role]))
@@ -297,6 +347,9 @@ class WallScreen(LiveScreen):
     def draw_counts(self) -> None:
         counts = self.counts
         values: dict[str, str] = {key: "–" for key, _label in COUNTERS}
+        beats = self.heartbeat_feed
+        if beats is not None and beats.freshness.confirmed_at is not None:
+            values["silent"] = str(len(beats.silent))
         if counts is not None:
             values.update({p: str(counts.unacked[p]) for p in PRIORITIES})
             values["acked"] = str(counts.acked)
@@ -340,12 +393,14 @@ class WallScreen(LiveScreen):
         """The calm, large all-clear: only on fresh data that matches nothing, naming the
         view or query it is about."""
         last = self.feed.last
+        beats = self.heartbeat_feed
         calm = (
             not self.stale
             and last is not None
             and last.total == 0
             and not last.cached
             and last.view.query == self.shown_query
+            and not (beats is not None and beats.silent)  # a silent monitor is no all-clear
         )
         self.all_clear.set_class(calm, "shown")
         self.table.set_class(calm, "hidden")
@@ -368,6 +423,113 @@ class WallScreen(LiveScreen):
         return None
 
     # ------------------------------------------------------------------ attention
+
+    # ------------------------------------------------------------------ on-call, heartbeats
+
+    def _start_oncall(self) -> None:
+        self._teams_in_view()
+        self.oncall_cycle.start()
+
+    def _teams_in_view(self) -> None:
+        """The on-call strip's teams: the alerts' team responders, and the profile's."""
+        if self.oncall_feed is None:
+            return
+        last = self.feed.last
+        teams = {
+            r.id
+            for a in (last.alerts.values() if last else ())
+            for r in a.responders
+            if r.type == "team" and r.id
+        }
+        teams |= set(self.settings.teams)
+        if self.oncall_feed.set_teams(teams) and self.oncall_feed.freshness.confirmed_at:
+            self.oncall_cycle.refresh_now()
+
+    def _heard_oncall(self) -> None:
+        self.draw_panels()  # asks the directory for the names it lacks (name() remembers)
+        if self._directory is not None:
+            self.run_worker(
+                self._directory.tick(), group="names", exclusive=True, exit_on_error=False
+            )
+
+    def _heard_heartbeats(self) -> None:
+        """New silences ring and notify, once each (never those already silent at the first
+        look), as a new P1 does; m mutes."""
+        feed = self.heartbeat_feed
+        assert feed is not None
+        silent = {f"{t}/{h.name}" for t, h in feed.silent}
+        seen, self._silent_seen = self._silent_seen, silent
+        if seen is not None and silent - seen and not self.muted:
+            self.app.bell()
+            for team_id, beat in feed.silent:
+                if f"{team_id}/{beat.name}" in silent - seen:
+                    team = feed.team_names.get(team_id, team_id)
+                    sequence = desktop_notification(
+                        "Heartbeat silent", f"{beat.name} ({team}) stopped reporting", self.form
+                    )
+                    self.sent = [*self.sent[-49:], sequence]
+                    write_to_terminal(self.app, sequence)
+        self.draw_panels()
+        self.draw_counts()
+
+    def draw_panels(self) -> None:
+        p = self.palette
+        silent_text, oncall_text = Text(), Text()
+        beats = self.heartbeat_feed
+        if beats is not None:
+            silent = beats.silent
+            reason = beats.verdict_reason()
+            if silent:
+                names = ", ".join(f"{h.name} ({beats.team_names.get(t, t)})" for t, h in silent[:6])
+                more = f" and {len(silent) - 6} more" if len(silent) > 6 else ""
+                silent_text = literal(f" ◆ SILENT: {names}{more} ")
+                silent_text.stylize(p["p1"] + Style(bold=True, reverse=True))
+            if reason is not None and (silent or beats.unavailable):
+                said = literal(f"  heartbeats: {reason}")
+                said.stylize(p["stale"])
+                silent_text.append_text(said)
+        oncall = self.oncall_feed
+        if oncall is not None and oncall.on_call:
+            oncall_text.append("ON CALL  ", style="bold")
+            now = oncall.clock()
+            parts = []
+            # The soonest handovers first; as many as fit in two lines, the rest counted.
+            entries = sorted(
+                oncall.on_call.values(), key=lambda o: (o.handover is None, o.handover)
+            )
+            for entry in entries[:ONCALL_SHOWN]:
+                who = self._person(entry.now[0]) if entry.now else "nobody"
+                nxt = self._person(entry.next[0]) if entry.next else ""
+                handover = f" (→ {nxt} {handover_words(entry.handover, now)})" if nxt else ""
+                parts.append(f"{self._team(entry.team_id)}: {who}{handover}")
+            if len(entries) > ONCALL_SHOWN:
+                parts.append(f"+{len(entries) - ONCALL_SHOWN} more schedules")
+            oncall_text.append_text(literal("  ·  ".join(parts), "bold"))
+            reason = oncall.verdict_reason()
+            if reason is not None:
+                said = literal(f"  (on-call: {reason})")
+                said.stylize(p["stale"])
+                oncall_text.append_text(said)
+        elif oncall is not None and oncall.unavailable is not None:
+            oncall_text = literal(f"on-call: {oncall.unavailable}")
+            oncall_text.stylize(p["stale"])
+        shown = (self.silent_line.has_class("shown"), self.oncall_line.has_class("shown"))
+        self.silent_line.set_class(bool(silent_text.plain), "shown")
+        self.oncall_line.set_class(bool(oncall_text.plain), "shown")
+        _put(self.silent_line, silent_text, layout=True)
+        _put(self.oncall_line, oncall_text, layout=True)
+        self._draw_all_clear()
+        if shown != (bool(silent_text.plain), bool(oncall_text.plain)):
+            self.call_after_refresh(self._draw_more)  # fewer rows fit, or more
+
+    def _team(self, team_id: str) -> str:
+        named = self._directory.name("team", team_id) if self._directory else None
+        beats = self.heartbeat_feed
+        return named or (beats.team_names.get(team_id) if beats else None) or team_id
+
+    def _person(self, account_id: str) -> str:
+        named = self._directory.name("user", account_id) if self._directory else None
+        return named or account_id[:8]
 
     def _call_attention(self, alerts: list[Alert]) -> None:
         if self.muted:

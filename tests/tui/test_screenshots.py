@@ -33,7 +33,7 @@ from console.simulator.server import BackgroundSimulator
 from console.tui.app import AlertConsole, Settings
 from console.tui.dialogs import ConfirmDialog, FormDialog, InfoScreen
 from tests.conftest import ACCOUNT, FAST_RETRY
-from tests.tui.conftest import SMALL, WIDE, fill, loaded, shown, toasts, until
+from tests.tui.conftest import SMALL, WIDE, fill, loaded, screen_text, shown, toasts, until
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 FROZEN = datetime(2026, 11, 20, 14, 2, 11, tzinfo=UTC)
@@ -266,6 +266,19 @@ def seeded_trend(site: str, query: str) -> None:
     path.write_text(json.dumps(points))
 
 
+def panels_read(app: Any) -> bool:
+    """The wall's on-call strip and heartbeats read once (their own first reads), and the
+    names of the people on call known."""
+    wall = app.main
+    read = all(
+        feed is None or feed.freshness.confirmed_at is not None or feed.unavailable
+        for feed in (wall.heartbeat_feed, wall.oncall_feed)
+    )
+    people = [p for o in wall.oncall_feed.on_call.values() for p in o.now[:1] + o.next[:1]]
+    named = app.directory is None or all(app.directory.name("user", p) for p in people)
+    return read and named
+
+
 async def test_the_wall(
     make_still_console: Any, still_site: BackgroundSimulator, update: bool
 ) -> None:
@@ -273,6 +286,7 @@ async def test_the_wall(
     app = await make_still_console(wall=True, read_only=True)
     async with app.run_test(size=WIDE) as pilot:
         await until(pilot, lambda: app.main.counts is not None)
+        await until(pilot, lambda: panels_read(app), timeout=15)
         await settle(app, pilot)
         assert_picture(app, "wall", update)
         # Stale: the service fails; the banner says why and since when, the rest dims.
@@ -298,6 +312,79 @@ async def test_the_walls_all_clear(make_still_console: Any, update: bool) -> Non
     )
     async with app.run_test(size=WIDE) as pilot:
         await until(pilot, lambda: app.main.counts is not None)
+        await until(pilot, lambda: panels_read(app), timeout=15)
         await settle(app, pilot)
         assert "shown" in app.main.all_clear.classes
         assert_picture(app, "wall_all_clear", update)
+
+
+async def silent_heartbeat(site: BackgroundSimulator) -> None:
+    """A heartbeat of the Payments team that stopped: made, pinged once, its minute passed
+    (on the site's clock, which stands still otherwise)."""
+    async with JsmClient(
+        origin=site.origin, cloud_id="demo", credentials=BasicCredentials(*ACCOUNT)
+    ) as client:
+        from console.api.oncall import HeartbeatApi, OnCallApi
+
+        team = next(t.team_id for t in await OnCallApi(client).teams() if t.team_name == "Payments")
+        beats = HeartbeatApi(client)
+        await beats.create(
+            team,
+            {
+                "name": "invoices-cron",
+                "interval": 1,
+                "intervalUnit": "minutes",
+                "enabled": True,
+                "alertMessage": "invoices-cron stopped",
+            },
+        )
+        await beats.ping(team, "invoices-cron")
+    site.admin("clock", {"advance_ms": 90_000})
+
+
+async def test_the_on_call_and_heartbeats_panels(
+    make_still_console: Any, still_site: BackgroundSimulator, update: bool
+) -> None:
+    await silent_heartbeat(still_site)
+    app = await make_still_console()
+    async with app.run_test(size=WIDE) as pilot:
+        await until(pilot, lambda: app.feed.last is not None)
+        await settle(app, pilot)
+        await pilot.press("W")
+        panel = app.screen
+        await until(pilot, lambda: panel.table.row_count > 0, timeout=15)  # type: ignore[attr-defined]
+        people = [p for o in panel.feed.on_call.values() for p in o.now + o.next]  # type: ignore[attr-defined]
+        await until(pilot, lambda: all(app.directory.name("user", p) for p in people), timeout=15)  # type: ignore[union-attr]
+        await settle(app, pilot)
+        assert_picture(app, "oncall_panel", update)
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("H")
+        beats = app.screen
+        await until(pilot, lambda: beats.table.row_count > 0, timeout=15)  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        await until(pilot, lambda: "1 silent" in screen_text(app))
+        assert_picture(app, "heartbeats_panel", update)
+
+
+async def test_the_wall_with_on_call_and_a_silent_heartbeat(
+    make_still_console: Any, still_site: BackgroundSimulator, update: bool
+) -> None:
+    await silent_heartbeat(still_site)
+    for size, name in (((240, 67), "wall_240x67"), (SMALL, "wall_80x24")):
+        await picture_of_a_wall(
+            await make_still_console(wall=True, read_only=True), size, name, update
+        )
+
+
+async def picture_of_a_wall(
+    app: AlertConsole, size: tuple[int, int], name: str, update: bool
+) -> None:
+    async with app.run_test(size=size) as pilot:
+        wall = app.main
+        await until(pilot, lambda: wall.counts is not None)  # type: ignore[attr-defined]
+        await until(pilot, lambda: panels_read(app), timeout=15)
+        silent = wall.silent_line  # type: ignore[attr-defined]
+        await until(pilot, lambda: "invoices-cron" in str(silent.content))
+        await settle(app, pilot)
+        assert_picture(app, name, update)
