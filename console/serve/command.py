@@ -410,6 +410,7 @@ async def _run(plan: Plan, sock: socket.socket, limits: Limits, said: ThrottledH
                 source.queries,
                 size=resolved.page_size,
                 interval_s=resolved.refresh,
+                teams=resolved.teams,
             )
             async with relaying(poller) as relay:
                 command = _walls_command(plan, source, relay, _wall_config(source, Path(folder)))

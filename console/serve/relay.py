@@ -16,7 +16,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import json
 import logging
+import re
 import secrets
 import socket
 import time
@@ -33,12 +35,21 @@ from console.api import errors
 from console.api.client import JsmClient, keeping_answers
 from console.api.relay import AS_OF, failure_body
 from console.base.sanitize import clean
+from console.directory import Directory
 from console.live.feed import AlertFeed, View
+from console.live.oncall import ONCALL_EVERY_S, HeartbeatFeed, OnCallFeed
 from console.live.wall import WallPages
 
 log = logging.getLogger(__name__)
 
 RELAY_EMAIL = "wall@relay"  # the walls' user name at the relay (the token is random)
+# The panels' reads a wall may make, below the site's API: teams (and their heartbeats and
+# escalations), schedules (and their timelines).
+PANEL_PATHS = ("/v1/teams?", "/v1/teams/", "/v1/schedules?", "/v1/schedules/")
+JIRA_BULK = re.compile(r"^/ex/jira/[^/?]+/rest/api/3/user/bulk\?")
+PANEL_ANSWERS_KEPT = 512  # the panels' last answers (a few per team and schedule)
+PEOPLE_MAX = 100  # people in one lookup
+NAMES_EVERY_S = 60.0
 ANSWERS_KEPT = 64  # a view's answers kept (a poll is six; a flip of the priority order 12)
 
 
@@ -76,6 +87,7 @@ class Poller:
         size: int,
         interval_s: float,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        teams: Sequence[str] = (),
     ) -> None:
         self.client = client
         self.cloud_id = client.cloud_id
@@ -99,9 +111,81 @@ class Poller:
         }
         self.first = asyncio.Event()  # every view polled once (or failed once)
         self._sent: deque[tuple[float, int]] = deque(maxlen=240)  # (monotonic, requests so far)
+        # The walls' panels, polled here too: who is on call (for the teams of the polled
+        # alerts and the profile's), the heartbeats, and the names the walls show (the
+        # directory's reads, and people's names answered from what the server knows).
+        self.teams = tuple(teams)
+        self.oncall = OnCallFeed(interval_s=ONCALL_EVERY_S, clock=clock, client=client)
+        self.heartbeats = HeartbeatFeed(
+            interval_s=interval_s, clock=clock, client=client, teams=self.teams
+        )
+        self.directory = Directory(client)
+        self.panels: dict[str, bytes] = {}  # request key -> the last good answer
+        self.panel_error: errors.ApiError | None = None  # the last panel read that failed
 
     async def run(self) -> None:
-        await asyncio.gather(*(self._poll(q) for q in self.views))
+        await asyncio.gather(
+            *(self._poll(q) for q in self.views),
+            self._poll_panel(self.heartbeats),
+            self._poll_panel(self.oncall, before=self._teams_in_view),
+            self._poll_names(),
+        )
+
+    def _keep_panel(self, response: httpx.Response) -> None:
+        key = request_key(response.request.url, self.cloud_id)
+        self.panels.pop(key, None)
+        self.panels[key] = response.content
+        while len(self.panels) > PANEL_ANSWERS_KEPT:
+            self.panels.pop(next(iter(self.panels)))
+
+    async def _poll_panel(
+        self, feed: OnCallFeed | HeartbeatFeed, before: Callable[[], None] | None = None
+    ) -> None:
+        await self.first.wait()  # the alerts first
+        while True:
+            if before is not None:
+                before()
+            with keeping_answers(self._keep_panel):
+                try:
+                    await feed.refresh()
+                except errors.ApiError as error:
+                    self.panel_error = error
+                    log.info("polling a panel failed: %s", clean(str(error)))
+            await asyncio.sleep(min(feed.next_delay(), 3600.0))
+
+    def _teams_in_view(self) -> None:
+        """As a wall computes them: the team responders of the polled alerts, and the
+        profile's teams (their ids, as the heartbeats' list of teams names them)."""
+        teams = {
+            r.id
+            for feed in self.feeds.values()
+            if feed.last is not None
+            for a in feed.last.alerts.values()
+            for r in a.responders
+            if r.type == "team" and r.id
+        }
+        teams |= set(self.teams)
+        self.oncall.set_teams(teams)
+
+    async def _poll_names(self) -> None:
+        """The names the walls show: the teams', escalations' and schedules' lists (read as
+        a wall's directory reads them), and the people of the polled alerts and on-call."""
+        await self.first.wait()
+        while True:
+            for feed in self.feeds.values():
+                if feed.last is not None:
+                    for alert in feed.last.alerts.values():
+                        if alert.owner:
+                            self.directory.owner_name(alert.owner)
+            for entry in self.oncall.on_call.values():
+                for account in entry.now + entry.next:
+                    self.directory.name("user", account)  # wanted: looked up at the tick
+            with keeping_answers(self._keep_panel):
+                try:
+                    await self.directory.tick()
+                except errors.ApiError as error:
+                    log.info("reading names failed: %s", clean(str(error)))
+            await asyncio.sleep(NAMES_EVERY_S)
 
     async def _poll(self, query: str) -> None:
         feed, polled = self.feeds[query], self.views[query]
@@ -135,8 +219,10 @@ class Poller:
             self.by_key[key] = polled.query
 
     def answer(self, key: str) -> tuple[int, dict[str, str], bytes] | None:
-        """What the relay answers a wall's read with; None when it is not a read of a view
+        """What the relay answers a wall's read with; None when it is not a read of what is
         being served (refused)."""
+        if not key.startswith("/v1/alerts?"):
+            return self._panel_answer(key)
         query = self.by_key.get(key)
         if query is None:
             waiting = [p for p in self.views.values() if p.at is None]
@@ -154,6 +240,45 @@ class Poller:
         assert polled.at is not None
         body = polled.answers[key]
         return 200, {AS_OF: polled.at.isoformat(), "Content-Type": "application/json"}, body
+
+    def _panel_answer(self, key: str) -> tuple[int, dict[str, str], bytes] | None:
+        """A read of a panel (on-call, heartbeats, the directory's lists): the server's last
+        answer to the same read; people's names from what the server knows."""
+        if JIRA_BULK.search(key):
+            return self._people(key)
+        if not key.startswith(PANEL_PATHS):
+            return None
+        body = self.panels.get(key)
+        if body is not None:
+            return 200, {"Content-Type": "application/json"}, body
+        refusal = self.heartbeats.unavailable or self.oncall.unavailable
+        if self.panel_error is not None and (refusal or self.panel_error.status):
+            return failure_body(self.panel_error)  # the service's own refusal, passed on
+        return failure_body(
+            errors.TransportError(
+                "the server has not read this for its walls (yet)", reached_server=False
+            )
+        )
+
+    def _people(self, key: str) -> tuple[int, dict[str, str], bytes]:
+        """Jira's bulk lookup, answered from the names the server has read: the walls never
+        reach Jira, and learn only the people the server's own views and on-call show."""
+        params = httpx.URL("http://relay" + key).params
+        wanted = params.get_list("accountId")[:PEOPLE_MAX]
+        found = []
+        for account in wanted:
+            entry = self.directory.entries.get(("user", account))
+            if entry is not None:
+                found.append(
+                    {
+                        "accountId": account,
+                        "displayName": entry.name,
+                        "emailAddress": entry.email or None,
+                        "active": True,
+                    }
+                )
+        body = {"startAt": 0, "maxResults": len(wanted), "isLast": True, "values": found}
+        return 200, {"Content-Type": "application/json"}, json.dumps(body).encode()
 
     def _overdue(self, query: str) -> errors.ApiError | None:
         """The failed attempt of a poll still retrying, once the last good poll is older
@@ -235,11 +360,9 @@ class Relay:
         if request.method not in ("GET", "HEAD"):
             return self._refuse(request, "a write", 403)
         key = request_key(str(request.rel_url), self.poller.cloud_id)
-        if not key.startswith("/v1/alerts?"):
-            return self._refuse(request, "outside the views being served", 403)
         answer = self.poller.answer(key)
         if answer is None:
-            return self._refuse(request, "of a query not being served", 403)
+            return self._refuse(request, "not a read of what is being served", 403)
         status, headers, body = answer
         self.answered += 1
         return web.Response(status=status, headers=headers, body=body)

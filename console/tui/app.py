@@ -88,6 +88,8 @@ class AlertConsole(Guarded, LastResort):
         # Names for ids (console.directory): read from the disk cache now, from the service
         # in the background (see on_mount). The wall picks nothing and names nobody.
         self.directory = (directory or Directory(client)) if kind.names else None
+        if self.directory is not None and settings.site_key:
+            self.directory.site = settings.site_key  # its file on disk is the site's
         from console.live.oncall import ONCALL_EVERY_S, HeartbeatFeed, OnCallFeed
 
         sources = Sources(
