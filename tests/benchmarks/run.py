@@ -533,6 +533,75 @@ def serve_room(quick: bool) -> Iterator[dict[str, Any]]:
     )
 
 
+@benchmark("panels")
+def panels(quick: bool) -> Iterator[dict[str, Any]]:
+    """The on-call and heartbeat reads' budgets, counted by the simulator: on-call reads over a
+    simulated hour with one handover (the feed's own pace, the site's clock moved on to each
+    next read), and heartbeat reads per refresh per team."""
+    import asyncio
+    from datetime import UTC, datetime, timedelta
+
+    from console.api import BasicCredentials, JsmClient
+    from console.live.oncall import HeartbeatFeed, OnCallFeed
+    from console.simulator.server import BackgroundSimulator
+
+    start = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    refreshes = 10 if quick else 40
+
+    async def measure(sim: BackgroundSimulator) -> tuple[float, float, int, int]:
+        moment = [start]
+        async with JsmClient(
+            origin=sim.origin, cloud_id="demo", credentials=BasicCredentials(*ACCOUNT_PAIR)
+        ) as client:
+            oncall = OnCallFeed.of(client, clock=lambda: moment[0])
+            from console.api.oncall import OnCallApi
+
+            teams = await OnCallApi(client).teams()
+            schedules = await OnCallApi(client).schedules()
+            one = schedules[0].team_id or ""
+            oncall.set_teams([one])  # one team in view, with its schedules
+            in_view = [s for s in schedules if s.team_id == one]
+            sim.admin("stats", method="DELETE")
+            end = start + timedelta(hours=1)
+            while moment[0] < end:
+                await oncall.refresh()
+                delay = max(1.0, oncall.next_delay())
+                sim.admin("clock", {"advance_ms": int(delay * 1000)})
+                moment[0] += timedelta(seconds=delay)
+            reads = sim.stats()["requests"].get("oncall_reads", 0)
+            heartbeats = HeartbeatFeed.of(client, 15.0)
+            await heartbeats.refresh()  # the list of teams, read once an hour
+            sim.admin("stats", method="DELETE")
+            for _ in range(refreshes):
+                await heartbeats.refresh()
+            beats = sim.stats()["requests"].get("heartbeat_reads", 0)
+        return reads / len(in_view), beats / refreshes / len(teams), len(in_view), len(teams)
+
+    with BackgroundSimulator(
+        alerts=20, frozen_at_ms=int(start.timestamp() * 1000), handover_in_s=1800
+    ) as sim:
+        per_schedule, per_team, schedules, teams = asyncio.run(measure(sim))
+    yield figure(
+        "oncall_requests_per_hour",
+        per_schedule,
+        "requests per schedule",
+        "<= 14",
+        schedules_in_view=schedules,
+        handovers_in_the_hour=1,
+    )
+    yield figure(
+        "heartbeat_requests_per_refresh",
+        per_team,
+        "requests per team",
+        "<= 1",
+        teams=teams,
+        refreshes=refreshes,
+    )
+
+
+ACCOUNT_PAIR = ("demo@example.com", "demo-token")
+
+
 @benchmark("browser_under_flood")
 def browser_under_flood(quick: bool) -> Iterator[dict[str, Any]]:
     """The wall in headless Chromium through ``alert-console serve --demo`` (open-file limit
