@@ -4,6 +4,7 @@ wall, against the simulator's schedules and heartbeats."""
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from console.api import BasicCredentials, JsmClient
 from console.api.oncall import HeartbeatApi
@@ -156,10 +157,13 @@ async def test_a_silent_heartbeat_is_loud_on_the_wall_rings_once_and_blocks_the_
         assert "test-cron" not in shown(wall.silent_line)
 
 
+@pytest.mark.parametrize(
+    ("refusal", "said"), [({"plan": False}, "402"), ({"permission": False}, "403")]
+)
 async def test_a_site_without_heartbeats_says_so_once_and_stops_asking(
-    make_console: ConsoleFactory, sim: BackgroundSimulator
+    make_console: ConsoleFactory, sim: BackgroundSimulator, refusal: dict[str, bool], said: str
 ) -> None:
-    sim.admin("heartbeats", {"plan": False})
+    sim.admin("heartbeats", refusal)
     app = await make_console(
         sim.origin, wall=True, read_only=True, query="status: open", refresh_s=1
     )
@@ -167,7 +171,7 @@ async def test_a_site_without_heartbeats_says_so_once_and_stops_asking(
         wall = app.main
         assert isinstance(wall, WallScreen) and wall.heartbeat_feed is not None
         await until(pilot, lambda: wall.heartbeat_feed.unavailable is not None, timeout=15)  # type: ignore[union-attr]
-        assert "402" in shown(wall.silent_line)
+        assert said in shown(wall.silent_line)
         await until(pilot, lambda: wall.feed.freshness.confirmed_at is not None)
 
         async def two_refreshes() -> None:
