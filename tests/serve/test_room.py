@@ -87,6 +87,10 @@ def test_one_poller_for_every_page(room: Served, pages: list[Any]) -> None:
     assert one_page[0] <= 6.5 and three_pages[0] <= one_page[0] * 1.1, (one_page, three_pages)
     assert three_pages[1] <= one_page[1] * 1.15 + 1, (one_page, three_pages)
     assert status(room)["relay"]["walls_reads_answered"] > 0
+    walls = status(room)["walls"]
+    assert len(walls) == 3 and all(0 < w["rss_mb"] < 200 for w in walls)  # memory per page
+    wrong = httpx.get(f"{room.origin}/status?key=not-the-key-0123456789", timeout=10)
+    assert wrong.status_code == 403  # the status is behind the key
 
     # Every screen shows the same moment: the poll they all read.
     def same_moment() -> str | None:
