@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Literal
 
 from console.actions.ops import ALL_OPS as OPS
+from console.api.models import alert_key
 
 
 class State(StrEnum):
@@ -63,6 +64,12 @@ class ActionEvent:
     held_s: float | None = None  # held back by the service's rate limit for this long
     batch_size: int = 1  # how many actions its batch has (a bulk action speaks once)
     first_hold: bool = False  # the first time its batch is held back (told once a batch)
+    site: str = ""  # the site (profile) whose tracker it is, when there are several
+
+    @property
+    def key(self) -> str:
+        """The key of the alert's row (its id, with its site when there are several)."""
+        return alert_key(self.site, self.action.alert_id or "")
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,7 @@ class BatchFinished:
     counts: dict[State, int]
     summary: str
     failures: dict[str, int] = field(default_factory=dict)
+    site: str = ""  # the site (profile) whose tracker it is, when there are several
 
     @property
     def size(self) -> int:
@@ -159,7 +167,8 @@ def toast_for(event: TrackerEvent) -> Toast | None:
             return None
         trouble = event.counts.get(State.FAILED, 0) or event.counts.get(State.UNKNOWN, 0)
         severity: Severity = "warning" if trouble else "information"
-        return Toast(event.summary, headline(event.op, event.counts), severity, 10)
+        title = headline(event.op, event.counts)
+        return Toast(event.summary, f"{event.site}: {title}" if event.site else title, severity, 10)
     action = event.action
     if event.held_s is not None:
         if not event.first_hold:
@@ -169,4 +178,5 @@ def toast_for(event: TrackerEvent) -> Toast | None:
     if step is None or event.batch_size > 1:
         return None
     suffix, severity, timeout = step
-    return Toast(event.text, action.title + suffix, severity, timeout)
+    title = action.title + suffix
+    return Toast(event.text, f"{event.site}: {title}" if event.site else title, severity, timeout)

@@ -60,16 +60,16 @@ class RowBook:
 
     def sending(self, op: Op, alert: Alert, data: Mapping[str, Any] | None) -> None:
         """An action on this alert was handed to the tracker: its badge and expected state."""
-        self._own(alert.id).badge = f"⧗ {op.badge}"
+        self._own(alert.key).badge = f"⧗ {op.badge}"
         hoped = op.expected(alert, data)
         if hoped is not None:
-            self.expected[alert.id] = hoped
+            self.expected[alert.key] = hoped.at_site(alert.site)
 
     def heard(self, event: ActionEvent) -> str | None:
         """A tracker event: the row it changed (to redraw), if any."""
-        alert_id = event.action.alert_id
-        if not alert_id or event.held_s is not None:
+        if not event.action.alert_id or event.held_s is not None:
             return None
+        alert_id = event.key
         if event.state is State.SUCCEEDED:
             self._outcome(alert_id, "✓")
             if alert_id in self.expected:

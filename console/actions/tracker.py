@@ -80,6 +80,7 @@ class ActionTracker:
         self.slow_poll_s = slow_poll_s
         self.max_hold_s = max_hold_s  # a write rate limited for longer fails instead of waiting
         self.keep_batches = keep_batches
+        self.site_name = ""  # the site (profile) it acts on, when the console shows several
         self.actions: dict[str, Action] = {}
         self._batches: dict[str, list[Action]] = {}
         self._batch_done: dict[str, asyncio.Event] = {}
@@ -247,6 +248,7 @@ class ActionTracker:
                     held_s=hold,
                     batch_size=self._size(action),
                     first_hold=self._first_hold(action.batch_id),
+                    site=self.site_name,
                 )
             )
             await asyncio.sleep(hold)
@@ -481,7 +483,9 @@ class ActionTracker:
             self.journal.record(self.client.site, action)
         if self._moved is not None:
             self._moved.set()
-        self._emit(ActionEvent(action, state, text, batch_size=self._size(action)))
+        self._emit(
+            ActionEvent(action, state, text, batch_size=self._size(action), site=self.site_name)
+        )
         if state in SETTLED and not was_settled:
             self._maybe_finish_batch(action.batch_id)
 
@@ -497,7 +501,7 @@ class ActionTracker:
         self._forget_old_batches()
         op = actions[0].op
         text, counts, failures = summarise(op, actions)
-        self._emit(BatchFinished(batch_id, op, counts, text, failures))
+        self._emit(BatchFinished(batch_id, op, counts, text, failures, site=self.site_name))
 
     def _size(self, action: Action) -> int:
         return len(self._batches.get(action.batch_id, ())) or 1
@@ -673,6 +677,7 @@ class ActionTracker:
                             action.state,
                             f"{action.title} for {action.label}: following up after a restart",
                             batch_size=self._size(action),
+                            site=self.site_name,
                         )
                     )
                     journal.record(self.client.site, action)  # ours to follow from now on

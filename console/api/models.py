@@ -151,6 +151,13 @@ class Responder(Incoming):
     type: str = ""
 
 
+SITE_SEPARATOR = "\x1f"  # between a site's name and an alert's id in a key (never in either)
+
+
+def alert_key(site: str, alert_id: str) -> str:
+    return f"{site}{SITE_SEPARATOR}{alert_id}" if site else alert_id
+
+
 class Alert(Incoming):
     id: str
     tiny_id: str | None = Field(None, alias="tinyId")
@@ -189,9 +196,27 @@ class Alert(Incoming):
     def _count(cls, value: Any) -> Any:
         return int(value) if isinstance(value, float) and value.is_integer() else value
 
+    # The site (the profile's name) it came from when the console shows several; "" for one.
+    _site: str = PrivateAttr(default="")
+
     @property
     def is_open(self) -> bool:
         return (self.status or "open") not in ("closed", "resolved")
+
+    @property
+    def site(self) -> str:
+        return self._site
+
+    @property
+    def key(self) -> str:
+        """The alert's key in a table: its id, with its site's name when there are several
+        sites (two sites' ids never meet). The service's id is ``id``, always."""
+        return alert_key(self._site, self.id)
+
+    def at_site(self, site: str) -> Alert:
+        """This alert, told which site it came from (the same object: read once, kept)."""
+        self._site = site
+        return self
 
 
 class Links(Incoming):

@@ -353,7 +353,7 @@ class AlertFeed:
         self.kept_extra = kept.extra
         alerts = [a for raw in kept.values if (a := read_tolerantly(Alert, raw)) is not None]
         listing = Listing(alerts, kept.count, kept.offset, kept.size, None)
-        by_id = {a.id: a for a in alerts}
+        by_id = {a.key: a for a in alerts}
         return Update(
             view=self.view,
             listing=listing,
@@ -398,7 +398,7 @@ class AlertFeed:
         )
 
     def _diff(self, view: View, listing: Listing) -> Update:
-        alerts = {a.id: a for a in listing.alerts}
+        alerts = {a.key: a for a in listing.alerts}
         order = list(alerts)
         last = self._last
         fresh = last is None or last.view != view

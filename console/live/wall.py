@@ -284,10 +284,10 @@ class Attention:
         now = self._clock()
         new: list[Alert] = []
         for alert in alerts:
-            if alert.id in self._known:
-                self._known.move_to_end(alert.id)
+            if alert.key in self._known:
+                self._known.move_to_end(alert.key)
             else:
-                self._known[alert.id] = None
+                self._known[alert.key] = None
                 if (
                     self._looked
                     and not first_look
@@ -295,9 +295,9 @@ class Attention:
                     and urgent(alert.priority, self.threshold)
                 ):
                     new.append(alert)
-                    self.highlighted[alert.id] = now + self.hold_s
-            if alert.id in self.highlighted and not unacknowledged(alert):
-                del self.highlighted[alert.id]  # acknowledged (or closed) elsewhere
+                    self.highlighted[alert.key] = now + self.hold_s
+            if alert.key in self.highlighted and not unacknowledged(alert):
+                del self.highlighted[alert.key]  # acknowledged (or closed) elsewhere
         self._looked = True
         while len(self._known) > KNOWN_MAX:
             self._known.popitem(last=False)

@@ -56,7 +56,7 @@ class DetailPane(Guarded, VerticalScroll):
         self._fields.update(fields_view(alert, self.palette, self.names))
         if history is not None:
             self._show_history(history)
-        elif previous is None or previous.id != alert.id:
+        elif previous is None or previous.key != alert.key:
             self._shown = None
             self._history.update(Text("Loading notes and activity…", style="italic"))
         return True
@@ -66,9 +66,9 @@ class DetailPane(Guarded, VerticalScroll):
             self._shown = history
             self._history.update(history_view(history, self.palette))
 
-    def show_history(self, alert_id: str, history: History | str) -> None:
-        """The history of ``alert_id`` (or why it is unavailable), if it is still shown."""
-        if self.alert is None or self.alert.id != alert_id:
+    def show_history(self, key: str, history: History | str) -> None:
+        """The history of the alert of ``key`` (or why it is unavailable), if still shown."""
+        if self.alert is None or self.alert.key != key:
             return
         if isinstance(history, str):
             self._shown = None

@@ -58,7 +58,7 @@ class OpFlow:
         if not op.targets:
             targets = []
         elif only is not None:
-            targets = [host.table.alert(only.id) or only]  # as the table knows it now
+            targets = [host.table.alert(only.key) or only]  # as the table knows it now
         else:
             targets = host.table.targets()
         if op.targets and not targets:
@@ -198,7 +198,7 @@ class OpFlow:
         away = len(host.table.marks_off_page)
         for alert in targets:
             host.table.book.sending(op, alert, data)
-            host.table.redraw_row(alert.id)
+            host.table.redraw_row(alert.key)
         if len(targets) > 1:
             host.table.clear_marks()  # sent: the next key must not fall on them again
             elsewhere = f" ({away} not on this page)" if away else ""
@@ -262,12 +262,12 @@ class OpFlow:
         """The alerts an action is about, one per line; marked ones that left the page say so."""
         away = set(self.host.table.marks_off_page)
         lines = [
-            f"{label(a)}  {a.message}" + ("  (no longer on this page)" if a.id in away else "")
+            f"{label(a)}  {a.message}" + ("  (no longer on this page)" if a.key in away else "")
             for a in targets[:8]
         ]
         if len(targets) > 8:
             lines.append(f"… and {len(targets) - 8} more")
-        gone = sum(1 for a in targets if a.id in away)
+        gone = sum(1 for a in targets if a.key in away)
         if gone:
             lines.append(
                 f"{gone} of these marked alert{'s are' if gone != 1 else ' is'} no longer on "

@@ -242,9 +242,9 @@ class AlertScreen(LiveScreen):
         try:
             history = await self.history.load(alert)
         except errors.ApiError as error:
-            pane.show_history(alert.id, str(error))
+            pane.show_history(alert.key, str(error))
             return
-        pane.show_history(alert.id, history)
+        pane.show_history(alert.key, history)
 
     # ------------------------------------------------------------------ events from widgets
 

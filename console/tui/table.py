@@ -385,7 +385,7 @@ class AlertTable(Guarded, DataTable[Text]):
                 overflow="ellipsis",
                 no_wrap=True,
             )
-            cell.alert_id = alert.id
+            cell.alert_id = alert.key
             return cell
         if key == "status":
             if state.badge:

@@ -414,7 +414,7 @@ class WallScreen(LiveScreen):
 
     def _emphasis(self, alert: Alert) -> Style | None:
         """P1 and P2 rows stand out across the whole row; a new urgent one more so."""
-        if alert.id in self.attention.highlighted:
+        if alert.key in self.attention.highlighted:
             return self.palette[alert.priority.lower() if alert.priority else "p1"] + Style(
                 reverse=True, bold=True
             )
