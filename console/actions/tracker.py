@@ -162,6 +162,10 @@ class ActionTracker:
         self._spawn(self._send_all(actions, bodies))
         return batch_id
 
+    def for_site(self, site: str) -> ActionTracker:
+        """The tracker of ``site``'s alerts: this one (a console of one site)."""
+        return self
+
     def validate(self, op: str, data: Mapping[str, Any] | None) -> None:
         """Raise InputError (naming each field) if ``data`` breaks a limit of the service."""
         self._prepare(op, data)
@@ -693,3 +697,79 @@ def _reason(error: errors.ApiError) -> str:
     if isinstance(error, errors.RateLimited):
         return "rate limited by the service; gave up retrying"
     return str(error)
+
+
+class TrackerSet:
+    """The trackers of several sites, seen as one by the screens: each action goes to its
+    alert's own site (:meth:`for_site`), with that site's credentials; what is pending, unsent
+    or journaled is every site's. A read-only site stays read-only in the mix."""
+
+    def __init__(self, trackers: Sequence[ActionTracker]) -> None:
+        self.trackers = list(trackers)
+        self.by_site = {t.site_name: t for t in self.trackers}
+
+    def for_site(self, site: str) -> ActionTracker:
+        return self.by_site.get(site, self.trackers[0])
+
+    @property
+    def read_only(self) -> bool:
+        """Nothing can be sent anywhere (each site says for itself otherwise)."""
+        return all(t.read_only for t in self.trackers)
+
+    @read_only.setter
+    def read_only(self, value: bool) -> None:
+        if value:
+            for tracker in self.trackers:
+                tracker.read_only = True
+
+    @property
+    def journal(self) -> Journal | None:
+        return self.trackers[0].journal
+
+    @property
+    def actions(self) -> dict[str, Action]:
+        return {k: a for t in self.trackers for k, a in t.actions.items()}
+
+    @property
+    def pending(self) -> list[Action]:
+        return [a for t in self.trackers for a in t.pending]
+
+    @property
+    def unsent(self) -> list[Action]:
+        return [a for t in self.trackers for a in t.unsent]
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        stops = [t.subscribe(listener) for t in self.trackers]
+
+        def stop() -> None:
+            for each in stops:
+                each()
+
+        return stop
+
+    def validate(self, op: str, data: Mapping[str, Any] | None) -> None:
+        self.trackers[0].validate(op, data)
+
+    def submit(
+        self,
+        op: str,
+        targets: Sequence[tuple[str | None, str]],
+        data: Mapping[str, Any] | None = None,
+        *,
+        summary: str = "",
+    ) -> str:
+        """Without a site: the first site's (a create from a multi-site view, say)."""
+        return self.trackers[0].submit(op, targets, data, summary=summary)
+
+    def abandon_unsent(self) -> int:
+        return sum(t.abandon_unsent() for t in self.trackers)
+
+    async def finish_sending(self, within: float) -> None:
+        await asyncio.gather(*(t.finish_sending(within) for t in self.trackers))
+
+    def resume(self) -> list[str]:
+        return [b for t in self.trackers for b in t.resume()]
+
+    async def aclose(self) -> None:
+        for tracker in self.trackers:
+            await tracker.aclose()

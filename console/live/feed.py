@@ -224,6 +224,8 @@ class AlertFeed:
     # The site's own name when the client talks to a stand-in (serve's relay): files kept per
     # site (the trend) are then the site's, not the relay's of the day.
     site_key: str | None = None
+    # The site's name (its profile's) when the console shows several: every alert is told.
+    site_name: str = ""
 
     @property
     def site(self) -> str:
@@ -313,6 +315,9 @@ class AlertFeed:
         if generation != self._generation:
             # The view changed while we waited; this answer is for the old one.
             return None
+        if self.site_name:
+            for alert in listing.alerts:
+                alert.at_site(self.site_name)
         update = self._diff(view, listing)
         self._last = update
         # Through a relay the data is as old as the server's poll of it, not this answer.
@@ -351,7 +356,11 @@ class AlertFeed:
         if kept is None:
             return None
         self.kept_extra = kept.extra
-        alerts = [a for raw in kept.values if (a := read_tolerantly(Alert, raw)) is not None]
+        alerts = [
+            a.at_site(self.site_name)
+            for raw in kept.values
+            if (a := read_tolerantly(Alert, raw)) is not None
+        ]
         listing = Listing(alerts, kept.count, kept.offset, kept.size, None)
         by_id = {a.key: a for a in alerts}
         return Update(

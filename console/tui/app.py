@@ -19,7 +19,7 @@ from textual.app import ScreenStackError, SystemCommand
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 
-from console.actions import ActionTracker
+from console.actions import AnyTracker
 from console.actions.model import Toast
 from console.api.client import JsmClient
 from console.base import paths
@@ -55,7 +55,7 @@ class AlertConsole(Guarded, LastResort):
     def __init__(
         self,
         client: JsmClient,
-        tracker: ActionTracker,
+        tracker: AnyTracker,
         settings: Settings,
         *,
         feed: AlertFeed | None = None,

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from textual.app import App
 from textual.screen import Screen
 
-from console.actions import OPS, ActionTracker, Op
+from console.actions import OPS, AnyTracker, Op
 from console.actions.parsing import FieldProblem
 from console.api import errors
 from console.api.models import Alert
@@ -35,7 +35,7 @@ class Host(Protocol):
     def table(self) -> AlertTable: ...
 
     @property
-    def tracker(self) -> ActionTracker: ...
+    def tracker(self) -> AnyTracker: ...
 
     @property
     def directory(self) -> Directory | None: ...
@@ -178,17 +178,37 @@ class OpFlow:
         self, op: Op, targets: list[Alert], data: Mapping[str, Any] | None, values: FormValues
     ) -> None:
         host, app = self.host, self.host.app
-        pairs: list[tuple[str | None, str]] = [(a.id, label(a)) for a in targets] or [
-            (None, "new alert")
-        ]
-        try:
-            batch = host.tracker.submit(op.name, pairs, data, summary=_summary(values))
-        except errors.ReadOnlyError as error:
-            app.notify(str(error), severity="warning")
+        # Each alert's action goes to its own site, with that site's credentials (with one
+        # site, all to the one): marks across sites are split, a read-only site says so.
+        by_site: dict[str, list[Alert]] = {}
+        for alert in targets:
+            by_site.setdefault(alert.site, []).append(alert)
+        groups = list(by_site.items()) or [("", [])]
+        sent: list[tuple[str, list[Alert]]] = []
+        for site, group in groups:
+            tracker = host.tracker.for_site(site)
+            pairs: list[tuple[str | None, str]] = [(a.id, label(a)) for a in group] or [
+                (None, "new alert")
+            ]
+            if tracker.read_only and site:
+                app.notify(
+                    f"{site} is read-only: {op.title.lower()} not sent to its "
+                    f"{len(group)} alert{'s' if len(group) != 1 else ''}",
+                    severity="warning",
+                )
+                continue
+            try:
+                batch = tracker.submit(op.name, pairs, data, summary=_summary(values))
+            except errors.ReadOnlyError as error:
+                app.notify(str(error), severity="warning")
+                continue
+            except errors.InputError as error:
+                app.notify(str(error), title="Not sent", severity="error")
+                return
+            sent.append((batch, group))
+        if not sent:
             return
-        except errors.InputError as error:
-            app.notify(str(error), title="Not sent", severity="error")
-            return
+        targets = [a for _batch, group in sent for a in group]
         directory = host.directory
         if directory is not None and data:  # what was sent is offered first next time
             for f in op.fields:
@@ -203,7 +223,8 @@ class OpFlow:
             host.table.clear_marks()  # sent: the next key must not fall on them again
             elsewhere = f" ({away} not on this page)" if away else ""
             app.notify(f"{op.title}: {len(targets)} alerts queued{elsewhere}", timeout=3)
-        host.sent(batch, targets)
+        for batch, group in sent:
+            host.sent(batch, group)
 
     # ------------------------------------------------------------------ helpers
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from console.tui.themes import DEFAULT_THEME, WALL_THEME
 
 if TYPE_CHECKING:
-    from console.actions import ActionTracker
+    from console.actions import AnyTracker
     from console.directory import Directory
     from console.live.feed import AlertFeed
     from console.live.history import HistoryCache
@@ -33,7 +33,7 @@ class Sources:
     """What a screen is handed: its feed, and whatever else it shows or acts through."""
 
     feed: AlertFeed
-    tracker: ActionTracker
+    tracker: AnyTracker
     directory: Directory | None = None  # names for ids (None: ids stay ids)
     history: HistoryCache | None = None  # an alert's notes and activity
     count: Callable[[str], Awaitable[int]] | None = None  # the service's count of a query

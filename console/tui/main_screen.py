@@ -22,7 +22,7 @@ from textual.binding import ActiveBinding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable, Footer
 
-from console.actions import OPS, ActionEvent, ActionTracker, State, TrackerEvent
+from console.actions import OPS, ActionEvent, AnyTracker, State, TrackerEvent
 from console.actions.model import toast_for
 from console.api import errors
 from console.api.client import LIST_WINDOW
@@ -110,7 +110,7 @@ class AlertScreen(LiveScreen):
         return OpFlow(self)
 
     @property
-    def tracker(self) -> ActionTracker:
+    def tracker(self) -> AnyTracker:
         return self._tracker
 
     @property

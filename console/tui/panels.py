@@ -22,7 +22,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from console.actions import ActionTracker
+from console.actions import AnyTracker
 from console.actions.ops import HEARTBEAT_OPS, heartbeat_target
 from console.api import errors
 from console.api.models import Alert
@@ -220,7 +220,7 @@ class HeartbeatsPanel(Panel):
     TITLE_TEXT = "Heartbeats"
     KEYS_TEXT = "space mark   p ping   d switch off   e switch on   r refresh   Esc close"
 
-    def __init__(self, feed: HeartbeatFeed, tracker: ActionTracker) -> None:
+    def __init__(self, feed: HeartbeatFeed, tracker: AnyTracker) -> None:
         super().__init__()
         self.feed = feed
         self.tracker = tracker

@@ -1,0 +1,348 @@
+"""Several sites in one table: each site's own feed, merged in the view's order.
+
+No Textual here. A :class:`SitesFeed` holds one :class:`~console.live.feed.AlertFeed` per
+site (its own client, credentials, page cache, freshness and backoff) and shows them as one
+feed: every refresh asks each site for its page at the same time (one list request per site,
+never more because another is slow), then merges the pages in the view's order and keeps the
+first ``size`` rows. Paging runs behind the scenes per site: a page remembers how many rows it
+took from each site, so the next one asks each site from there: every alert is seen once as
+pages advance, none skipped when a site has fewer.
+
+Each site keeps its own freshness: a site that is down, rate-limited or refusing the token
+keeps its last rows (marked stale, with its own reason) and never hides the other sites' rows
+or turns them stale. The combined freshness (what a wall's all-clear needs) is the worst of
+the sites'.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from console.api import errors
+from console.api.client import Listing
+from console.api.models import PRIORITIES, Alert
+from console.live.feed import AlertFeed, Freshness, Update, Verdict, View, ViewRejected
+from console.live.wall import Counts, WallListing, urgency
+
+SEVERITY = {"live": 0, "waiting": 1, "retrying": 2, "overdue": 3, "failing": 4}
+RANK = {p: len(PRIORITIES) - i for i, p in enumerate(PRIORITIES)}  # P1 highest, as desc puts first
+
+
+@dataclass
+class Site:
+    """One site of several: its profile's name and colour, its feed, whether it is read-only."""
+
+    name: str
+    feed: AlertFeed
+    color: str | None = None
+    read_only: bool = False
+
+
+@dataclass(frozen=True)
+class SitesListing(Listing):
+    """A merged page: its rows, the total of every site, and each site's own total."""
+
+    totals: dict[str, int] = field(default_factory=dict)
+    stale: frozenset[str] = frozenset()  # sites whose rows are their last good ones, not fresh
+    counts_by_site: dict[str, Counts] = field(default_factory=dict)  # the wall's, per site
+    counts: Counts | None = None  # the wall's, summed
+
+
+def _when(alert: Alert, sort: str) -> float:
+    moment = alert.last_occurred_at if sort == "lastOccurredAt" else alert.created_at
+    return moment.timestamp() if moment is not None else 0.0
+
+
+def sort_key(view: View, wall: bool) -> Callable[[tuple[int, int, Alert]], Any]:
+    """How merged rows are ordered: the wall's urgency, or the view's sort field and order
+    (ties by site, then each site's own order)."""
+    if wall:
+        return lambda row: (
+            0 if (row[2].is_open and not row[2].acknowledged) else 1,
+            urgency(row[2]),
+            row[0],
+            row[1],
+        )
+    sign = -1.0 if view.order == "desc" else 1.0
+
+    def key(row: tuple[int, int, Alert]) -> Any:
+        site, index, alert = row
+        value = (
+            float(RANK.get(alert.priority or "", 0))
+            if view.sort == "priority"
+            else _when(alert, view.sort)
+        )
+        return (sign * value, site, index)
+
+    return key
+
+
+class SiteFailure(errors.ApiError):
+    """One site's failure, named: "eu: cannot connect to …"."""
+
+
+class SitesFeed:
+    def __init__(
+        self,
+        sites: list[Site],
+        view: View,
+        *,
+        interval_s: float,
+        wall: bool = False,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.sites = sites
+        self.view = view
+        self.interval_s = interval_s
+        self.wall = wall
+        self.clock = clock
+        self._cursors: list[dict[str, int]] = [{s.name: 0 for s in sites}]
+        self._taken: dict[str, int] = {}
+        self._last: Update | None = None
+        self._running = 0
+        self.kept_extra: dict[str, Any] = {}  # (the wall keeps its counts per site feed)
+        self.rejected: dict[str, str] = {}  # site -> why it refused the view's query
+
+    # ------------------------------------------------------------------ what screens read
+
+    @property
+    def busy(self) -> bool:
+        return self._running > 0
+
+    @property
+    def last(self) -> Update | None:
+        return self._last
+
+    @property
+    def site(self) -> str:
+        return "+".join(s.feed.site for s in self.sites)
+
+    @property
+    def rate_wait_s(self) -> float:
+        return max((s.feed.rate_wait_s for s in self.sites), default=0.0)
+
+    def verdicts(self, now: float | None = None) -> list[tuple[Site, Verdict, Freshness]]:
+        """Each site, what may be said of its data, and its freshness (for one dot each)."""
+        return [
+            (s, s.feed.freshness.verdict(s.feed.interval_s, now), s.feed.freshness)
+            for s in self.sites
+        ]
+
+    @property
+    def freshness(self) -> Freshness:
+        """The worst of the sites': what the whole may vouch for (a wall's all-clear needs
+        every site fresh). Its reason names the site."""
+        worst: tuple[Site, Verdict, Freshness] | None = None
+        for row in self.verdicts():
+            if worst is None or SEVERITY[row[1].condition] > SEVERITY[worst[1].condition]:
+                worst = row
+        assert worst is not None
+        site, _verdict, fresh = worst
+        oldest = [f.confirmed_mono for _s, _v, f in self.verdicts() if f.confirmed_mono]
+        confirmed = [f.confirmed_at for _s, _v, f in self.verdicts() if f.confirmed_at]
+        error = fresh.error
+        if error is not None:
+            named = SiteFailure(
+                f"{site.name}: {_words(error)}", status=error.status, retry_after=error.retry_after
+            )
+            error = named
+        return replace(
+            fresh,
+            error=error,
+            confirmed_mono=min(oldest) if len(oldest) == len(self.sites) else None,
+            confirmed_at=min(confirmed) if len(confirmed) == len(self.sites) else None,
+        )
+
+    # ------------------------------------------------------------------ the view
+
+    def set_view(self, view: View) -> None:
+        if view == self.view:
+            return
+        same = replace(view, offset=0) == replace(self.view, offset=0)
+        if not same or view.offset == 0:
+            self._cursors = [{s.name: 0 for s in self.sites}]
+        elif view.offset > self.view.offset:
+            self._cursors.append(
+                {s.name: self._cursors[-1][s.name] + self._taken.get(s.name, 0) for s in self.sites}
+            )
+        elif len(self._cursors) > 1:
+            self._cursors.pop()
+        self.view = view
+        for site in self.sites:
+            site.feed.set_view(self._site_view(site))
+
+    def page(self, delta: int) -> View:
+        offset = max(0, self.view.offset + delta * self.view.size)
+        return replace(self.view, offset=offset)
+
+    def _site_view(self, site: Site) -> View:
+        return replace(self.view, offset=self._cursors[-1][site.name])
+
+    # ------------------------------------------------------------------ refreshing
+
+    async def refresh(self, *, force: bool = False) -> Update | None:
+        """Each site's page at once, merged. Raises the first site's error only when no site
+        answered; a site that fails keeps its last rows, marked stale."""
+        if self._running and not force:
+            return None
+        self._running += 1
+        try:
+            for site in self.sites:
+                site.feed.set_view(self._site_view(site))
+            results = await asyncio.gather(
+                *(s.feed.refresh(force=force) for s in self.sites), return_exceptions=True
+            )
+        finally:
+            self._running -= 1
+        failures: list[BaseException] = []
+        for site, result in zip(self.sites, results, strict=True):
+            if isinstance(result, BaseException):
+                if not isinstance(result, Exception):
+                    raise result
+                failures.append(result)
+                if isinstance(result, ViewRejected):
+                    self.rejected[site.name] = str(result.error)
+            else:
+                self.rejected.pop(site.name, None)
+        if len(failures) == len(self.sites) and all(isinstance(f, ViewRejected) for f in failures):
+            raise failures[0]
+        if all(s.feed.last is None for s in self.sites):
+            if failures and isinstance(failures[0], errors.ApiError):
+                raise failures[0]
+            return None
+        update = self._merge()
+        self._last = update
+        return update
+
+    def _merge(self) -> Update:
+        rows: list[tuple[int, int, Alert]] = []
+        totals: dict[str, int] = {}
+        stale: set[str] = set()
+        by_site: dict[str, Counts] = {}
+        now = time.monotonic()
+        for number, site in enumerate(self.sites):
+            last = site.feed.last
+            if last is None or last.view.query != self.view.query:
+                continue  # nothing of this view yet (or it refused the query): said apart
+            totals[site.name] = last.total
+            if not site.feed.freshness.verdict(site.feed.interval_s, now).live:
+                stale.add(site.name)
+            if isinstance(last.listing, WallListing) and last.listing.counts is not None:
+                by_site[site.name] = last.listing.counts
+            rows += [(number, i, last.alerts[k]) for i, k in enumerate(last.order)]
+        rows.sort(key=sort_key(self.view, self.wall))
+        page = rows[: self.view.size]
+        self._taken = {}
+        for _number, _index, alert in page:
+            self._taken[alert.site] = self._taken.get(alert.site, 0) + 1
+        more = any(
+            s.feed.last is not None
+            and (
+                s.feed.last.listing.has_next or self._taken.get(s.name, 0) < len(s.feed.last.order)
+            )
+            for s in self.sites
+            if s.name in totals
+        )
+        alerts = {a.key: a for _n, _i, a in page}
+        order = [a.key for _n, _i, a in page]
+        summed = None
+        if by_site:
+            unacked = {p: sum(c.unacked[p] for c in by_site.values()) for p in PRIORITIES}
+            acked = sum(c.acked for c in by_site.values())
+            summed = Counts(unacked, acked, min(c.at for c in by_site.values()))
+        listing = SitesListing(
+            list(alerts.values()),
+            sum(totals.values()),
+            self.view.offset,
+            self.view.size,
+            "sites" if more else None,
+            totals=totals,
+            stale=frozenset(stale),
+            counts_by_site=by_site,
+            counts=summed,
+        )
+        before = self._last
+        fresh = before is None or replace(before.view, offset=0) != replace(self.view, offset=0)
+        fresh = fresh or (before is not None and before.view.offset != self.view.offset)
+        if fresh or before is None:
+            added, changed, removed = set(alerts), set(), set()
+        else:
+            added = {k for k in alerts if k not in before.alerts}
+            removed = {k for k in before.alerts if k not in alerts}
+            changed = {
+                k
+                for k in alerts
+                if k in before.alerts
+                and alerts[k] is not before.alerts[k]
+                and alerts[k] != before.alerts[k]
+            }
+        confirmed = [s.feed.last.at for s in self.sites if s.feed.last is not None]
+        return Update(
+            view=self.view,
+            listing=listing,
+            alerts=alerts,
+            order=order,
+            added=frozenset(added),
+            changed=frozenset(changed),
+            removed=frozenset(removed),
+            fresh_view=fresh,
+            at=min(confirmed) if confirmed else self.clock(),
+        )
+
+    def next_delay(self) -> float:
+        return min(s.feed.next_delay() for s in self.sites)
+
+    def record_bug(self, error: Exception) -> None:
+        for site in self.sites:
+            site.feed.record_bug(error)
+
+    def start_early(self) -> None:
+        for site in self.sites:
+            site.feed.start_early()
+
+    def cached(self) -> Update | None:
+        """Each site's last page from an earlier run, merged, marked as cached."""
+        kept = [(s, s.feed.cached()) for s in self.sites]
+        if not any(update is not None for _s, update in kept):
+            return None
+        rows: list[tuple[int, int, Alert]] = []
+        for number, (_site, update) in enumerate(kept):
+            if update is not None:
+                rows += [(number, i, update.alerts[k]) for i, k in enumerate(update.order)]
+        rows.sort(key=sort_key(self.view, self.wall))
+        page = [a for _n, _i, a in rows[: self.view.size]]
+        totals = {s.name: u.total for s, u in kept if u is not None}
+        listing = SitesListing(page, sum(totals.values()), 0, self.view.size, None, totals=totals)
+        alerts = {a.key: a for a in page}
+        return Update(
+            view=self.view,
+            listing=listing,
+            alerts=alerts,
+            order=list(alerts),
+            added=frozenset(alerts),
+            changed=frozenset(),
+            removed=frozenset(),
+            fresh_view=True,
+            at=min(u.at for _s, u in kept if u is not None),
+            cached=True,
+        )
+
+    def keep_extra(self, extra: dict[str, Any]) -> None:
+        """The wall keeps its counts per site, in each site's own page file."""
+        counts = extra.get("counts_by_site")
+        if not isinstance(counts, dict):
+            return
+        for site in self.sites:
+            if site.name in counts:
+                site.feed.keep_extra({"counts": counts[site.name]})
+
+
+def _words(error: errors.ApiError) -> str:
+    from console.live.feed import describe
+
+    return describe(error)
