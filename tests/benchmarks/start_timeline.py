@@ -59,7 +59,7 @@ def dump(*_):
         json.dump(marks, f)
     os._exit(0)
 signal.signal(signal.SIGUSR1, dump)
-import console.cli as cli
+import console.cli.main as cli
 opened = cli.open_console
 async def open_console(client, settings, **kw):
     mark("open_console: first page asked for")
