@@ -131,14 +131,14 @@ def replace_cells(
     y = table.header_height if table.show_header else 0
     lines: set[int] = set()
     regions: list[Region] = []
-    for index, row in enumerate(table.ordered_rows):
-        if row.key in rows:
+    for index, placed in enumerate(table.ordered_rows):
+        if placed.key in rows:
             table._row_renderable_cache.discard((table._update_count, index))
-            lines.update(range(y, y + row.height))
-            regions.append(Region(0, y, width, row.height))
-        y += row.height
-    for y in [k for k in table._line_cache.keys() if k[0] in lines]:  # noqa: SIM118
-        table._line_cache.discard(y)
+            lines.update(range(y, y + placed.height))
+            regions.append(Region(0, y, width, placed.height))
+        y += placed.height
+    for drawn in [k for k in table._line_cache.keys() if k[0] in lines]:  # noqa: SIM118
+        table._line_cache.discard(drawn)
     for region in regions:
         table._refresh_region(region)
 
