@@ -36,6 +36,8 @@ LATER = (
     "console.api.directory",
     "textual.widgets._text_area",
     "logging.handlers",
+    # pydantic's plugin loader imports it to find no plugin (console.cli.main.lean_start).
+    "importlib.metadata",
 )
 
 
