@@ -121,3 +121,28 @@ def test_a_config_problem_quoting_the_files_own_text_is_shown_through_the_saniti
     assert result.stderr.startswith("alert-console: "), result.stderr
     assert "bogus" in result.stderr  # the problem is named
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+
+
+def test_the_start_loads_no_plugin_machinery_and_pydantic_still_validates() -> None:
+    """The console's start puts a loader that finds no pydantic plugin in the place of
+    pydantic's own, which imports importlib.metadata (~5 ms) to find none when every plugin
+    is off; pydantic's own is still where the stand-in goes, and finds none the same way."""
+    start = (
+        "import sys\n"
+        "from console.cli.main import lean_start\n"
+        "lean_start()\n"
+        "from console.api.models import Alert\n"
+        "assert Alert.model_validate({'id': 'a', 'count': 2.0}).count == 2\n"
+        "print('importlib.metadata' in sys.modules)\n"
+    )
+    own = (
+        "import os\n"
+        "os.environ['PYDANTIC_DISABLE_PLUGINS'] = '__all__'\n"
+        "from pydantic.plugin._loader import get_plugins\n"
+        "print(list(get_plugins()))\n"
+    )
+    for code, said in ((start, "False"), (own, "[]")):
+        result = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=CLEAN_ENV
+        )
+        assert result.stdout.strip() == said, result.stderr[-2000:]

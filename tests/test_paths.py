@@ -11,9 +11,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from console.base import paths
-from console.base.bounded import FileProblem, read_bounded
+from console.base.bounded import FileProblem, data_depth, json_depth, read_bounded
 from console.live.cache import MAX_BYTES, Cached, PageCache
 from console.live.wall import Counts, Trend, TrendStore
 from console.tui.themes import read as read_theme
@@ -189,6 +191,38 @@ def test_a_cache_we_would_refuse_to_read_is_never_written(tmp_path: Path) -> Non
     )
     pages.save("k", at)
     assert not pages.path("k").exists()
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet='[]{}"\\ab', max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4)
+    ),
+    max_leaves=30,
+)
+
+
+@given(JSON)
+def test_what_is_written_is_counted_as_deep_as_reading_will_count_it(value: object) -> None:
+    """The page cache is checked for depth at every write by walking the data, not its text
+    (the text's regular expressions took 2.3 ms a page of 100): the two counts agree."""
+    assert data_depth(value) == json_depth(json.dumps(value))
+
+
+def test_data_nested_past_the_limit_is_never_written_and_a_loop_never_hangs(
+    tmp_path: Path,
+) -> None:
+    deep: list[object] = []
+    for _ in range(70):
+        deep = [deep]
+    paths.write_json(tmp_path / "deep.json", {"values": deep}, 1 << 20)
+    assert not (tmp_path / "deep.json").exists()
+    loop: list[object] = []
+    loop.append(loop)  # json.dumps would say "circular"; the depth check stops first
+    paths.write_json(tmp_path / "loop.json", loop, 1 << 20)
+    assert not (tmp_path / "loop.json").exists()
+    paths.write_json(tmp_path / "fine.json", {"values": [[[[1]]]]}, 1 << 20)
+    assert paths.read_json(tmp_path / "fine.json", 1 << 20) == {"values": [[[[1]]]]}
 
 
 def test_the_walls_counts_and_trend_take_only_whole_numbers_in_range(tmp_path: Path) -> None:

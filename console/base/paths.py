@@ -29,7 +29,7 @@ from console.base.bounded import (
     NOFOLLOW,
     NONBLOCK,
     FileProblem,
-    json_depth,
+    data_depth,
     read_json,
 )
 
@@ -240,9 +240,11 @@ def write_json(path: Path, data: Any, cap: int, *, max_depth: int = JSON_MAX_DEP
     :func:`read_json` would refuse (past ``cap`` or ``max_depth``, or not finite). A
     failure is said in the log (a cache that cannot be written costs only the next start)."""
     try:
+        if data_depth(data, max_depth) > max_depth:  # before json.dumps recurses through it
+            raise ValueError(f"nested past {max_depth} levels")
         text = json.dumps(data, ensure_ascii=False, allow_nan=False)
-        if len(text.encode()) > cap or json_depth(text) > max_depth:
-            raise ValueError(f"larger than {cap:,} bytes or nested past {max_depth} levels")
+        if len(text.encode()) > cap:
+            raise ValueError(f"larger than {cap:,} bytes")
         write_private(path, text)
     except (OSError, TypeError, ValueError, RecursionError) as error:
         log.warning("cannot keep %s: %s", path, error)

@@ -11,6 +11,7 @@ import asyncio
 import gc
 import os
 import sys
+import types
 from collections.abc import Sequence
 from io import TextIOWrapper
 from pathlib import Path
@@ -282,6 +283,24 @@ def lean_start() -> None:
     # pydantic looks for plugins in every installed package's metadata when it builds its
     # first validator (~15 ms); the console uses none. A user who sets it keeps their value.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    if os.environ["PYDANTIC_DISABLE_PLUGINS"] == "__all__":
+        no_pydantic_plugin_loader()
+
+
+def no_pydantic_plugin_loader() -> None:
+    """With every plugin off, pydantic's plugin loader still imports importlib.metadata (~5 ms
+    at the first validator) before it answers that there are none. In its place, before
+    pydantic is loaded: a loader that answers the same, without it. Private to pydantic:
+    ``pydantic.plugin._loader.get_plugins`` (tests/test_cli.py checks it is still there)."""
+    if "pydantic.plugin._loader" in sys.modules:
+        return
+
+    def get_plugins() -> tuple[()]:
+        return ()
+
+    loader = types.ModuleType("pydantic.plugin._loader")
+    loader.get_plugins = get_plugins  # type: ignore[attr-defined]
+    sys.modules["pydantic.plugin._loader"] = loader
 
 
 def collector_off_for_the_start() -> None:

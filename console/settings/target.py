@@ -93,7 +93,7 @@ def target_for(
     if resolved.name == NO_PROFILE:
         # No profile: the environment, as before profiles existed.
         bearer = bool(os.environ.get(ENV_ACCESS_TOKEN, "").strip())
-        profile = Profile(auth="bearer" if bearer else "basic", keyring=False)
+        profile = Profile.model_construct(auth="bearer" if bearer else "basic", keyring=False)
         if not bearer and not (
             os.environ.get(ENV_EMAIL, "").strip() and os.environ.get(ENV_TOKEN, "").strip()
         ):

@@ -49,7 +49,6 @@ HELD_TOASTS = 6  # toasts kept back while a dialog is open (the newest; older on
 
 class AlertConsole(Guarded, LastResort):
     TITLE = "alert-console"
-    DEFAULT_MODE = "alerts"  # each screen of its own is a mode: the alert view, the wall…
     guard_armed = False  # bugs are reported, not fatal, once the console is up
 
     def __init__(
@@ -107,7 +106,14 @@ class AlertConsole(Guarded, LastResort):
             ),
         )
         self.main: LiveScreen = kind.build(settings, sources)
-        self.add_mode("alerts", lambda: self.main)
+
+    def get_default_screen(self) -> Screen[Any]:
+        """The main screen (the alert view, or the wall), as the app's default screen. Not a
+        mode's: Textual composes a mode's first screen inside the app's own start, where every
+        frame is held back, so its first frame was drawn there for nothing and drawn again
+        when the start ended (~140 ms later). The default screen is composed after it, and its
+        first frame is the one the terminal gets."""
+        return self.main
 
     def _load_themes(self, settings: Settings) -> list[str]:
         """Register the shipped and user themes, and put the chosen one (or the default for
@@ -132,16 +138,21 @@ class AlertConsole(Guarded, LastResort):
         # back on a little after the first page.
         self.set_timer(COLLECTOR_BACK_S, self._collector_back)
         self.screen_change_signal.subscribe(self, self._screen_changed)
-        for message in self.theme_problems:
-            self.notify(message, title="Theme", severity="warning", timeout=15)
-        for message in paths.set_aside_notes():  # a damaged cache, set aside as it was read
-            self.notify(message, title="Cache", severity="warning", timeout=15)
+        # The main screen is composed after this (get_default_screen), and reads the last
+        # page from disk as it starts: what the start found wrong is said after its first frame.
+        self.main.call_after_refresh(self._say_what_the_start_found)
         self.tracker.resume()
         self.guard_armed = True
         if self.directory is not None:
             # Well after the first page; then a look a minute (it reads only what is due).
             self.set_timer(FIRST_TICK_S, self._directory_turn)
             self.set_interval(TICK_S, self._directory_turn)
+
+    def _say_what_the_start_found(self) -> None:
+        for message in self.theme_problems:
+            self.notify(message, title="Theme", severity="warning", timeout=15)
+        for message in paths.set_aside_notes():  # a damaged cache, set aside as it was read
+            self.notify(message, title="Cache", severity="warning", timeout=15)
 
     def _collector_back(self) -> None:
         """The collector on again after the start, which ran without it: first one collection

@@ -160,6 +160,7 @@ class LiveScreen(Guarded, Screen[None]):
             # The last run's page, marked as such, until the service answers this one.
             self.cached_at = cached.at
             self.apply(cached)
+            self.draw_status()  # says so from the first frame
         self.set_interval(1.0, self._tick)
         self.cycle.start()
 

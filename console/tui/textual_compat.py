@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import App
+from textual.geometry import Region
 from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.widgets import DataTable
@@ -97,7 +98,7 @@ def replace_cells(
     """Change cells in place (rows keyed by their id, columns by key) and forget only those
     cells' and rows' rendering. ``DataTable.update_cell`` forgets every row's: ten changed
     rows would cost a whole redraw, and the minute's ages every cell of the page. Private:
-    ``_data``, ``_row_locations``, ``_get_row_region``, ``_update_count`` and the caches."""
+    ``_data``, ``_row_locations``, ``_update_count``, ``_refresh_region`` and the caches."""
     changes = {i: cells for i, cells in changes.items() if cells and RowKey(i) in table._data}
     if not changes:
         return
@@ -116,24 +117,30 @@ def replace_cells(
             cache.clear()
         table.refresh()
         return
-    cells_changed = {(RowKey(i), ColumnKey(k)) for i, cells in changes.items() for k in cells}
     rows = {RowKey(i) for i in changes}
+    cells_changed = {(RowKey(i), ColumnKey(k)) for i, cells in changes.items() for k in cells}
     cached = table._cell_render_cache
-    for cell in [k for k in cached.keys() if (k[0], k[1]) in cells_changed]:  # noqa: SIM118
+    for cell in [k for k in cached.keys() if k[0] in rows and k[:2] in cells_changed]:  # noqa: SIM118
         cached.discard(cell)
     for line in [k for k in table._row_render_cache.keys() if k[0] in rows]:  # noqa: SIM118
         table._row_render_cache.discard(line)
-    # Only these rows' screen lines are put together again, and only they are redrawn.
-    indexes = [i for r in rows if (i := table._row_locations.get(r)) is not None]
+    # Only these rows' screen lines are put together again, and only they are redrawn. Where
+    # each row sits is found in one pass over the rows (DataTable.refresh_row adds up the
+    # heights of every row above it, each time).
+    width = max(table.size.width, sum(c.get_render_width(table) for c in table.columns.values()))
+    y = table.header_height if table.show_header else 0
     lines: set[int] = set()
-    for index in indexes:
-        table._row_renderable_cache.discard((table._update_count, index))
-        region = table._get_row_region(index)
-        lines.update(range(region.y, region.bottom))
-    for y in [k for k in table._line_cache.keys() if k[0] in lines]:  # noqa: SIM118
-        table._line_cache.discard(y)
-    for index in indexes:
-        table.refresh_row(index)
+    regions: list[Region] = []
+    for index, placed in enumerate(table.ordered_rows):
+        if placed.key in rows:
+            table._row_renderable_cache.discard((table._update_count, index))
+            lines.update(range(y, y + placed.height))
+            regions.append(Region(0, y, width, placed.height))
+        y += placed.height
+    for drawn in [k for k in table._line_cache.keys() if k[0] in lines]:  # noqa: SIM118
+        table._line_cache.discard(drawn)
+    for region in regions:
+        table._refresh_region(region)
 
 
 # ---------------------------------------------------------------------------- bindings

@@ -46,7 +46,6 @@ ANSWERS = {
     b"\x1b[?2026$p": b"\x1b[?2026;0$y",
     b"\x1b[?2048$p": b"\x1b[?2048;0$y",
 }
-LONGEST_QUESTION = max(len(q) for q in ANSWERS)
 QUIET_S = 0.15  # no output for this long: the emulator catches up
 
 
@@ -80,8 +79,10 @@ class Terminal:
         env: Mapping[str, str],
         cwd: Path | None = None,
         size: tuple[int, int] = (COLUMNS, LINES),
+        answers: Mapping[bytes, bytes] = ANSWERS,
     ) -> None:
         self.argv = list(argv)
+        self.answers = dict(answers)  # question -> answer, each given at once
         self.env = dict(env)
         self.cwd = cwd
         self.columns, self.lines = size
@@ -123,6 +124,7 @@ class Terminal:
     def _read(self) -> None:
         """Reads the master side as fast as it comes and answers the terminal's questions."""
         tail = b""
+        longest = max((len(q) for q in self.answers), default=1)
         while not self._closed.is_set():
             try:
                 data = os.read(self._master, 65536)
@@ -136,13 +138,13 @@ class Terminal:
             if self._watching:
                 self.chunks.put((now, data))
             window = tail + data
-            for question, answer in ANSWERS.items():
+            for question, answer in self.answers.items():
                 # A question split across two reads is seen once: at most its length - 1
                 # bytes of it can sit in the tail, so it is found in the read that completes it.
                 if question in window and question not in tail:
                     with contextlib.suppress(OSError):
                         os.write(self._master, answer)
-            tail = window[-(LONGEST_QUESTION - 1) :]
+            tail = window[-(longest - 1) :] if longest > 1 else b""
 
     def stop(self) -> None:
         """SIGTERM to its session (as a closing terminal sends SIGHUP and the like), SIGKILL
@@ -224,10 +226,13 @@ class Terminal:
 
 @contextlib.contextmanager
 def terminal(
-    argv: Sequence[str], env: Mapping[str, str], cwd: Path | None = None
+    argv: Sequence[str],
+    env: Mapping[str, str],
+    cwd: Path | None = None,
+    answers: Mapping[bytes, bytes] = ANSWERS,
 ) -> Iterator[Terminal]:
     """The command started in a terminal of its own; stopped when the block ends."""
-    term = Terminal(argv, env, cwd)
+    term = Terminal(argv, env, cwd, answers=answers)
     term.start()
     try:
         yield term

@@ -59,7 +59,7 @@ def dump(*_):
         json.dump(marks, f)
     os._exit(0)
 signal.signal(signal.SIGUSR1, dump)
-import console.cli as cli
+import console.cli.main as cli
 opened = cli.open_console
 async def open_console(client, settings, **kw):
     mark("open_console: first page asked for")
@@ -75,9 +75,15 @@ async def open_console(client, settings, **kw):
     kind = type(app)
     mounted = kind.on_mount
     def on_mount(self):
-        mark("app mounted (its screen composed)")
+        mark("app mounted (its main screen composes next)")
         mounted(self)
     kind.on_mount = on_mount
+    screen_kind = type(main)
+    screen_mounted = screen_kind.on_mount
+    def on_screen_mount(self):
+        mark("main screen mounted (composed)")
+        screen_mounted(self)
+    screen_kind.on_mount = on_screen_mount
     from textual.drivers.linux_driver import LinuxDriver
     started = LinuxDriver.start_application_mode
     def start_application_mode(self):

@@ -5,13 +5,23 @@ from __future__ import annotations
 
 import gc
 import json
+import os
+import queue
+import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx
+import pyte
+
 from console.cli.main import collector_off_for_the_start
+from console.settings.secrets import ENV_EMAIL, ENV_TOKEN
 from console.simulator.server import BackgroundSimulator
 from console.tui.app import COLLECTOR_BACK_S, AlertConsole
+from tests.benchmarks.pty_probe import ANSWERS, COLUMNS, LINES, terminal, terminal_env
+from tests.conftest import ACCOUNT
 from tests.tui.conftest import WIDE, ConsoleFactory, loaded, shown, until
 
 PROBE = Path(__file__).parents[1] / "benchmarks" / "first_rows_probe.py"
@@ -26,6 +36,8 @@ LATER = (
     "console.api.directory",
     "textual.widgets._text_area",
     "logging.handlers",
+    # pydantic's plugin loader imports it to find no plugin (console.cli.main.lean_start).
+    "importlib.metadata",
 )
 
 
@@ -44,6 +56,58 @@ def test_the_first_rows_are_drawn_without_dialogs_forms_or_the_directorys_reads(
     loaded_modules = set(json.loads(result.stdout.splitlines()[-1]))
     assert "console.tui.main_screen" in loaded_modules  # the probe did draw the console
     assert [name for name in LATER if name in loaded_modules] == []
+
+
+# Textual brackets each frame with these once the terminal says it can hold one back until it
+# is whole (DECRQM mode 2026): what is between a pair is one frame.
+SYNCHRONIZED = re.compile(rb"(\x1b\[\?2026[hl])")
+SYNCHRONIZING = {**ANSWERS, b"\x1b[?2026$p": b"\x1b[?2026;2$y"}
+
+
+def test_in_a_terminal_the_first_frame_shows_the_rows_and_what_follows_them_comes_after(
+    sim: BackgroundSimulator, tmp_path: Path
+) -> None:
+    """As a user starts it: the command in a terminal. Its first frame with the first rows
+    holds neither the detail nor the query's warning: both come after the rows, as the start
+    intends. A frame that Textual draws while the app itself is still starting is never sent,
+    so a first screen built there had its rows drawn for nothing, and the terminal got them
+    only after the query's lint had run (and ~140 ms later)."""
+    query = "status: open OR -zzz"  # rows, and a warning: '-zzz' searches for the text
+    newest = httpx.get(
+        f"{sim.base_url}/v1/alerts",
+        params={"query": query, "size": 1},
+        auth=ACCOUNT,
+        timeout=10,
+    ).json()["values"][0]
+    needles = {
+        "rows": newest["message"][:30],
+        "detail": newest["id"],
+        "warning": "searches for the text",
+    }
+    argv = [sys.executable, "-m", "console", "--url", sim.origin, "--cloud-id", "demo"]
+    env = terminal_env(os.environ, **{ENV_EMAIL: ACCOUNT[0], ENV_TOKEN: ACCOUNT[1]})
+    screen = pyte.Screen(COLUMNS, LINES)
+    stream = pyte.ByteStream(screen)
+    first: dict[str, int] = {}  # after which piece of output each was first on the screen
+    pieces = 0
+    with terminal([*argv, "--query", query], env, tmp_path, answers=SYNCHRONIZING) as term:
+        deadline = time.monotonic() + 30
+        while len(first) < len(needles) and time.monotonic() < deadline:
+            try:
+                _moment, data = term.chunks.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            # Each read, and each frame within a read, is one look at the screen.
+            for piece in SYNCHRONIZED.split(data):
+                stream.feed(piece)
+                pieces += 1
+                text = "\n".join(screen.display)
+                for name, needle in needles.items():
+                    if needle in text:
+                        first.setdefault(name, pieces)
+    assert len(first) == len(needles), (first, "\n".join(screen.display))
+    assert first["rows"] < first["detail"]
+    assert first["rows"] < first["warning"]
 
 
 async def test_the_detail_and_the_first_querys_warning_follow_the_first_rows(
