@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from console.actions import Journal
     from console.api.client import JsmClient
     from console.settings.config import Config, Resolved
     from console.settings.start import Settings
@@ -55,9 +56,11 @@ def _console_parser() -> argparse.ArgumentParser:
     parser.add_argument("--relayed", default=None, help=argparse.SUPPRESS)
     parser.add_argument(
         "--profile",
+        action="append",
         default=None,
         help="a profile of the config file (default: default_profile); 'none' for no profile "
-        "(flags, the environment and [defaults] only)",
+        "(flags, the environment and [defaults] only). Give it again for several sites in one "
+        "table: --profile prod --profile eu",
     )
     parser.add_argument(
         "--config", default=None, help="the config file (default: see 'alert-console config path')"
@@ -132,29 +135,37 @@ def console(argv: Sequence[str]) -> int:
     collector_off_for_the_start()
     args = _console_parser().parse_args(argv)
     from console.settings.config import DEMO
-    from console.settings.target import resolved_start
+    from console.settings.target import resolve_site, resolved_start
 
     check_view_options(args.refresh, args.page_size, args.query)
+    asked = args.profile or []
     if args.demo and (args.url or args.cloud_id):
         raise UsageError("--demo starts its own simulator: leave out --url and --cloud-id")
-    if args.demo and args.profile not in (None, DEMO):
+    if args.demo and any(p != DEMO for p in asked):
         raise UsageError("--demo is the demo profile: leave out --profile")
     if args.served_demo and not (args.url and args.wall):
         raise UsageError("--served-demo is for the walls of 'alert-console serve --demo'")
     if args.relayed is not None and not (args.url and args.wall):
         raise UsageError("--relayed is for the walls of 'alert-console serve'")
-    config, resolved, view_name = resolved_start(
-        args.config,
-        DEMO if args.demo else args.profile,
-        view=args.view,
-        flags={
-            "read_only": args.read_only or None,
-            "theme": args.theme,
-            "refresh": args.refresh,
-            "page_size": args.page_size,
-            "notify_priority": args.notify_priority,
-        },
-    )
+    flags: dict[str, object] = {
+        "read_only": args.read_only or None,
+        "theme": args.theme,
+        "refresh": args.refresh,
+        "page_size": args.page_size,
+        "notify_priority": args.notify_priority,
+    }
+    first = DEMO if args.demo else (asked[0] if asked else None)
+    config, resolved, view_name = resolved_start(args.config, first, view=args.view, flags=flags)
+    names = _site_names(asked, config, view_name, wall=args.wall)
+    if len(names) > 1:
+        if args.url or args.cloud_id or args.served_demo or args.relayed is not None:
+            raise UsageError(
+                "several sites come from their profiles: leave out --url and --cloud-id"
+            )
+        if names[0] != resolved.name:
+            config, resolved, view_name = resolved_start(
+                args.config, names[0], view=view_name, flags=flags
+            )
     if resolved.theme:
         from console.tui.themes import known_names
 
@@ -166,8 +177,12 @@ def console(argv: Sequence[str]) -> int:
             print(f"alert-console: debug log in {_debug_log()}", file=sys.stderr)
         except OSError as error:  # UnsafePath: a link, or someone else's, in its place
             raise UsageError(f"no debug log: {error}") from None
-    target = _target(resolved, config, args)
     try:
+        if len(names) > 1:
+            sites = [(name, resolve_site(config, name, flags)) for name in names]
+            targets = [_target(each, config, args) for _name, each in sites]
+            return asyncio.run(_run_sites(targets, [r for _n, r in sites], args, view_name))
+        target = _target(resolved, config, args)
         return asyncio.run(_run_console(target, resolved, args, view_name))
     finally:
         while _SIMULATORS:
@@ -207,6 +222,26 @@ def _target(resolved: Resolved, config: Config, args: argparse.Namespace) -> Tar
 _SIMULATORS: list[BackgroundSimulator] = []  # the demo's, stopped when the console ends
 
 
+def _site_names(asked: list[str], config: Config, view: str | None, *, wall: bool) -> list[str]:
+    """The sites a start shows: --profile given more than once; else the saved view's
+    ``profiles`` it opens on; else, on the wall, ``[wall] profiles``. One name: one site."""
+    from console.settings.config import MAX_SITES
+
+    names = list(asked)
+    if len(names) < 2 and view is not None and view in config.file.views:
+        names = list(config.file.views[view].profiles) or names
+    if len(names) < 2 and wall:
+        names = list(config.file.wall.profiles) or names
+    if len(names) < 2:
+        return names
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise UsageError(f"the profile {twice[0]!r} is named twice: each site once")
+    if len(names) > MAX_SITES:
+        raise UsageError(f"{len(names)} sites: at most {MAX_SITES} in one table")
+    return names
+
+
 async def _run_console(
     target: Target, resolved: Resolved, args: argparse.Namespace, view_name: str | None
 ) -> int:
@@ -235,20 +270,84 @@ async def _run_console(
             keep_pages=not target.relayed,
             site_key=target.site_key,
         )
-        app = await open_console(client, settings)
-        from console.tui.signals import SignalExit
+        return await _run_app(await open_console(client, settings))
 
-        signals = SignalExit(app)
-        signals.install()
-        try:
-            await app.run_async()
-        finally:
-            signals.terminal_back()
-            await app.tracker.aclose()
-            if app.tracker.journal is not None:
-                app.tracker.journal.close()
-            signals.uninstall()
+
+async def _run_sites(
+    targets: list[Target], resolved: list[Resolved], args: argparse.Namespace, view: str | None
+) -> int:
+    """Several sites in one table: a client for each, with its own credentials; the first
+    site's profile gives the view, the pace and the theme."""
+    from contextlib import AsyncExitStack
+
+    from console.api.client import JsmClient
+    from console.settings.start import SiteInfo, settings_for
+
+    sites = tuple(
+        SiteInfo(
+            name=r.name,
+            color=r.color,
+            site=t.site,
+            user=t.credentials.who,
+            read_only=r.read_only or args.wall,
+            site_url=t.site_url,
+            alert_url=r.alert_url,
+            demo=t.demo,
+            teams=r.teams,
+        )
+        for t, r in zip(targets, resolved, strict=True)
+    )
+    async with AsyncExitStack() as stack:
+        clients = [
+            await stack.enter_async_context(
+                JsmClient(
+                    origin=t.origin,
+                    cloud_id=t.cloud_id,
+                    credentials=t.credentials,
+                    read_only=info.read_only,
+                    ca_bundle=t.ca_bundle,
+                )
+            )
+            for t, info in zip(targets, sites, strict=True)
+        ]
+        first = targets[0]
+        settings = settings_for(
+            resolved[0],
+            query=args.query,
+            view=view,
+            wall=args.wall,
+            demo=all(t.demo for t in targets),
+            site=" · ".join(info.name for info in sites),
+            site_url=first.site_url,
+            user=first.credentials.who,
+            sites=sites,
+        )
+        return await _run_app(await open_sites(clients, settings))
+
+
+async def _run_app(app: AlertConsole) -> int:
+    from console.tui.signals import SignalExit
+
+    signals = SignalExit(app)
+    signals.install()
+    try:
+        await app.run_async()
+    finally:
+        signals.terminal_back()
+        await app.tracker.aclose()
+        if app.tracker.journal is not None:
+            app.tracker.journal.close()
+        signals.uninstall()
     return signals.status or app.return_code or 0
+
+
+def _journal(journal: bool) -> Journal | None:
+    from console.actions import Journal
+
+    try:
+        return Journal() if journal else None
+    except OSError as error:  # UnsafePath: a link, or someone else's, in the journal's place
+        raise UsageError(f"cannot keep the action journal: {error}") from None
 
 
 async def open_console(
@@ -262,15 +361,37 @@ async def open_console(
     feed = feed_for(client, settings)
     feed.start_early()
     await client.wait_sent(within=0.5)
-    from console.actions import ActionTracker, Journal
+    from console.actions import ActionTracker
     from console.tui.app import AlertConsole
 
-    try:
-        kept = Journal() if journal else None
-    except OSError as error:  # UnsafePath: a link, or someone else's, in the journal's place
-        raise UsageError(f"cannot keep the action journal: {error}") from None
-    tracker = ActionTracker(client, journal=kept, read_only=settings.read_only)
+    tracker = ActionTracker(client, journal=_journal(journal), read_only=settings.read_only)
     return AlertConsole(client, tracker, settings, feed=feed)
+
+
+async def open_sites(
+    clients: Sequence[JsmClient], settings: Settings, *, journal: bool = True
+) -> AlertConsole:
+    """The console of several sites (``settings.sites``, a client each in the same order):
+    every site's first page on its way at once, before the UI loads; a tracker per site with
+    that site's credentials, one journal for all."""
+    from console.settings.start import sites_feed_for
+
+    feed = sites_feed_for(clients, settings)
+    feed.start_early()
+    await asyncio.gather(*(c.wait_sent(within=0.5) for c in clients))
+    from console.actions import ActionTracker, TrackerSet
+    from console.tui.app import AlertConsole
+
+    kept = _journal(journal)
+    trackers = [
+        ActionTracker(c, journal=kept, read_only=info.read_only or settings.read_only)
+        for c, info in zip(clients, settings.sites, strict=True)
+    ]
+    for tracker, info in zip(trackers, settings.sites, strict=True):
+        tracker.site_name = info.name
+    return AlertConsole(
+        clients[0], TrackerSet(trackers), settings, feed=feed, clients=list(clients)
+    )
 
 
 def lean_start() -> None:

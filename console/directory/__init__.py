@@ -31,7 +31,9 @@ from console.directory.names import (
     OPS_SCOPE,
     TICK_S,
     Directory,
+    NameBook,
     Names,
+    SiteNames,
     reason,
 )
 
@@ -45,7 +47,9 @@ __all__ = [
     "TICK_S",
     "Directory",
     "Entry",
+    "NameBook",
     "Names",
+    "SiteNames",
     "Suggestion",
     "Unresolved",
     "fold",

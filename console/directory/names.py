@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -57,8 +57,28 @@ class Names(Protocol):
     def problem_for(self, kind: str) -> str | None: ...
 
 
+class NameBook(Protocol):
+    """Whose names an alert's ids are: its own site's (with one site, the one directory)."""
+
+    def of(self, site: str) -> Names | None: ...
+
+
+class SiteNames:
+    """The directories of several sites: an alert's ids are named by its own site's."""
+
+    def __init__(self, by_site: Mapping[str, Directory]) -> None:
+        self.by_site = dict(by_site)
+
+    def of(self, site: str) -> Names | None:
+        return self.by_site.get(site)
+
+
 class Directory:
     """Names by kind and id, for one site: see the package's docstring."""
+
+    def of(self, site: str) -> Names:
+        """One site's directory names the alerts of its site, whatever it is called."""
+        return self
 
     def __init__(
         self,

@@ -175,7 +175,11 @@ class Feed(Protocol):
     rules: the verdict of :class:`Freshness`, the backoff, never two refreshes at once."""
 
     interval_s: float
-    freshness: Freshness
+
+    @property
+    def freshness(self) -> Freshness:
+        """How fresh the data is, and why not fresher."""
+        ...
 
     @property
     def busy(self) -> bool:
@@ -194,6 +198,42 @@ class Feed(Protocol):
     def record_bug(self, error: Exception) -> None:
         """A bug of ours broke a refresh: shown as the reason, backed off like a failure."""
         ...
+
+
+class AlertSource(Feed, Protocol):
+    """What the alert view and the wall read: pages of alerts of a view. One site's
+    (:class:`AlertFeed`) or several merged (console.live.sites.SitesFeed)."""
+
+    view: View
+    kept_extra: dict[str, Any]
+
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        """The wall clock the data is dated by."""
+        ...
+
+    @property
+    def last(self) -> Update | None: ...
+
+    @property
+    def site(self) -> str:
+        """Which site(s) the data comes from, for files kept per site."""
+        ...
+
+    @property
+    def rate_wait_s(self) -> float: ...
+
+    async def refresh(self, *, force: bool = False) -> Update | None: ...
+
+    def set_view(self, view: View) -> None: ...
+
+    def page(self, delta: int) -> View: ...
+
+    def cached(self) -> Update | None: ...
+
+    def keep_extra(self, extra: dict[str, Any]) -> None: ...
+
+    def start_early(self) -> None: ...
 
 
 def _utc_now() -> datetime:

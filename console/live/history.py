@@ -9,6 +9,7 @@ first. No Textual here.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,17 +28,24 @@ class History:
 
 
 class HistoryCache:
-    def __init__(self, client: JsmClient, *, keep: int = 200) -> None:
+    def __init__(
+        self,
+        client: JsmClient,
+        *,
+        keep: int = 200,
+        sites: Mapping[str, JsmClient] | None = None,
+    ) -> None:
         self.client = client
+        self.sites = dict(sites or {})  # several sites: each alert's history from its own
         self.keep = keep
         self._cache: OrderedDict[str, tuple[datetime | None, History]] = OrderedDict()
 
     def cached(self, alert: Alert) -> History | None:
         """The history of ``alert`` if it is known and still current, else None."""
-        entry = self._cache.get(alert.id)
+        entry = self._cache.get(alert.key)
         if entry is None or entry[0] != alert.updated_at:
             return None
-        self._cache.move_to_end(alert.id)
+        self._cache.move_to_end(alert.key)
         return entry[1]
 
     async def load(self, alert: Alert) -> History:
@@ -46,14 +54,15 @@ class HistoryCache:
         known = self.cached(alert)
         if known is not None:
             return known
-        notes = await self.client.list_notes(alert.id, size=HISTORY_PAGE)
-        logs = await self.client.list_logs(alert.id, size=HISTORY_PAGE)
+        client = self.sites.get(alert.site, self.client)
+        notes = await client.list_notes(alert.id, size=HISTORY_PAGE)
+        logs = await client.list_logs(alert.id, size=HISTORY_PAGE)
         history = History(notes.values, logs.values, bool(notes.links.next), bool(logs.links.next))
-        self._cache[alert.id] = (alert.updated_at, history)
+        self._cache[alert.key] = (alert.updated_at, history)
         while len(self._cache) > self.keep:
             self._cache.popitem(last=False)
         return history
 
-    def invalidate(self, alert_id: str) -> None:
-        """Forget an alert's history (a note was just added, say)."""
-        self._cache.pop(alert_id, None)
+    def invalidate(self, key: str) -> None:
+        """Forget an alert's history (a note was just added, say): by its key (alert.key)."""
+        self._cache.pop(key, None)

@@ -105,6 +105,10 @@ class SitesFeed:
         self._taken: dict[str, int] = {}
         self._last: Update | None = None
         self._running = 0
+        self._tasks: dict[str, asyncio.Task[Update | None]] = {}  # each site's request
+        self._good = view  # the last view every site took
+        # How long a refresh waits for a slow site before it shows the others.
+        self.patience_s = min(max(1.0, interval_s / 3), 5.0)
         self.kept_extra: dict[str, Any] = {}  # (the wall keeps its counts per site feed)
         self.rejected: dict[str, str] = {}  # site -> why it refused the view's query
 
@@ -186,38 +190,77 @@ class SitesFeed:
     # ------------------------------------------------------------------ refreshing
 
     async def refresh(self, *, force: bool = False) -> Update | None:
-        """Each site's page at once, merged. Raises the first site's error only when no site
-        answered; a site that fails keeps its last rows, marked stale."""
+        """Each site's page at once, merged. A site that is slow (down, retrying, held back by
+        its rate limit) is not waited for past :attr:`patience_s`: its request goes on, and its
+        rows join when it answers; meanwhile the others refresh at their pace. A site that
+        fails keeps its last rows, marked stale. Raises only when no site has anything to
+        show: the view rejected by every site, or the first site's error."""
         if self._running and not force:
             return None
         self._running += 1
         try:
             for site in self.sites:
                 site.feed.set_view(self._site_view(site))
-            results = await asyncio.gather(
-                *(s.feed.refresh(force=force) for s in self.sites), return_exceptions=True
-            )
+                task = self._tasks.get(site.name)
+                if task is None or task.done() or force:
+                    self._tasks[site.name] = self._ask(site, force)
+            asked = [self._tasks[s.name] for s in self.sites]
+            await asyncio.wait(asked, timeout=self.patience_s)
+            while not any(s.feed.last for s in self.sites) and not all(t.done() for t in asked):
+                # Nothing to show yet: the first site to answer is worth waiting for.
+                await asyncio.wait(
+                    [t for t in asked if not t.done()], return_when=asyncio.FIRST_COMPLETED
+                )
         finally:
             self._running -= 1
-        failures: list[BaseException] = []
-        for site, result in zip(self.sites, results, strict=True):
-            if isinstance(result, BaseException):
-                if not isinstance(result, Exception):
-                    raise result
-                failures.append(result)
-                if isinstance(result, ViewRejected):
-                    self.rejected[site.name] = str(result.error)
-            else:
+        failures: list[Exception] = []
+        for site in self.sites:
+            task = self._tasks[site.name]
+            if not task.done() or task.cancelled():
+                continue
+            failure = task.exception()
+            if failure is None:
                 self.rejected.pop(site.name, None)
-        if len(failures) == len(self.sites) and all(isinstance(f, ViewRejected) for f in failures):
-            raise failures[0]
+            elif isinstance(failure, Exception):
+                failures.append(failure)
+                if isinstance(failure, ViewRejected):
+                    self.rejected[site.name] = str(failure.error)
+            else:
+                raise failure
+        every_site_refused = len(failures) == len(self.sites) and all(
+            isinstance(f, ViewRejected) for f in failures
+        )
+        if every_site_refused:
+            # Back to the last view that worked (its first page: each site's place in it
+            # went with the view that replaced it).
+            rejected, good = self.view, replace(self._good, offset=0)
+            self.view, self._cursors = good, [{s.name: 0 for s in self.sites}]
+            for site in self.sites:
+                site.feed.set_view(self._site_view(site))
+            error = failures[0]
+            assert isinstance(error, ViewRejected)
+            raise ViewRejected(error.error, rejected, good)
         if all(s.feed.last is None for s in self.sites):
             if failures and isinstance(failures[0], errors.ApiError):
                 raise failures[0]
             return None
         update = self._merge()
         self._last = update
+        if not self.rejected:
+            self._good = self.view
         return update
+
+    def _ask(self, site: Site, force: bool) -> asyncio.Task[Update | None]:
+        task = asyncio.ensure_future(site.feed.refresh(force=force))
+        # Its outcome is read at the next refresh (or it was superseded): never an
+        # "exception was never retrieved" at exit.
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())
+        return task
+
+    def stop(self) -> None:
+        """The console is closing: the requests still out are abandoned."""
+        for task in self._tasks.values():
+            task.cancel()
 
     def _merge(self) -> Update:
         rows: list[tuple[int, int, Alert]] = []
@@ -250,11 +293,7 @@ class SitesFeed:
         )
         alerts = {a.key: a for _n, _i, a in page}
         order = [a.key for _n, _i, a in page]
-        summed = None
-        if by_site:
-            unacked = {p: sum(c.unacked[p] for c in by_site.values()) for p in PRIORITIES}
-            acked = sum(c.acked for c in by_site.values())
-            summed = Counts(unacked, acked, min(c.at for c in by_site.values()))
+        summed = Counts.summed(by_site.values())
         listing = SitesListing(
             list(alerts.values()),
             sum(totals.values()),
@@ -317,7 +356,24 @@ class SitesFeed:
         rows.sort(key=sort_key(self.view, self.wall))
         page = [a for _n, _i, a in rows[: self.view.size]]
         totals = {s.name: u.total for s, u in kept if u is not None}
-        listing = SitesListing(page, sum(totals.values()), 0, self.view.size, None, totals=totals)
+        by_site: dict[str, Counts] = {}
+        for site, update in kept:  # the wall's counts, kept beside each site's page
+            old = site.feed.kept_extra.get("counts")
+            if update is not None and isinstance(old, dict):
+                counts = Counts.from_json({**old, "at": update.at.isoformat()})
+                if counts is not None:
+                    by_site[site.name] = counts
+        listing = SitesListing(
+            page,
+            sum(totals.values()),
+            0,
+            self.view.size,
+            None,
+            totals=totals,
+            counts_by_site=by_site,
+            # The sums only when every site kept its own: a part is never shown as the whole.
+            counts=Counts.summed(by_site.values()) if len(by_site) == len(self.sites) else None,
+        )
         alerts = {a.key: a for a in page}
         return Update(
             view=self.view,

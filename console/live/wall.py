@@ -50,6 +50,19 @@ class Counts:
     def to_json(self) -> dict[str, Any]:
         return {"unacked": self.unacked, "acked": self.acked, "at": self.at.isoformat()}
 
+    def kept(self) -> dict[str, Any]:
+        """What is kept beside the page on disk (its time is the page's)."""
+        return {"unacked": self.unacked, "acked": self.acked}
+
+    @classmethod
+    def summed(cls, each: Iterable[Counts]) -> Counts | None:
+        """Several sites' counts as one (as old as the oldest), or None without any."""
+        counts = list(each)
+        if not counts:
+            return None
+        unacked = {p: sum(c.unacked[p] for c in counts) for p in PRIORITIES}
+        return cls(unacked, sum(c.acked for c in counts), min(c.at for c in counts))
+
     @classmethod
     def from_json(cls, data: Any) -> Counts | None:
         """Counts kept on disk, or None unless each is a whole number in range."""

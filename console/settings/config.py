@@ -105,12 +105,17 @@ class Profile(Defaults):
         return value.rstrip("/") if value else value
 
 
+MAX_SITES = 10  # sites in one table: each is a request per refresh
+
+
 class SavedView(_Strict):
     query: str = DEFAULT_QUERY
     sort: Literal["createdAt", "lastOccurredAt", "priority"] = "createdAt"
     order: Literal["asc", "desc"] = "desc"
     key: Annotated[int, Field(ge=1, le=9)] | None = None  # keymap.VIEW_SLOTS
     profile: str | None = None
+    # Several sites in one table: a console opened on this view shows these profiles' sites.
+    profiles: Annotated[list[str], Field(max_length=MAX_SITES)] = []
 
     @field_validator("query")
     @classmethod
@@ -126,6 +131,8 @@ class SavedView(_Strict):
 
 class Wall(_Strict):
     views: list[str] = []
+    # The wall shows these profiles' sites at once (counts per site and summed).
+    profiles: Annotated[list[str], Field(max_length=MAX_SITES)] = []
     rotate_seconds: Annotated[float, Field(ge=5, allow_inf_nan=False)] = 30.0
     notify_priority: Literal["P1", "P2", "P3", "P4", "P5"] | None = None
 
@@ -327,6 +334,13 @@ def _cross_check(file: ConfigFile, path: Path, text: str) -> Iterator[str]:
     for name in file.wall.views:
         if name not in file.views:
             yield f"{at('wall', 'views')}: no view named {name!r}"
+    listed = [(("views", n, "profiles"), v.profiles) for n, v in file.views.items()]
+    for loc, names in [*listed, (("wall", "profiles"), file.wall.profiles)]:
+        for name in names:
+            if name not in profiles:
+                yield f"{at(*loc)}: no profile named {name!r}"
+        if len(set(names)) != len(names):
+            yield f"{at(*loc)}: a profile is named twice"
     from console.settings.keymap import keymap_problems  # the op registry: only when checking keys
 
     for problem in keymap_problems(file.keys):

@@ -5,7 +5,7 @@ UI is loaded, so the first page can be on its way while Textual starts."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -16,11 +16,28 @@ from console.live.feed import DEFAULT_QUERY, AlertFeed, View
 from console.settings.links import DEFAULT_ALERT_URL
 
 if TYPE_CHECKING:
+    from console.live.sites import SitesFeed
     from console.settings.config import Resolved, SavedView
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    """One site of several shown at once: its profile's name and colour, where it is and as
+    whom, whether it is read-only, and where its alerts open in a browser."""
+
+    name: str
+    color: str | None = None
+    site: str = ""  # how the header names it
+    user: str = ""
+    read_only: bool = False
+    site_url: str | None = None
+    alert_url: str = DEFAULT_ALERT_URL
+    demo: bool = False
+    teams: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -51,9 +68,32 @@ class Settings:
     site_key: str | None = None  # the site's origin/cloud id when the client reads a relay
     teams: tuple[str, ...] = ()  # the profile's teams (names or ids): heartbeats, on-call
     keymap: tuple[tuple[str, str], ...] = ()  # binding id -> key, as Textual's set_keymap
+    # Several sites in one table (two or more; empty: the one site above). Fixed at start.
+    sites: tuple[SiteInfo, ...] = ()
     # The wall clock the screen reads (times in the header, ages in the table); tests and
     # snapshots pin it.
     clock: Callable[[], datetime] = field(default=utc_now, compare=False)
+
+    @property
+    def several(self) -> bool:
+        return len(self.sites) > 1
+
+    def site_info(self, name: str) -> SiteInfo:
+        """The site called ``name`` (with one site: the one, whatever the name)."""
+        for info in self.sites:
+            if info.name == name:
+                return info
+        return SiteInfo(
+            self.profile,
+            self.profile_color,
+            self.site,
+            self.user,
+            self.read_only,
+            self.site_url,
+            self.alert_url,
+            self.demo,
+            self.teams,
+        )
 
     @property
     def view_keys(self) -> dict[int, str]:
@@ -73,6 +113,7 @@ def settings_for(
     user: str,
     keep_pages: bool = True,
     site_key: str | None = None,
+    sites: tuple[SiteInfo, ...] = (),
 ) -> Settings:
     """What a start uses: the resolved profile, the flags that are not part of a profile."""
     from console.settings.config import NO_PROFILE
@@ -110,12 +151,13 @@ def settings_for(
         rotate_s=resolved.rotate_seconds,
         rotation_skipped=wall and query is not None and bool(resolved.wall_views),
         keymap=tuple(active_keymap(resolved.keys).items()),
+        sites=sites,
     )
 
 
-def feed_for(client: JsmClient, settings: Settings) -> AlertFeed:
+def feed_for(client: JsmClient, settings: Settings, site_name: str = "") -> AlertFeed:
     """The feed of the alert view these settings describe (the wall's asks for its rows by
-    urgency, with their counts)."""
+    urgency, with their counts); ``site_name``: one site of several, whose alerts it tags."""
     fetch_page = None
     if settings.wall:
         from console.live.wall import WallPages
@@ -138,4 +180,20 @@ def feed_for(client: JsmClient, settings: Settings) -> AlertFeed:
         cache=PageCache(client.site) if settings.keep_pages else None,
         fetch_page=fetch_page,
         site_key=settings.site_key,
+        site_name=site_name,
+    )
+
+
+def sites_feed_for(clients: Sequence[JsmClient], settings: Settings) -> SitesFeed:
+    """The feed of several sites (``settings.sites``, one client each, in the same order):
+    each site's own feed (its cache, freshness and backoff), merged in the view's order."""
+    from console.live.sites import Site, SitesFeed
+
+    sites = [
+        Site(info.name, feed_for(client, settings, info.name), info.color, info.read_only)
+        for info, client in zip(settings.sites, clients, strict=True)
+    ]
+    first = sites[0].feed
+    return SitesFeed(
+        sites, first.view, interval_s=settings.refresh_s, wall=settings.wall, clock=settings.clock
     )

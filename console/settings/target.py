@@ -50,6 +50,16 @@ def resolved_start(
     return config, resolved, view_name
 
 
+def resolve_site(config: Config, profile: str, flags: dict[str, object]) -> Resolved:
+    """One site of several: its profile resolved with the flags over it (UsageError)."""
+    from console.settings.config import ConfigError, resolve
+
+    try:
+        return resolve(config, profile, flags)
+    except ConfigError as error:
+        raise UsageError(one_line(error)) from None
+
+
 @dataclass
 class Target:
     """Where the console connects, as whom, and how the header names it."""

@@ -8,10 +8,11 @@ widgets, feed and refresh cycle, is a screen of its own (``AlertScreen``).
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -26,7 +27,7 @@ from console.base import paths
 from console.base.crash import CrashReporter
 from console.base.sanitize import clean
 from console.directory import FIRST_TICK_S, TICK_S, Directory
-from console.live.feed import AlertFeed
+from console.live.feed import AlertSource
 from console.live.history import HistoryCache
 from console.settings.start import Settings, feed_for
 from console.tui import keys
@@ -57,8 +58,9 @@ class AlertConsole(Guarded, LastResort):
         tracker: AnyTracker,
         settings: Settings,
         *,
-        feed: AlertFeed | None = None,
+        feed: AlertSource | None = None,
         directory: Directory | None = None,
+        clients: Sequence[JsmClient] = (),
     ) -> None:
         # The main screen's styles (the alert view's, or the wall's) are the app's: read once
         # with Textual's own, not in a second pass over every stylesheet when the screen
@@ -83,29 +85,48 @@ class AlertConsole(Guarded, LastResort):
         self.tracker = tracker
         self.settings = settings
         self.feed = feed or feed_for(client, settings)
-        self.crashes = CrashReporter(secrets=client.secret_forms)
+        # Several sites (settings.sites, a client each in the same order): the first is
+        # ``client``. Every site's secrets are kept out of crash reports.
+        self.clients = list(clients) or [client]
+        self.crashes = CrashReporter(secrets=[s for c in self.clients for s in c.secret_forms])
         # Names for ids (console.directory): read from the disk cache now, from the service
-        # in the background (see on_mount). The wall picks nothing and names nobody.
+        # in the background (see on_mount), one directory per site. The wall picks nothing
+        # and names nobody.
+        self.directories: dict[str, Directory] = {}
+        if kind.names and settings.several:
+            for info, each in zip(settings.sites, self.clients, strict=True):
+                self.directories[info.name] = Directory(each)
+            directory = directory or self.directories[settings.sites[0].name]
         self.directory = (directory or Directory(client)) if kind.names else None
         if self.directory is not None and settings.site_key:
             self.directory.site = settings.site_key  # its file on disk is the site's
         from console.live.oncall import ONCALL_EVERY_S, HeartbeatFeed, OnCallFeed
 
+        by_site = {i.name: c for i, c in zip(settings.sites, self.clients, strict=False)}
         sources = Sources(
             feed=self.feed,
             tracker=tracker,
             directory=self.directory,
-            history=HistoryCache(client),
-            count=client.count_alerts,
+            directories=self.directories,
+            history=HistoryCache(client, sites=by_site if settings.several else None),
+            count=self._count,
+            # Who is on call and which monitors went silent: the first site's (its teams).
             oncall=OnCallFeed(interval_s=ONCALL_EVERY_S, clock=settings.clock, client=client),
             heartbeats=HeartbeatFeed(
                 interval_s=settings.refresh_s,
                 clock=settings.clock,
                 client=client,
-                teams=tuple(settings.teams),
+                teams=settings.sites[0].teams if settings.several else settings.teams,
             ),
         )
         self.main: LiveScreen = kind.build(settings, sources)
+
+    async def _count(self, query: str) -> int:
+        """The service's count of ``query``: every site's, summed (one request per site)."""
+        if len(self.clients) == 1:
+            return await self.client.count_alerts(query)
+        counts = await asyncio.gather(*(c.count_alerts(query) for c in self.clients))
+        return sum(counts)
 
     def get_default_screen(self) -> Screen[Any]:
         """The main screen (the alert view, or the wall), as the app's default screen. Not a
@@ -170,8 +191,11 @@ class AlertConsole(Guarded, LastResort):
 
     async def _read_directory(self) -> None:
         try:
-            if self.directory is not None:
-                await self.directory.tick()
+            books = list(self.directories.values())
+            if not books and self.directory is not None:
+                books = [self.directory]
+            for directory in books:
+                await directory.tick()
         except Exception as error:  # the service's errors are kept by the directory itself
             self.report_bug("reading the directory", error)
 

@@ -4,6 +4,8 @@ redraws only when its text changes, without a layout pass."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from rich.style import Style
@@ -13,6 +15,7 @@ from textual.widgets import Static
 from console.api import errors
 from console.api.client import LIST_WINDOW
 from console.live.feed import Freshness, Update, View, describe
+from console.live.sites import SitesListing
 from console.tui.cells import clock_time, literal
 from console.tui.palette import PLAIN, Palette
 
@@ -28,6 +31,19 @@ class Bar(Static):
         """Show ``text`` if it differs from what is shown, without a layout pass."""
         if self.content != text:
             self.update(text, layout=False)
+
+
+SITE_TROUBLE = 32  # characters of a site's trouble in the header
+
+
+@dataclass(frozen=True)
+class SiteState:
+    """One site of several, as the header shows it: its badge, its dot, its age, its trouble."""
+
+    name: str
+    color: str | None
+    freshness: Freshness
+    read_only: bool = False
 
 
 class StatusBar(Bar):
@@ -46,11 +62,15 @@ class StatusBar(Bar):
         profile: str = "",
         profile_color: str | None = None,
         silent: int = 0,
+        sites: Sequence[SiteState] = (),
     ) -> None:
         p = self.palette
         text = Text()
         text.append(" alert-console ", style=p["title"])
-        text.append_text(site_badges(profile, profile_color, demo=demo, palette=p))
+        if sites:
+            text.append_text(site_badges("", None, demo=demo, palette=p))
+        else:
+            text.append_text(site_badges(profile, profile_color, demo=demo, palette=p))
         if read_only:
             text.append(" READ-ONLY ", style=p["read-only"])
         text.append("  ")
@@ -66,7 +86,11 @@ class StatusBar(Bar):
             )
             text.append(f"● every {interval_s:g} s", style=p[colour])
         text.append("  ")
-        if freshness.confirmed_at is None and cached_at is not None:
+        if sites:
+            for each in sites:
+                text.append_text(_site_dot(each, interval_s, now, paused, p))
+                text.append("  ")
+        elif freshness.confirmed_at is None and cached_at is not None:
             text.append(f"cached from {clock_time(cached_at)}, not yet confirmed", style=p["stale"])
         elif freshness.confirmed_at is None:
             text.append(
@@ -77,7 +101,7 @@ class StatusBar(Bar):
                 f"updated {clock_time(freshness.confirmed_at)}{_ago(freshness.age(now))}",
                 style="" if verdict.live else p["stale"],
             )
-        if verdict.trouble:
+        if verdict.trouble and not sites:
             warning = literal(f"⚠ {verdict.words()}")
             warning.stylize(p["problem" if verdict.condition == "failing" else "stale"])
             text.append("  ")
@@ -109,6 +133,7 @@ class PageBar(Bar):
         marked: int,
         marked_away: int,
         pending: int,
+        refused: Mapping[str, str] | None = None,
     ) -> None:
         p = self.palette
         text = Text(" ")
@@ -120,6 +145,9 @@ class PageBar(Bar):
             first = last.view.offset + 1
             final = last.view.offset + len(last.order)
             text.append(f"{first:,}–{final:,} of {last.total:,}", style="bold")
+            if isinstance(last.listing, SitesListing) and last.listing.totals:
+                each = " · ".join(f"{name} {n:,}" for name, n in last.listing.totals.items())
+                text.append_text(literal(f" ({each})"))
             if last.listing.unreadable:
                 n = last.listing.unreadable
                 text.append(
@@ -131,6 +159,12 @@ class PageBar(Bar):
                     f"  · the service shows at most {LIST_WINDOW:,}: narrow the query",
                     style=p["stale"],
                 )
+        for site, why in (refused or {}).items():
+            # Several sites: one that refuses the query says so for itself; the others' rows
+            # are shown.
+            note = literal(f"  · {site} refuses this query: {why}")
+            note.stylize(p["problem"])
+            text.append_text(note)
         arrow = "↓" if view.order == "desc" else "↑"
         text.append(f"   sort {view.sort} {arrow}", style=p["muted"])
         if marked:
@@ -143,6 +177,35 @@ class PageBar(Bar):
         query.stylize(p["muted"])
         text.append_text(query)
         self.put(text)
+
+
+def _site_dot(site: SiteState, interval_s: float, now: float, paused: bool, p: Palette) -> Text:
+    """One site of several in the header: its badge, a dot in its freshness's colour, the time
+    of its last good page, and its own trouble (which never colours another site's)."""
+    fresh = site.freshness
+    verdict = fresh.verdict(interval_s, now)
+    colour = {"live": "live", "waiting": "muted", "failing": "problem"}.get(
+        verdict.condition, "stale"
+    )
+    text = profile_badge(site.name, site.color)
+    if site.read_only:
+        text.append(" r/o", style=p["muted"])
+    text.append(" ● ", style=p["paused" if paused else colour])
+    if fresh.confirmed_at is None:
+        text.append("no data yet" if verdict.trouble else "waiting…", "italic")
+    else:
+        text.append(
+            f"{clock_time(fresh.confirmed_at)}{_ago(fresh.age(now))}",
+            style="" if verdict.live else p["stale"],
+        )
+    if verdict.trouble:
+        # Short, so that every site keeps its place in the header (a toast says it in full).
+        words = verdict.words()
+        short = words if len(words) <= SITE_TROUBLE else words[: SITE_TROUBLE - 1] + "…"
+        warning = literal(f" ⚠ {short}")
+        warning.stylize(p["problem" if verdict.condition == "failing" else "stale"])
+        text.append_text(warning)
+    return text
 
 
 def profile_badge(profile: str, color: str | None) -> Text:

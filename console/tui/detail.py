@@ -15,7 +15,7 @@ from textual.widgets import Static
 
 from console.api.models import Alert
 from console.base.sanitize import clean
-from console.directory import PLURALS, Names, looks_like_id
+from console.directory import PLURALS, NameBook, Names, looks_like_id
 from console.live.history import History
 from console.tui.cells import acknowledged, literal, priority_cell, stamp, status_cell, status_of
 from console.tui.guard import Guarded
@@ -33,7 +33,8 @@ class DetailPane(Guarded, VerticalScroll):
         self.alert: Alert | None = None
         self._shown: History | None = None  # the history drawn now
         self.palette = PLAIN
-        self.names: Names | None = None  # ids shown by name where the directory knows them
+        # ids shown by name where the alert's site's directory knows them
+        self.names: NameBook | None = None
         self.can_focus = True
         self._fields = Static("", markup=False, id="detail-fields")
         self._history = Static("", markup=False, id="detail-history")
@@ -53,7 +54,7 @@ class DetailPane(Guarded, VerticalScroll):
             self._fields.update(Text("No alert selected.", style=self.palette["muted"]))
             self._history.update("")
             return False
-        self._fields.update(fields_view(alert, self.palette, self.names))
+        self._fields.update(fields_view(alert, self.palette, _names(self.names, alert)))
         if history is not None:
             self._show_history(history)
         elif previous is None or previous.key != alert.key:
@@ -81,7 +82,9 @@ class DetailPane(Guarded, VerticalScroll):
     def redraw_fields(self) -> None:
         """Names were learned: the fields again (the history stays as it is)."""
         if self.alert is not None:
-            self._fields.update(fields_view(self.alert, self.palette, self.names))
+            self._fields.update(
+                fields_view(self.alert, self.palette, _names(self.names, self.alert))
+            )
 
     def redraw(self, palette: Palette) -> None:
         """A new theme: draw again in its colours."""
@@ -89,6 +92,10 @@ class DetailPane(Guarded, VerticalScroll):
         alert, history = self.alert, self._shown
         self.alert = self._shown = None
         self.show(alert, history)
+
+
+def _names(book: NameBook | None, alert: Alert) -> Names | None:
+    return book.of(alert.site) if book is not None else None
 
 
 def fields_view(alert: Alert, palette: Palette, names: Names | None = None) -> RenderableType:
@@ -110,6 +117,7 @@ def fields_view(alert: Alert, palette: Palette, names: Names | None = None) -> R
         if value not in (None, "", [], {}):
             grid.add_row(label, value if isinstance(value, Text) else literal(value))
 
+    row("Site", alert.site)  # several sites: whose alert this is (empty with one)
     row("Id", alert.id)
     row("Alias", alert.alias)
     row("Status", _status_words(alert))

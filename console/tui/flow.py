@@ -40,12 +40,33 @@ class Host(Protocol):
     @property
     def directory(self) -> Directory | None: ...
 
+    def directory_for(self, site: str) -> Directory | None: ...
+
     def sent(self, batch_id: str, targets: Sequence[Alert]) -> None: ...
 
 
 class OpFlow:
     def __init__(self, host: Host) -> None:
         self.host = host
+        self._site = ""  # the site whose names the op in hand picks from
+
+    def _directory(self) -> Directory | None:
+        return self.host.directory_for(self._site)
+
+    def _one_site_for_names(self, op: Op, targets: list[Alert]) -> bool:
+        """An op that names a person or team names one of a site's own (ids differ from site
+        to site): on the alerts of one site at a time. Says so when they are of several."""
+        sites = list(dict.fromkeys(a.site for a in targets))
+        self._site = sites[0] if sites else ""
+        if len(sites) > 1 and any(f.pick or f.pick_from for f in op.fields):
+            self.host.app.notify(
+                f"{op.title} names someone of one site: mark the alerts of one site at a time "
+                f"(these are on {', '.join(sites)}). Nothing was sent.",
+                severity="warning",
+                timeout=8,
+            )
+            return False
+        return True
 
     def start(self, name: str, only: Alert | None = None) -> None:
         """Ask for ``name`` on the marked alerts or the selected one (``only``: on that alert
@@ -63,6 +84,8 @@ class OpFlow:
             targets = host.table.targets()
         if op.targets and not targets:
             app.notify("No alert selected.", timeout=3)
+            return
+        if not self._one_site_for_names(op, targets):
             return
         if op.ask == "choice":
             self._choose(op, targets)
@@ -82,7 +105,8 @@ class OpFlow:
             )
             return
         values = {k: str(v) for k, v in data.items()}
-        self._confirm(OPS[name], targets, data, values)
+        if self._one_site_for_names(OPS[name], targets):
+            self._confirm(OPS[name], targets, data, values)
 
     # ------------------------------------------------------------------ the dialogs
 
@@ -111,7 +135,7 @@ class OpFlow:
                 fields,
                 intro=self._names(targets) if targets else "",
                 check=self._checker(op, targets),
-                directory=self.host.directory,
+                directory=self._directory(),
             ),
             done,
         )
@@ -209,7 +233,7 @@ class OpFlow:
         if not sent:
             return
         targets = [a for _batch, group in sent for a in group]
-        directory = host.directory
+        directory = self._directory()
         if directory is not None and data:  # what was sent is offered first next time
             for f in op.fields:
                 kind = self._pick_kind(f.pick, f.pick_from, values)
@@ -233,7 +257,7 @@ class OpFlow:
 
     def _resolved(self, op: Op, values: FormValues) -> FormValues:
         """A name typed into a field that picks becomes its id (an id stays as typed)."""
-        directory = self.host.directory
+        directory = self._directory()
         if directory is None:
             return values
         resolved = dict(values)
@@ -252,7 +276,7 @@ class OpFlow:
 
     def _named(self, op: Op, data: Mapping[str, Any], values: FormValues) -> dict[str, Any]:
         """``data`` with each picked id as its name, for questions people read."""
-        directory = self.host.directory
+        directory = self._directory()
         shown = dict(data)
         if directory is None:
             return shown

@@ -9,8 +9,8 @@ is handed to it in :class:`Sources`: it never reaches through a feed for a clien
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,7 +19,7 @@ from console.tui.themes import DEFAULT_THEME, WALL_THEME
 if TYPE_CHECKING:
     from console.actions import AnyTracker
     from console.directory import Directory
-    from console.live.feed import AlertFeed
+    from console.live.feed import AlertSource
     from console.live.history import HistoryCache
     from console.live.oncall import HeartbeatFeed, OnCallFeed
     from console.settings.start import Settings
@@ -32,9 +32,11 @@ HERE = Path(__file__).parent
 class Sources:
     """What a screen is handed: its feed, and whatever else it shows or acts through."""
 
-    feed: AlertFeed
+    feed: AlertSource
     tracker: AnyTracker
     directory: Directory | None = None  # names for ids (None: ids stay ids)
+    # Several sites: each site's own directory, by the site's name (the first is ``directory``).
+    directories: Mapping[str, Directory] = field(default_factory=dict)
     history: HistoryCache | None = None  # an alert's notes and activity
     count: Callable[[str], Awaitable[int]] | None = None  # the service's count of a query
     oncall: OnCallFeed | None = None  # who is on call (the on-call panel, the wall's strip)

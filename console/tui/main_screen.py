@@ -26,13 +26,14 @@ from console.actions import OPS, ActionEvent, AnyTracker, State, TrackerEvent
 from console.actions.model import toast_for
 from console.api import errors
 from console.api.client import LIST_WINDOW
-from console.api.models import Alert
-from console.directory import Directory, Unresolved
-from console.live.feed import SORT_FIELDS, Update, View, ViewRejected
+from console.api.models import Alert, alert_key
+from console.directory import Directory, SiteNames, Unresolved
+from console.live.feed import SORT_FIELDS, Freshness, Update, Verdict, View, ViewRejected
+from console.live.sites import Site, SitesFeed
 from console.settings.links import alert_link, open_in_browser
 from console.settings.start import Settings
 from console.tui import keys
-from console.tui.bars import PageBar, StatusBar
+from console.tui.bars import PageBar, SiteState, StatusBar
 from console.tui.cells import label
 from console.tui.detail import DetailPane
 from console.tui.kinds import Sources
@@ -67,6 +68,7 @@ class AlertScreen(LiveScreen):
         super().__init__(settings, sources)
         self._tracker = sources.tracker
         self._directory = sources.directory
+        self._directories = sources.directories  # several sites: each its own
         assert sources.history is not None, "the alert view shows each alert's history"
         self.history = sources.history
         self._oncall = sources.oncall
@@ -84,13 +86,18 @@ class AlertScreen(LiveScreen):
                 where="reading the heartbeats",
             )
         )
+        self._failing_sites: set[str] = set()  # several sites: those said to be failing
         self._rows_painted = False  # the detail waits for the first rows to be on screen
         self.status_bar = StatusBar(id="status-bar")
         self.query_bar = QueryBar(settings.query, id="query-bar")
         self.table = AlertTable(clock=settings.clock, id="alerts")
         self.detail = DetailPane(id="detail")
         self.page_bar = PageBar(id="page-bar")
-        self.table.names = self.detail.names = self._directory
+        if settings.several:
+            self.table.set_sites({i.name: (i.color, i.read_only) for i in settings.sites})
+        self.table.names = self.detail.names = (
+            SiteNames(self._directories) if self._directories else self._directory
+        )
         self.views = ViewSwitcher(self, sources.count)
         if self._tracker.read_only:
             # Read-only: the footer offers no write (the keys still say why they do nothing).
@@ -115,8 +122,13 @@ class AlertScreen(LiveScreen):
 
     @property
     def directory(self) -> Directory | None:
-        """Names for ids (console.directory), shared with the app; None: ids stay ids."""
+        """Names for ids (console.directory), shared with the app; None: ids stay ids. With
+        several sites, the first site's (see :meth:`directory_for`)."""
         return self._directory
+
+    def directory_for(self, site: str) -> Directory | None:
+        """The directory of ``site``'s names (with one site: the one)."""
+        return self._directories.get(site, self._directory)
 
     # ------------------------------------------------------------------ layout
 
@@ -132,11 +144,16 @@ class AlertScreen(LiveScreen):
 
     def on_mount(self) -> None:
         self._unsubscribe = self.tracker.subscribe(self._hear)
-        self._forget_names = (
-            self._directory.subscribe(lambda: self.call_later(self._names_learned))
-            if self._directory is not None
-            else lambda: None
+        books = list(self._directories.values()) or (
+            [self._directory] if self._directory is not None else []
         )
+        stops = [book.subscribe(lambda: self.call_later(self._names_learned)) for book in books]
+
+        def forget_names() -> None:
+            for stop in stops:
+                stop()
+
+        self._forget_names = forget_names
         self.start()
         self.views.start()
         if self._heartbeat_cycle is not None:
@@ -191,6 +208,14 @@ class AlertScreen(LiveScreen):
     # ------------------------------------------------------------------ drawing
 
     def draw_status(self) -> None:
+        sites: list[SiteState] = []
+        who = f"{self.settings.user} @ {self.settings.site}"
+        if isinstance(self.feed, SitesFeed):
+            verdicts = self.feed.verdicts()
+            sites = [SiteState(s.name, s.color, f, s.read_only) for s, _v, f in verdicts]
+            self.table.set_stale(frozenset(s.name for s, v, _f in verdicts if not v.live))
+            self._say_site_changes(verdicts)
+            who = f"{len(sites)} sites"
         self.status_bar.draw(
             demo=self.settings.demo,
             read_only=self.tracker.read_only,
@@ -199,12 +224,31 @@ class AlertScreen(LiveScreen):
             freshness=self.feed.freshness,
             now=time.monotonic(),
             rate_wait_s=self.feed.rate_wait_s,
-            who=f"{self.settings.user} @ {self.settings.site}",
+            who=who,
             profile=self.settings.profile,
             profile_color=self.settings.profile_color,
             cached_at=self.cached_at,
             silent=len(self._heartbeats.silent) if self._heartbeats is not None else 0,
+            sites=sites,
         )
+
+    def _say_site_changes(self, verdicts: list[tuple[Site, Verdict, Freshness]]) -> None:
+        """A site that stops answering says so once, in full, with what becomes of its rows;
+        and again once it answers."""
+        for site, verdict, _fresh in verdicts:
+            failing = verdict.condition == "failing"
+            if failing and site.name not in self._failing_sites:
+                self._failing_sites.add(site.name)
+                self.notify(
+                    f"{site.name}: {verdict.words()}. Its rows are its last good ones, marked "
+                    "⚠; the other sites carry on.",
+                    title="A site is not answering",
+                    severity="warning",
+                    timeout=10,
+                )
+            elif verdict.live and site.name in self._failing_sites:
+                self._failing_sites.discard(site.name)
+                self.notify(f"{site.name} answers again.", timeout=4)
 
     def draw_page(self) -> None:
         self.page_bar.draw(
@@ -213,6 +257,7 @@ class AlertScreen(LiveScreen):
             marked=len(self.table.marks),
             marked_away=len(self.table.marks_off_page),
             pending=len(self.tracker.pending),
+            refused=self.feed.rejected if isinstance(self.feed, SitesFeed) else None,
         )
 
     def _show_detail(self) -> None:
@@ -279,7 +324,7 @@ class AlertScreen(LiveScreen):
                 self.table.redraw_row(row)
             if event.state is State.SUCCEEDED:
                 if event.action.alert_id:
-                    self.history.invalidate(event.action.alert_id)
+                    self.history.invalidate(alert_key(event.site, event.action.alert_id))
                 self._refresh_soon()
         toast = toast_for(event)
         if toast is not None:
@@ -388,10 +433,12 @@ class AlertScreen(LiveScreen):
         alert = self.table.selected
         if alert is None:
             return
-        url = alert_link(self.settings.alert_url, self.settings.site_url, alert)
+        site = self.settings.site_info(alert.site)  # the alert's own site
+        url = alert_link(site.alert_url, site.site_url, alert)
         if url is None:
+            whose = f"The profile {site.name!r}" if self.settings.several else "This profile"
             self.notify(
-                "This profile names no site_url, so the alert's page is unknown.",
+                f"{whose} names no site_url, so the alert's page is unknown.",
                 severity="warning",
             )
             return
@@ -407,10 +454,13 @@ class AlertScreen(LiveScreen):
             return
         from console.tui.panels import OnCallPanel, teams_of
 
+        # With several sites, the panel is the first site's: its teams, its schedules.
+        first = self.settings.sites[0] if self.settings.several else None
         last = self.feed.last
-        teams = teams_of(list(last.alerts.values()) if last else [])
+        alerts = list(last.alerts.values()) if last else []
+        teams = teams_of([a for a in alerts if first is None or a.site == first.name])
         directory = self._directory
-        for wanted in self.settings.teams:
+        for wanted in first.teams if first is not None else self.settings.teams:
             if directory is not None and directory.name("team", wanted) is not None:
                 teams.add(wanted)
             elif directory is not None:

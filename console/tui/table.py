@@ -27,7 +27,7 @@ from console.api.models import Alert
 from console.live.feed import Update
 
 if TYPE_CHECKING:
-    from console.directory import Names
+    from console.directory import NameBook
 from console.base.sanitize import clean
 from console.tui.cells import (
     MISSING,
@@ -114,7 +114,8 @@ class AlertTable(Guarded, DataTable[Text]):
         self.palette = PLAIN
         # A style for a whole row (the wall emphasises P1 and P2), or None.
         self.emphasis: Callable[[Alert], Style | None] | None = None
-        self.names: Names | None = None  # owners sent as ids are shown by name when known
+        # owners sent as ids are shown by name when their site's directory knows them
+        self.names: NameBook | None = None
         self.resized: Callable[[], None] | None = None  # told when the table's size changed
         self.alerts: dict[str, Alert] = {}
         self.order: list[str] = []
@@ -125,6 +126,10 @@ class AlertTable(Guarded, DataTable[Text]):
         self.book = RowBook()
         self._rendered: dict[str, tuple[Text, ...]] = {}
         self._columns: tuple[Column, ...] = ()
+        # Several sites: each site's colour and whether it is read-only (a Site column shows
+        # them, first); the sites whose rows are their last good ones, not fresh.
+        self.sites: dict[str, tuple[str | None, bool]] = {}
+        self.stale_sites: frozenset[str] = frozenset()
         self._ages_at = minute(clock)
 
     # ------------------------------------------------------------------ columns
@@ -132,8 +137,26 @@ class AlertTable(Guarded, DataTable[Text]):
     def on_mount(self) -> None:
         self._layout_columns(self.size.width or 160)
 
+    def set_sites(self, sites: dict[str, tuple[str | None, bool]]) -> None:
+        """Several sites in one table: a Site column, first, with each one's name on its
+        colour (``sites``: name -> (colour, read-only))."""
+        self.sites = dict(sites)
+        if self.is_mounted:
+            self._layout_columns(self.size.width or 160)
+
+    def set_stale(self, stale: frozenset[str]) -> None:
+        """The sites whose rows are their last good ones: their Site cells say so."""
+        if stale != self.stale_sites:
+            self.stale_sites = stale
+            self.redraw_rows([k for k in self.order if self.alerts[k].site in self.sites])
+
+    def _site_width(self) -> int:
+        if not self.sites:
+            return 0
+        return max(len(site_text(n, ro, stale=True)) for n, (_c, ro) in self.sites.items())
+
     def on_resize(self) -> None:
-        if _columns_for(self.size.width) != self._columns:
+        if _columns_for(self.size.width, self._site_width()) != self._columns:
             self._layout_columns(self.size.width)
         else:
             self._fit_message()
@@ -155,7 +178,7 @@ class AlertTable(Guarded, DataTable[Text]):
 
     def _layout_columns(self, width: int) -> None:
         """(Re)create the columns for this width: a layout change, not a refresh."""
-        self._columns = _columns_for(width)
+        self._columns = _columns_for(width, self._site_width())
         cursor = self.selected_id
         self.clear(columns=True)
         self._rendered.clear()
@@ -364,6 +387,12 @@ class AlertTable(Guarded, DataTable[Text]):
 
     def _cell(self, key: str, alert: Alert, state: RowState, marked: bool) -> Text:
         p = self.palette
+        if key == "site":
+            color, read_only = self.sites.get(alert.site, (None, False))
+            stale = alert.site in self.stale_sites
+            text = literal(site_text(alert.site, read_only, stale=stale))
+            text.stylize(p["stale"] if stale else f"bold reverse {color}" if color else "bold")
+            return text
         if key == "flags":
             if state.badge:
                 flag, style = "⧗", p["pending"]
@@ -402,7 +431,8 @@ class AlertTable(Guarded, DataTable[Text]):
             return literal(alert.entity or alert.source or "")
         if key == "owner":
             owner = alert.owner or ""
-            named = self.names.owner_name(owner) if owner and self.names is not None else None
+            names = self.names.of(alert.site) if owner and self.names is not None else None
+            named = names.owner_name(owner) if names is not None else None
             return literal(named or owner)
         if key == "tags":
             tags = literal(", ".join(alert.tags))
@@ -463,7 +493,13 @@ class AlertTable(Guarded, DataTable[Text]):
             self.scroll_to(y=max(0.0, scroll_y + (new_index - index)), animate=False)
 
 
-def _columns_for(width: int) -> tuple[Column, ...]:
+def _columns_for(width: int, site_width: int = 0) -> tuple[Column, ...]:
     """The columns a table this wide shows: tags and entity go first, then the count; the
-    owner stays."""
-    return tuple(c for c in COLUMNS if width >= c.from_width)
+    owner stays. With several sites, the Site column first."""
+    columns = tuple(c for c in COLUMNS if width >= c.from_width)
+    return (Column("site", "Site", site_width), *columns) if site_width else columns
+
+
+def site_text(name: str, read_only: bool, *, stale: bool) -> str:
+    """A row's site: its name, "r/o" when it is read-only, "⚠" while its rows are stale."""
+    return f"{name}{' r/o' if read_only else ''}{' ⚠' if stale else ''}"

@@ -30,6 +30,7 @@ from console.api.models import PRIORITIES, Alert
 from console.base import paths
 from console.live.feed import Update
 from console.live.oncall import handover_words
+from console.live.sites import SitesFeed, SitesListing
 from console.live.wall import (
     Attention,
     Counts,
@@ -42,7 +43,7 @@ from console.live.wall import (
     notification_form,
 )
 from console.settings.start import Settings
-from console.tui.bars import site_badges
+from console.tui.bars import profile_badge, site_badges
 from console.tui.cells import PRIORITY_GLYPH, clock_time, literal
 from console.tui.kinds import Sources
 from console.tui.live import LiveCycle, LiveScreen, simple_turn
@@ -71,6 +72,7 @@ class WallScreen(LiveScreen):
         super().__init__(settings, sources)
         self.palette = PLAIN
         self.counts: Counts | None = None  # of the rows shown: same query, same refresh
+        self.site_counts: dict[str, Counts] = {}  # several sites: each one's
         self._looked_at: set[str] = set()  # the queries of the views shown so far
         self.trend = Trend()
         self.shown_query: str | None = None  # the query of the rows, counts and trend shown
@@ -94,6 +96,8 @@ class WallScreen(LiveScreen):
         self.oncall_feed = sources.oncall
         self.heartbeat_feed = sources.heartbeats
         self.silent_line = Static("", id="wall-silent", markup=False)
+        # Several sites: each one's counts and freshness, one line each, under the sums.
+        self.sites_line = Static("", id="wall-sites", markup=False)
         self.oncall_line = Static("", id="wall-oncall", markup=False)
         self._silent_seen: set[str] | None = None  # None: not looked yet (nothing rings)
         self._directory = sources.directory
@@ -107,6 +111,8 @@ class WallScreen(LiveScreen):
         self.table.resized = self._draw_more
         self.table.can_focus = False
         self.table.show_cursor = False  # nobody selects anything on a wall
+        if settings.several:  # (all read-only on a wall: no row needs to say so)
+            self.table.set_sites({i.name: (i.color, False) for i in settings.sites})
 
     def compose(self) -> ComposeResult:
         yield self.banner
@@ -120,6 +126,7 @@ class WallScreen(LiveScreen):
                 with Vertical(classes=f"counter {key}"):
                     yield self.labels[key]
                     yield self.digits[key]
+        yield self.sites_line
         with Horizontal(id="wall-trend"):
             for p in PRIORITIES:
                 with Vertical(classes="trend-box"):
@@ -225,12 +232,20 @@ class WallScreen(LiveScreen):
             self._trend_of(query)
             self._name_view()
         listing = update.listing
-        if isinstance(listing, WallListing) and listing.counts is not None:
+        if isinstance(listing, SitesListing):
+            self.site_counts = dict(listing.counts_by_site)
+        if isinstance(listing, WallListing | SitesListing) and listing.counts is not None:
             self.counts = listing.counts
             # Beside the page on disk, for the next start (rewritten only when they change).
-            kept = {"unacked": self.counts.unacked, "acked": self.counts.acked}
-            self.feed.keep_extra({"counts": kept})
-            if self.trend.add(self.settings.clock().timestamp(), self.counts.unacked):
+            if isinstance(listing, SitesListing):
+                self.feed.keep_extra(
+                    {"counts_by_site": {n: c.kept() for n, c in listing.counts_by_site.items()}}
+                )
+            else:
+                self.feed.keep_extra({"counts": self.counts.kept()})
+            if not update.cached and self.trend.add(
+                self.settings.clock().timestamp(), self.counts.unacked
+            ):
                 self.trend_store.save(self.trend)
         elif update.cached and self.counts is None:
             # The last run's counts, as old as the page they were kept with.
@@ -297,12 +312,18 @@ class WallScreen(LiveScreen):
         stale = self.stale
         self.set_class(stale, "stale")
         settings = self.settings
-        site = site_badges(
-            settings.profile, settings.profile_color, demo=settings.demo, palette=self.palette
-        )
-        if site.plain:
-            site.append(" ")
-        site.append_text(literal(settings.site, "bold"))
+        if settings.several:
+            site = site_badges("", None, demo=settings.demo, palette=self.palette)
+            for info in settings.sites:
+                site.append_text(profile_badge(info.name, info.color))
+                site.append(" ")
+        else:
+            site = site_badges(
+                settings.profile, settings.profile_color, demo=settings.demo, palette=self.palette
+            )
+            if site.plain:
+                site.append(" ")
+            site.append_text(literal(settings.site, "bold"))
         _put(self.site, site)
         _set_digits(self.clock, self.settings.clock().astimezone().strftime("%H:%M"))
         said = Text()
@@ -356,6 +377,7 @@ class WallScreen(LiveScreen):
             values["open"] = str(counts.open_total)
         for key, digits in self.digits.items():
             _set_digits(digits, values[key])
+        self._draw_sites()
         for p in PRIORITIES:
             series = self.trend.series(p)
             # From zero to the band's own highest point, printed: a small change looks small.
@@ -367,6 +389,31 @@ class WallScreen(LiveScreen):
             self.sparks[p].show(series if shown else [], top)
         self._draw_all_clear()
         self._draw_more()
+
+    def _draw_sites(self) -> None:
+        """Several sites: each one's counts under the sums, and whether they are fresh (the
+        sums and the all-clear vouch only when every site is)."""
+        if not isinstance(self.feed, SitesFeed):
+            return
+        text = Text()
+        for site, verdict, _fresh in self.feed.verdicts():
+            if text.plain:
+                text.append("\n")
+            text.append_text(profile_badge(site.name, site.color))
+            counts = self.site_counts.get(site.name)
+            if counts is None:
+                text.append("  –", style=self.palette["muted"])
+            else:
+                for p in PRIORITIES:
+                    text.append(f"  {p} ", style=self.palette[p.lower()])
+                    text.append(str(counts.unacked[p]), style="bold")
+                text.append(f"  acked {counts.acked}", style=self.palette["acked"])
+            if not verdict.live:
+                trouble = literal(f"  ⚠ {verdict.words() or 'not confirmed'}")
+                trouble.stylize(self.palette["problem" if verdict.trouble else "stale"])
+                text.append_text(trouble)
+        self.sites_line.set_class(True, "shown")
+        _put(self.sites_line, text, layout=True)
 
     def _draw_more(self) -> None:
         """What the counts say is open beyond the rows that fit: "+4 more P1 · +12 P2 below"."""
