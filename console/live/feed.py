@@ -122,6 +122,8 @@ class Freshness:
     failing_since: datetime | None = None  # wall clock of the first failure in a row
     attempts: int = 0  # failed attempts of the refresh in flight (the client retries them)
     asking_since: float | None = None  # monotonic: a refresh has been in flight since
+    # Of several sites, the one this is about (its name leads every reason), or "".
+    who: str = ""
 
     def age(self, now: float | None = None) -> float | None:
         if self.confirmed_mono is None:
@@ -135,6 +137,12 @@ class Freshness:
 
     def verdict(self, interval_s: float, now: float | None = None) -> Verdict:
         """What may be said of the data at ``now`` (see :class:`Verdict`)."""
+        verdict = self._verdict(interval_s, now)
+        if self.who and verdict.reason:
+            return replace(verdict, reason=f"{self.who}: {verdict.reason}")
+        return verdict
+
+    def _verdict(self, interval_s: float, now: float | None) -> Verdict:
         now = time.monotonic() if now is None else now
         retry_in = None if self.retry_at is None else self.retry_at - now
         if self.error is not None and self.failures:

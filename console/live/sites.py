@@ -17,7 +17,6 @@ the sites'.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -48,7 +47,6 @@ class SitesListing(Listing):
     """A merged page: its rows, the total of every site, and each site's own total."""
 
     totals: dict[str, int] = field(default_factory=dict)
-    stale: frozenset[str] = frozenset()  # sites whose rows are their last good ones, not fresh
     counts_by_site: dict[str, Counts] = field(default_factory=dict)  # the wall's, per site
     counts: Counts | None = None  # the wall's, summed
 
@@ -80,10 +78,6 @@ def sort_key(view: View, wall: bool) -> Callable[[tuple[int, int, Alert]], Any]:
         return (sign * value, site, index)
 
     return key
-
-
-class SiteFailure(errors.ApiError):
-    """One site's failure, named: "eu: cannot connect to …"."""
 
 
 class SitesFeed:
@@ -137,6 +131,10 @@ class SitesFeed:
             for s in self.sites
         ]
 
+    def stale_sites(self, now: float | None = None) -> frozenset[str]:
+        """The sites whose rows are not fresh now (their last good ones, or none yet)."""
+        return frozenset(s.name for s, v, _f in self.verdicts(now) if not v.live)
+
     @property
     def freshness(self) -> Freshness:
         """The worst of the sites': what the whole may vouch for (a wall's all-clear needs
@@ -147,17 +145,12 @@ class SitesFeed:
                 worst = row
         assert worst is not None
         site, _verdict, fresh = worst
-        oldest = [f.confirmed_mono for _s, _v, f in self.verdicts() if f.confirmed_mono]
-        confirmed = [f.confirmed_at for _s, _v, f in self.verdicts() if f.confirmed_at]
-        error = fresh.error
-        if error is not None:
-            named = SiteFailure(
-                f"{site.name}: {_words(error)}", status=error.status, retry_after=error.retry_after
-            )
-            error = named
+        rows = self.verdicts()
+        oldest = [f.confirmed_mono for _s, _v, f in rows if f.confirmed_mono]
+        confirmed = [f.confirmed_at for _s, _v, f in rows if f.confirmed_at]
         return replace(
             fresh,
-            error=error,
+            who=site.name,
             confirmed_mono=min(oldest) if len(oldest) == len(self.sites) else None,
             confirmed_at=min(confirmed) if len(confirmed) == len(self.sites) else None,
         )
@@ -265,16 +258,12 @@ class SitesFeed:
     def _merge(self) -> Update:
         rows: list[tuple[int, int, Alert]] = []
         totals: dict[str, int] = {}
-        stale: set[str] = set()
         by_site: dict[str, Counts] = {}
-        now = time.monotonic()
         for number, site in enumerate(self.sites):
             last = site.feed.last
             if last is None or last.view.query != self.view.query:
                 continue  # nothing of this view yet (or it refused the query): said apart
             totals[site.name] = last.total
-            if not site.feed.freshness.verdict(site.feed.interval_s, now).live:
-                stale.add(site.name)
             if isinstance(last.listing, WallListing) and last.listing.counts is not None:
                 by_site[site.name] = last.listing.counts
             rows += [(number, i, last.alerts[k]) for i, k in enumerate(last.order)]
@@ -301,7 +290,6 @@ class SitesFeed:
             self.view.size,
             "sites" if more else None,
             totals=totals,
-            stale=frozenset(stale),
             counts_by_site=by_site,
             counts=summed,
         )
@@ -396,9 +384,3 @@ class SitesFeed:
         for site in self.sites:
             if site.name in counts:
                 site.feed.keep_extra({"counts": counts[site.name]})
-
-
-def _words(error: errors.ApiError) -> str:
-    from console.live.feed import describe
-
-    return describe(error)

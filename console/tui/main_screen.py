@@ -213,7 +213,7 @@ class AlertScreen(LiveScreen):
         if isinstance(self.feed, SitesFeed):
             verdicts = self.feed.verdicts()
             sites = [SiteState(s.name, s.color, f, s.read_only) for s, _v, f in verdicts]
-            self.table.set_stale(frozenset(s.name for s, v, _f in verdicts if not v.live))
+            self.table.set_stale(self.feed.stale_sites())
             self._say_site_changes(verdicts)
             who = f"{len(sites)} sites"
         self.status_bar.draw(

@@ -308,6 +308,8 @@ class WallScreen(LiveScreen):
         )
 
     def draw_status(self) -> None:
+        if isinstance(self.feed, SitesFeed):
+            self.table.set_stale(self.feed.stale_sites())
         fresh, now = self.feed.freshness, time.monotonic()
         stale = self.stale
         self.set_class(stale, "stale")

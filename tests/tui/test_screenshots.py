@@ -388,3 +388,122 @@ async def picture_of_a_wall(
         await until(pilot, lambda: "invoices-cron" in str(silent.content))
         await settle(app, pilot)
         assert_picture(app, name, update)
+
+
+# ---------------------------------------------------------------------- several sites
+
+
+@pytest.fixture(scope="module")
+def still_sites() -> Iterator[dict[str, BackgroundSimulator]]:
+    """Three sites whose clocks stand still, each with its own cloud id, account and data."""
+    from console.simulator.config import Credentials
+
+    started = {}
+    for number, (name, alerts) in enumerate((("prod", 30), ("eu", 14), ("stg", 8))):
+        config = SimulatorConfig(
+            port=0,
+            cloud_id=f"cloud-{name}",
+            account=Credentials(f"{name}@example.com", f"{name}-token"),
+            alerts=alerts,
+            seed=21 + number,
+            frozen_at_ms=int(FROZEN.timestamp() * 1000),
+            processing_delay_ms=20,
+            processing_jitter_ms=0,
+        )
+        started[name] = BackgroundSimulator(config).start()
+    yield started
+    for server in started.values():
+        server.stop()
+
+
+@pytest.fixture
+async def make_sites_console(
+    still_sites: dict[str, BackgroundSimulator], utc: None
+) -> AsyncIterator[Any]:
+    from contextlib import AsyncExitStack
+
+    from console.cli.main import open_sites
+    from console.settings.start import SiteInfo
+
+    stack = AsyncExitStack()
+    made: list[AlertConsole] = []
+
+    async def make(**settings: Any) -> AlertConsole:
+        clients = []
+        for server in still_sites.values():
+            server.reset()
+            server.set_faults(error_rate=0.0)
+            account = server.config.account
+            clients.append(
+                await stack.enter_async_context(
+                    JsmClient(
+                        origin=server.origin,
+                        cloud_id=server.config.cloud_id,
+                        credentials=BasicCredentials(account.email, account.token),
+                        retry=FAST_RETRY,
+                        read_only=settings.get("wall", False),
+                    )
+                )
+            )
+        colours = {"prod": "#d13a3a", "eu": "#3a6ed1", "stg": "#3aa05a"}
+        infos = tuple(
+            SiteInfo(name, colours[name], f"site {name}", f"{name}@example.com")
+            for name in still_sites
+        )
+        base: dict[str, Any] = {
+            "query": "status: open",
+            "refresh_s": 3600,
+            "page_size": 50,
+            "clock": lambda: FROZEN,
+            "keep_pages": False,
+        }
+        app = await open_sites(clients, Settings(**{**base, **settings, "sites": infos}))
+        for site in app.feed.sites:  # type: ignore[attr-defined]
+            site.feed.rng = random.Random(1)
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        await app.tracker.aclose()
+        if app.tracker.journal is not None:
+            app.tracker.journal.close()
+    await stack.aclose()
+
+
+async def one_site_fails(app: AlertConsole, pilot: Any, site: BackgroundSimulator) -> None:
+    """``site`` answers 500 from now on: refreshed, its retry countdown pinned as it reads
+    half a second after the failure (as in test_the_wall)."""
+    site.set_faults(error_rate=1.0)
+    eu = next(s for s in app.feed.sites if s.name == "eu")  # type: ignore[attr-defined]
+    app.main.refresh_now()
+    await until(pilot, lambda: eu.feed.freshness.failures > 0)
+    assert eu.feed.freshness.retry_at is not None
+    eu.feed.freshness.retry_at = time.monotonic() + 99.5
+    app.main.draw_status()
+    await settle(app, pilot)
+
+
+async def test_three_sites_in_one_table_one_stale(
+    make_sites_console: Any, still_sites: dict[str, BackgroundSimulator], update: bool
+) -> None:
+    app = await make_sites_console()
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        await settle(app, pilot)
+        await one_site_fails(app, pilot, still_sites["eu"])
+        assert "eu" in app.main.table.stale_sites
+        assert_picture(app, "sites_console", update)
+
+
+async def test_the_wall_of_three_sites_one_stale(
+    make_sites_console: Any, still_sites: dict[str, BackgroundSimulator], update: bool
+) -> None:
+    app = await make_sites_console(wall=True, read_only=True)
+    async with app.run_test(size=WIDE) as pilot:
+        await until(pilot, lambda: len(app.main.site_counts) == 3)
+        await until(pilot, lambda: panels_read(app), timeout=15)
+        await settle(app, pilot)
+        await one_site_fails(app, pilot, still_sites["eu"])
+        assert app.main.stale
+        assert_picture(app, "sites_wall", update)
