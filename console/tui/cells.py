@@ -35,8 +35,10 @@ def literal(value: object, style: str = "", *, single_line: bool = True) -> Text
 
 
 def label(alert: Alert) -> str:
-    """How an alert is named to people: ``#123``, or its id when the service sent no tinyId."""
-    return f"#{alert.tiny_id}" if alert.tiny_id else alert.id
+    """How an alert is named to people: ``#123``, or its id when the service sent no tinyId;
+    with several sites, its site's name first (``eu #123``: two sites' #123 are two alerts)."""
+    name = f"#{alert.tiny_id}" if alert.tiny_id else alert.id
+    return f"{alert.site} {name}" if alert.site else name
 
 
 def readable(alert: Alert, *fields: str) -> bool:
