@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from console.settings.config import ConfigError, load
-from console.simulator.config import Credentials, SimulatorConfig
 from console.simulator.server import BackgroundSimulator
+from tests.helpers import site_config
 from tests.terminal import run_in_terminal
 from tests.test_cli import CLEAN_ENV, run
 
@@ -44,24 +44,8 @@ def config_file(tmp_path: Path, text: str) -> Path:
 
 @pytest.fixture(scope="module")
 def two_sites() -> Iterator[tuple[BackgroundSimulator, BackgroundSimulator]]:
-    prod = BackgroundSimulator(
-        SimulatorConfig(
-            port=0,
-            cloud_id="cloud-prod",
-            account=Credentials("prod@example.com", "prod-token"),
-            alerts=20,
-            seed=3,
-        )
-    ).start()
-    eu = BackgroundSimulator(
-        SimulatorConfig(
-            port=0,
-            cloud_id="cloud-eu",
-            account=Credentials("eu@example.com", "eu-token"),
-            alerts=8,
-            seed=5,
-        )
-    ).start()
+    prod = BackgroundSimulator(site_config("prod", alerts=20, seed=3)).start()
+    eu = BackgroundSimulator(site_config("eu", alerts=8, seed=5)).start()
     yield prod, eu
     prod.stop()
     eu.stop()

@@ -191,24 +191,21 @@ def console(argv: Sequence[str]) -> int:
 
 def _target(resolved: Resolved, config: Config, args: argparse.Namespace) -> Target:
     """The built-in demo's simulator, started here; or the profile's site (settings.target)."""
-    from console.settings.target import Target, target_for
+    from console.settings.target import demo_target, target_for
 
     if resolved.profile.demo:
-        from console.api.client import BasicCredentials
         from console.simulator.server import demo_simulator
 
         simulator = demo_simulator()
+        _SIMULATORS.append(simulator)
         account = simulator.config.account
-        target = Target(
+        return demo_target(
             simulator.origin,
             simulator.config.cloud_id,
-            BasicCredentials(account.email, account.token),
-            "built-in simulator",
-            site_url=resolved.profile.site_url or simulator.origin,
-            demo=True,
+            account.email,
+            account.token,
+            resolved.profile.site_url,
         )
-        _SIMULATORS.append(simulator)
-        return target
     return target_for(
         resolved,
         config,
@@ -247,17 +244,10 @@ async def _run_console(
 ) -> int:
     """The console, until it quits; its exit status (128 + the signal's number after SIGTERM,
     SIGHUP or SIGINT: see console/tui/signals.py)."""
-    from console.api.client import JsmClient
     from console.settings.start import settings_for
 
     read_only = resolved.read_only or args.wall
-    async with JsmClient(
-        origin=target.origin,
-        cloud_id=target.cloud_id,
-        credentials=target.credentials,
-        read_only=read_only,
-        ca_bundle=target.ca_bundle,
-    ) as client:
+    async with target.client(read_only=read_only) as client:
         settings = settings_for(
             resolved,
             query=args.query,
@@ -280,7 +270,6 @@ async def _run_sites(
     site's profile gives the view, the pace and the theme."""
     from contextlib import AsyncExitStack
 
-    from console.api.client import JsmClient
     from console.settings.start import SiteInfo, settings_for
 
     sites = tuple(
@@ -299,15 +288,7 @@ async def _run_sites(
     )
     async with AsyncExitStack() as stack:
         clients = [
-            await stack.enter_async_context(
-                JsmClient(
-                    origin=t.origin,
-                    cloud_id=t.cloud_id,
-                    credentials=t.credentials,
-                    read_only=info.read_only,
-                    ca_bundle=t.ca_bundle,
-                )
-            )
+            await stack.enter_async_context(t.client(read_only=info.read_only))
             for t, info in zip(targets, sites, strict=True)
         ]
         first = targets[0]

@@ -71,6 +71,23 @@ class Update:
     def total(self) -> int:
         return self.listing.total
 
+    @classmethod
+    def from_cache(cls, view: View, listing: Listing, at: datetime) -> Update:
+        """A page kept from an earlier run, shown as such (``cached``) until confirmed."""
+        by_key = {a.key: a for a in listing.alerts}
+        return cls(
+            view=view,
+            listing=listing,
+            alerts=by_key,
+            order=list(by_key),
+            added=frozenset(by_key),
+            changed=frozenset(),
+            removed=frozenset(),
+            fresh_view=True,
+            at=at,
+            cached=True,
+        )
+
 
 Condition = Literal["live", "waiting", "retrying", "overdue", "failing"]
 
@@ -410,19 +427,7 @@ class AlertFeed:
             if (a := read_tolerantly(Alert, raw)) is not None
         ]
         listing = Listing(alerts, kept.count, kept.offset, kept.size, None)
-        by_id = {a.key: a for a in alerts}
-        return Update(
-            view=self.view,
-            listing=listing,
-            alerts=by_id,
-            order=list(by_id),
-            added=frozenset(by_id),
-            changed=frozenset(),
-            removed=frozenset(),
-            fresh_view=True,
-            at=kept.at,
-            cached=True,
-        )
+        return Update.from_cache(self.view, listing, kept.at)
 
     def keep_extra(self, extra: dict[str, Any]) -> None:
         """Keep ``extra`` on disk beside the last page (written only when it changed)."""

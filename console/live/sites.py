@@ -362,19 +362,7 @@ class SitesFeed:
             # The sums only when every site kept its own: a part is never shown as the whole.
             counts=Counts.summed(by_site.values()) if len(by_site) == len(self.sites) else None,
         )
-        alerts = {a.key: a for a in page}
-        return Update(
-            view=self.view,
-            listing=listing,
-            alerts=alerts,
-            order=list(alerts),
-            added=frozenset(alerts),
-            changed=frozenset(),
-            removed=frozenset(),
-            fresh_view=True,
-            at=min(u.at for _s, u in kept if u is not None),
-            cached=True,
-        )
+        return Update.from_cache(self.view, listing, min(u.at for _s, u in kept if u is not None))
 
     def keep_extra(self, extra: dict[str, Any]) -> None:
         """The wall keeps its counts per site, in each site's own page file."""

@@ -270,7 +270,7 @@ def _source(plan: Plan) -> Iterator[Source]:
     environment, keyring); with ``--demo``, the built-in simulator, started here."""
     from console.settings.config import DEMO
     from console.settings.start import settings_for
-    from console.settings.target import Target, resolved_start, target_for
+    from console.settings.target import demo_target, resolved_start, target_for
 
     args = plan.args
     config, resolved, view_name = resolved_start(
@@ -287,17 +287,12 @@ def _source(plan: Plan) -> Iterator[Source]:
     )
     simulator = None
     if resolved.profile.demo:
-        from console.api.auth import BasicCredentials
         from console.simulator.server import demo_simulator
 
         simulator = demo_simulator()
         account = simulator.config.account
-        target = Target(
-            simulator.origin,
-            simulator.config.cloud_id,
-            BasicCredentials(account.email, account.token),
-            "built-in simulator",
-            demo=True,
+        target = demo_target(
+            simulator.origin, simulator.config.cloud_id, account.email, account.token
         )
     else:
         target = target_for(resolved, config, url=args.url, cloud_id=args.cloud_id)
@@ -387,7 +382,6 @@ def _walls_command(plan: Plan, source: Source, relay: Relay, config: Path) -> Wa
 
 
 async def _run(plan: Plan, sock: socket.socket, limits: Limits, said: ThrottledHandler) -> None:
-    from console.api.client import JsmClient
     from console.serve.app import WallServer
     from console.serve.page import AssetError
     from console.serve.relay import Poller, relaying
@@ -398,13 +392,7 @@ async def _run(plan: Plan, sock: socket.socket, limits: Limits, said: ThrottledH
         tempfile.TemporaryDirectory(prefix="alert-console-serve-") as folder,
     ):
         target, resolved = source.target, source.resolved
-        async with JsmClient(
-            origin=target.origin,
-            cloud_id=target.cloud_id,
-            credentials=target.credentials,
-            read_only=True,
-            ca_bundle=target.ca_bundle,
-        ) as client:
+        async with target.client(read_only=True) as client:
             poller = Poller(
                 client,
                 source.queries,

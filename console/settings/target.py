@@ -17,7 +17,7 @@ from console.settings.options import checked_origin
 from console.settings.secrets import ENV_ACCESS_TOKEN, ENV_EMAIL, ENV_TOKEN
 
 if TYPE_CHECKING:
-    from console.api.client import Credentials
+    from console.api.client import Credentials, JsmClient
     from console.settings.config import Config, Resolved
 
 
@@ -73,6 +73,35 @@ class Target:
     demo: bool = False  # the built-in simulator, started here or by 'serve --demo'
     relayed: bool = False  # a wall reading serve's relay: its data is the server's poll
     site_key: str | None = None  # the site's own origin/cloud id when reading a relay
+
+    def client(self, *, read_only: bool) -> JsmClient:
+        """A client for this target (enter it with ``async with``)."""
+        from console.api.client import JsmClient
+
+        return JsmClient(
+            origin=self.origin,
+            cloud_id=self.cloud_id,
+            credentials=self.credentials,
+            read_only=read_only,
+            ca_bundle=self.ca_bundle,
+        )
+
+
+def demo_target(
+    origin: str, cloud_id: str, email: str, token: str, site_url: str | None = None
+) -> Target:
+    """Where a console connects to the built-in demo's simulator at ``origin`` (as its
+    account, named as the header names it); ``site_url``: a profile's, else the origin."""
+    from console.api.auth import BasicCredentials
+
+    return Target(
+        origin,
+        cloud_id,
+        BasicCredentials(email, token),
+        "built-in simulator",
+        site_url=site_url or origin,
+        demo=True,
+    )
 
 
 def target_for(

@@ -148,8 +148,24 @@ class Served:
         return self.process.pid
 
     def walls(self) -> list[int]:
-        """The wall processes now: the browsers' and the spare loaded for the next one."""
-        return child_pids(self.pid)
+        """The wall processes now: the browsers' and the spare loaded for the next one.
+
+        A child caught between its fork and its exec still wears the server's own command
+        line and environment; it is not a wall yet, so wait until every child has become one.
+        """
+        own = Path(f"/proc/{self.pid}/cmdline").read_bytes()
+
+        def started() -> list[int] | None:
+            children = child_pids(self.pid)
+            try:
+                if any(Path(f"/proc/{c}/cmdline").read_bytes() == own for c in children):
+                    return None
+            except OSError:  # one ended while we looked
+                return None
+            return children or None
+
+        started.__doc__ = "every child of the server started as a wall"
+        return until(started, timeout=15)
 
     def at_rest(self) -> None:
         """Wait until no browser's wall runs and the spare for the next one is loaded."""

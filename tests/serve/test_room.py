@@ -59,10 +59,12 @@ def polls(served: Served) -> int:
 def service_reads_per_poll(served: Served, seconds: float) -> tuple[float, float]:
     """The reads the service saw per poll of the server, over a few polls from now: of the
     alerts, and of everything (the panels' heartbeats, on-call and names too)."""
+    # Start and end just as a poll has ended, so no poll is counted in part.
+    before = polls(served)
+    first = until(lambda: (n := polls(served)) > before and n, timeout=60, every=0.02)
     served.reset_stats()
-    first = polls(served)
-    until(lambda: polls(served) >= first + max(2, int(seconds / REFRESH_S)), timeout=60)
-    last = polls(served)
+    goal = first + max(2, int(seconds / REFRESH_S))
+    last = until(lambda: (n := polls(served)) >= goal and n, timeout=60, every=0.02)
     counted = served.stats()["requests"]
     alerts: int = counted.get("alert_reads", 0)
     # The names' reads come once a minute whatever is open: left out of the comparison.
@@ -85,7 +87,9 @@ def test_one_poller_for_every_page(room: Served, pages: list[Any]) -> None:
     # rows, four counts) whether one page is open or three, and no more panel reads either:
     # the walls read the server.
     assert one_page[0] <= 6.5 and three_pages[0] <= one_page[0] * 1.1, (one_page, three_pages)
-    assert three_pages[1] <= one_page[1] * 1.15 + 1, (one_page, three_pages)
+    # The panels refresh on their own clock, so a window of three polls may hold one more of
+    # their rounds than the other: a margin of a round, far below the 3x of a page apiece.
+    assert three_pages[1] <= one_page[1] * 1.25 + 2, (one_page, three_pages)
     assert status(room)["relay"]["walls_reads_answered"] > 0
     walls = status(room)["walls"]
     assert len(walls) == 3 and all(0 < w["rss_mb"] < 200 for w in walls)  # memory per page

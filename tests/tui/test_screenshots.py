@@ -33,6 +33,7 @@ from console.simulator.server import BackgroundSimulator
 from console.tui.app import AlertConsole, Settings
 from console.tui.dialogs import ConfirmDialog, FormDialog, InfoScreen
 from tests.conftest import ACCOUNT, FAST_RETRY
+from tests.helpers import site_client, site_config
 from tests.tui.conftest import SMALL, WIDE, fill, loaded, screen_text, shown, toasts, until
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
@@ -396,21 +397,12 @@ async def picture_of_a_wall(
 @pytest.fixture(scope="module")
 def still_sites() -> Iterator[dict[str, BackgroundSimulator]]:
     """Three sites whose clocks stand still, each with its own cloud id, account and data."""
-    from console.simulator.config import Credentials
-
-    started = {}
-    for number, (name, alerts) in enumerate((("prod", 30), ("eu", 14), ("stg", 8))):
-        config = SimulatorConfig(
-            port=0,
-            cloud_id=f"cloud-{name}",
-            account=Credentials(f"{name}@example.com", f"{name}-token"),
-            alerts=alerts,
-            seed=21 + number,
-            frozen_at_ms=int(FROZEN.timestamp() * 1000),
-            processing_delay_ms=20,
-            processing_jitter_ms=0,
-        )
-        started[name] = BackgroundSimulator(config).start()
+    started = {
+        name: BackgroundSimulator(
+            site_config(name, alerts, 21 + number, frozen_at_ms=int(FROZEN.timestamp() * 1000))
+        ).start()
+        for number, (name, alerts) in enumerate((("prod", 30), ("eu", 14), ("stg", 8)))
+    }
     yield started
     for server in started.values():
         server.stop()
@@ -433,18 +425,8 @@ async def make_sites_console(
         for server in still_sites.values():
             server.reset()
             server.set_faults(error_rate=0.0)
-            account = server.config.account
-            clients.append(
-                await stack.enter_async_context(
-                    JsmClient(
-                        origin=server.origin,
-                        cloud_id=server.config.cloud_id,
-                        credentials=BasicCredentials(account.email, account.token),
-                        retry=FAST_RETRY,
-                        read_only=settings.get("wall", False),
-                    )
-                )
-            )
+            client = site_client(server, retry=FAST_RETRY, read_only=settings.get("wall", False))
+            clients.append(await stack.enter_async_context(client))
         colours = {"prod": "#d13a3a", "eu": "#3a6ed1", "stg": "#3aa05a"}
         infos = tuple(
             SiteInfo(name, colours[name], f"site {name}", f"{name}@example.com")
