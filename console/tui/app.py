@@ -14,6 +14,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from textual.app import ScreenStackError, SystemCommand
@@ -31,7 +32,7 @@ from console.live.feed import AlertSource
 from console.live.history import HistoryCache
 from console.settings.start import Settings, feed_for
 from console.tui import keys
-from console.tui.guard import Guarded
+from console.tui.guard import Guarded, start_work
 from console.tui.kinds import Sources, kind_of
 from console.tui.live import LiveScreen
 from console.tui.palette import Palette
@@ -187,7 +188,7 @@ class AlertConsole(Guarded, LastResort):
         gc.enable()
 
     def _directory_turn(self) -> None:
-        self.run_worker(self._read_directory(), group="directory", exit_on_error=False)
+        start_work(self, self._read_directory, group="directory")
 
     async def _read_directory(self) -> None:
         try:
@@ -329,7 +330,7 @@ class AlertConsole(Guarded, LastResort):
         not sent yet is recorded as not sent; what is on the wire gets a moment to be sent, so
         that the journal says so and the next start follows it up (console/tui/signals.py)."""
         self.tracker.abandon_unsent()
-        self.run_worker(self._exit_for_signal(128 + signum), group="signal", exit_on_error=False)
+        start_work(self, partial(self._exit_for_signal, 128 + signum), group="signal")
 
     async def _exit_for_signal(self, status: int) -> None:
         try:

@@ -10,11 +10,16 @@ report once it is up; a failure during start-up stays fatal, as it should.
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 
 from textual.message import Message
 
 from console.tui.textual_compat import GuardedPump
+
+if TYPE_CHECKING:
+    from textual.dom import DOMNode
+    from textual.worker import WorkType
 
 
 @runtime_checkable
@@ -33,3 +38,21 @@ class Guarded(GuardedPump):
             return False
         sink.report_bug(f"{type(self).__name__} handling {type(message).__name__}", error)
         return True
+
+
+def start_work(
+    node: DOMNode,
+    work: Callable[[], Coroutine[Any, Any, None]],
+    *,
+    group: str,
+    exclusive: bool = False,
+) -> None:
+    """Run ``work`` on a worker of ``node`` whose failure is reported, never the app's end.
+
+    Given the function, not its coroutine: the coroutine is made when the worker starts, so
+    a worker cancelled before it starts (newer work in an exclusive group, a restart, a
+    screen that closed) leaves no coroutine that was never awaited.
+    """
+    node.run_worker(
+        cast("WorkType[None]", work), group=group, exclusive=exclusive, exit_on_error=False
+    )

@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from functools import partial
 
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
@@ -23,7 +24,7 @@ from textual.timer import Timer
 from console.api import errors
 from console.live.feed import Feed, Update, View, ViewRejected
 from console.settings.start import Settings
-from console.tui.guard import BugSink, Guarded
+from console.tui.guard import BugSink, Guarded, start_work
 from console.tui.kinds import Sources
 
 # One turn of a cycle: fetch and show (True: forced, a refresh in flight is being replaced).
@@ -95,7 +96,7 @@ class LiveCycle:
         self.run()
 
     def run(self, force: bool = False) -> None:
-        self.node.run_worker(self._run(force), group=self.group, exit_on_error=False)
+        start_work(self.node, partial(self._run, force), group=self.group)
 
     async def _run(self, force: bool) -> None:
         try:

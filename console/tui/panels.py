@@ -30,7 +30,7 @@ from console.base.sanitize import clean
 from console.directory import Directory
 from console.live.oncall import HeartbeatFeed, OnCallFeed, handover_words
 from console.tui.cells import clock_time, label, literal
-from console.tui.guard import Guarded
+from console.tui.guard import Guarded, start_work
 from console.tui.live import LiveCycle, simple_turn
 from console.tui.palette import PLAIN, Palette
 
@@ -135,7 +135,7 @@ class OnCallPanel(Panel):
     def _names_wanted(self) -> None:
         directory = self.host.directory
         if directory is not None:
-            self.run_worker(directory.tick(), group="names", exclusive=True, exit_on_error=False)
+            start_work(self, directory.tick, group="names", exclusive=True)
 
     def show(self) -> None:
         directory = self.host.directory

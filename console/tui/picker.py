@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from functools import partial
 
 from rich.text import Text
 from textual import on
@@ -23,7 +24,7 @@ from textual.widgets.option_list import Option
 from console.base.sanitize import clean
 from console.directory import KINDS, PLURALS, Directory, Entry, Suggestion
 from console.tui.cells import literal
-from console.tui.guard import Guarded
+from console.tui.guard import Guarded, start_work
 from console.tui.inputs import SafeInput
 
 SHOWN = 6  # suggestions at once
@@ -94,7 +95,7 @@ class PickInput(SafeInput):
         # Whatever the directory learns while the dialog is open shows at once.
         self._unsubscribe = self.directory.subscribe(self._learned)
         # Old names are read again; on the app, so closing the dialog does not cut it short.
-        self.app.run_worker(self._ensure(), group="directory", exit_on_error=False)
+        start_work(self.app, self._ensure, group="directory")
 
     def on_unmount(self) -> None:
         self._unsubscribe()
@@ -111,12 +112,8 @@ class PickInput(SafeInput):
         self._left_list = self._moved = False  # new text: its first match is highlighted
         self.suggest()
         if self.picked is None and self.kind() == "user":  # only people are searched for
-            self.run_worker(
-                self._search(self.kind(), self.value),
-                group="directory-search",
-                exclusive=True,
-                exit_on_error=False,
-            )
+            search = partial(self._search, self.kind(), self.value)
+            start_work(self, search, group="directory-search", exclusive=True)
 
     def suggest(self) -> None:
         """Show what the text may mean now (nothing once a suggestion was taken). With text

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from console.api import errors
 from console.live.feed import View
+from console.tui.guard import start_work
 
 if TYPE_CHECKING:
     from console.live.wall import ViewCounts
@@ -43,9 +44,7 @@ class ViewSwitcher:
     def count(self) -> None:
         """Count the views that are due (each at most once a minute), on a worker of its own."""
         if self.counts is not None and self.counts.due(time.monotonic()):
-            self.screen.run_worker(
-                self._count(), group="view-counts", exclusive=True, exit_on_error=False
-            )
+            start_work(self.screen, self._count, group="view-counts", exclusive=True)
 
     async def _count(self) -> None:
         if self.counts is None:

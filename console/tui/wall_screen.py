@@ -45,6 +45,7 @@ from console.live.wall import (
 from console.settings.start import Settings
 from console.tui.bars import profile_badge, site_badges
 from console.tui.cells import PRIORITY_GLYPH, clock_time, literal
+from console.tui.guard import start_work
 from console.tui.kinds import Sources
 from console.tui.live import LiveCycle, LiveScreen, simple_turn
 from console.tui.palette import PLAIN, Palette
@@ -497,9 +498,7 @@ class WallScreen(LiveScreen):
     def _heard_oncall(self) -> None:
         self.draw_panels()  # asks the directory for the names it lacks (name() remembers)
         if self._directory is not None:
-            self.run_worker(
-                self._directory.tick(), group="names", exclusive=True, exit_on_error=False
-            )
+            start_work(self, self._directory.tick, group="names", exclusive=True)
 
     def _heard_heartbeats(self) -> None:
         """New silences ring and notify, once each (never those already silent at the first

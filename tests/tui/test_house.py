@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import re
 import time
+import warnings
 from typing import Any
 
 import httpx
@@ -398,3 +400,22 @@ async def test_a_refresh_due_at_once_still_comes(
         app.feed.interval_s = 0.0
         app.main.refresh_now()
         await until(pilot, lambda: sim.stats()["requests"]["reads"] > reads + 5)
+
+
+async def test_work_cancelled_before_it_starts_leaves_nothing_unawaited(
+    console: AlertConsole,
+) -> None:
+    """Three view changes in a row: each cancels the refresh the one before started, and
+    a cancelled worker that never ran must not leave a coroutine to be collected unawaited
+    (Python's RuntimeWarning, which CI reported)."""
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        async with console.run_test(size=WIDE) as pilot:
+            app = await loaded(pilot)
+            for _ in range(3):
+                app.main.cycle.restart()
+            await until(pilot, lambda: not app.feed.busy)
+            assert app.main.table.row_count > 0
+        gc.collect()  # a coroutine never awaited says so when it is collected
+    unawaited = [str(w.message) for w in seen if "never awaited" in str(w.message)]
+    assert unawaited == []
