@@ -334,3 +334,113 @@ def handover_words(at: datetime | None, now: datetime) -> str:
     if left < timedelta(days=1).total_seconds():
         return f"{local:%H:%M} (in {left / 3600:.0f} h)"
     return f"{local:%a %H:%M}"
+
+
+# ----------------------------------------------------------------------------- several sites
+
+
+@dataclass
+class SitesHeartbeats:
+    """Several sites' heartbeats, read as one feed: each site's own :class:`HeartbeatFeed`
+    (its credentials, teams, backoff and refusal), asked in parallel. A heartbeat carries its
+    site: its team key is the site's and the team's (:meth:`locate` gives them back), and its
+    team's name leads with the site (``eu · Payments``). A site that fails keeps its last
+    heartbeats and says so for itself; it never hides the other sites' silences."""
+
+    sites: dict[str, HeartbeatFeed]
+    interval_s: float = 15.0
+
+    def __post_init__(self) -> None:
+        self.interval_s = min(f.interval_s for f in self.sites.values())
+        self._located: dict[str, tuple[str, str]] = {}
+
+    def key(self, site: str, team_id: str) -> str:
+        key = f"{site}:{team_id}"
+        self._located[key] = (site, team_id)
+        return key
+
+    def locate(self, team_key: str) -> tuple[str, str]:
+        """The site and the team id of a team key of :attr:`heartbeats`."""
+        return self._located[team_key]
+
+    @property
+    def heartbeats(self) -> list[tuple[str, Heartbeat]]:
+        found = [
+            (self.key(site, team), beat)
+            for site, feed in self.sites.items()
+            for team, beat in feed.heartbeats
+        ]
+        found.sort(key=lambda pair: (not pair[1].silent,))  # silent first, each site's order
+        return found
+
+    @property
+    def silent(self) -> list[tuple[str, Heartbeat]]:
+        return [(t, h) for t, h in self.heartbeats if h.silent]
+
+    @property
+    def team_names(self) -> dict[str, str]:
+        return {
+            self.key(site, team): f"{site} · {name}"
+            for site, feed in self.sites.items()
+            for team, name in feed.team_names.items()
+        }
+
+    @property
+    def unavailable(self) -> str | None:
+        """Why no site is read at all (every site refused); each site's own otherwise."""
+        refused = [f.unavailable for f in self.sites.values()]
+        if all(refused):
+            return "; ".join(f"{s}: {r}" for s, r in zip(self.sites, refused, strict=True))
+        return None
+
+    @property
+    def freshness(self) -> Freshness:
+        """The least fresh of the sites that are read: what every heartbeat shown is as
+        fresh as, at least (never confirmed while one such site has never answered)."""
+        read = [f.freshness for f in self.sites.values() if f.unavailable is None]
+        if not read or any(f.confirmed_mono is None for f in read):
+            return Freshness()
+        return min(read, key=lambda f: f.confirmed_mono or 0.0)
+
+    @property
+    def busy(self) -> bool:
+        return any(f.busy for f in self.sites.values())
+
+    @property
+    def requests(self) -> int:
+        return sum(f.requests for f in self.sites.values())
+
+    async def refresh(self, *, force: bool = False) -> list[tuple[str, Heartbeat]] | None:
+        """Every site that is due, in parallel; a failure is its site's (recorded there),
+        and the others' heartbeats are shown all the same."""
+        now = time.monotonic()
+        due = [
+            f
+            for f in self.sites.values()
+            if force or not f.freshness.failures or (f.freshness.retry_at or 0.0) <= now + 0.5
+        ]
+        answers = await asyncio.gather(
+            *(f.refresh(force=force) for f in due), return_exceptions=True
+        )
+        for answer in answers:
+            if isinstance(answer, Exception) and not isinstance(answer, errors.ApiError):
+                raise answer
+        if answers and all(isinstance(a, errors.ApiError) for a in answers):
+            raise next(a for a in answers if isinstance(a, errors.ApiError))
+        return self.heartbeats
+
+    def next_delay(self) -> float:
+        return min(f.next_delay() for f in self.sites.values())
+
+    def verdict_reason(self) -> str | None:
+        """Each site's reason, led by its name (None: every site is fresh)."""
+        reasons = [
+            f"{site}: {reason}"
+            for site, feed in self.sites.items()
+            if (reason := feed.verdict_reason()) is not None
+        ]
+        return "; ".join(reasons) or None
+
+    def record_bug(self, error: Exception) -> None:
+        for feed in self.sites.values():
+            feed.record_bug(error)

@@ -104,8 +104,9 @@ _API_PATH = re.compile(r"^/[^/]+/v1/(?P<rest>.*)$")
 
 def counters(method: str, path: str) -> list[str]:
     """The counters of ``/_admin/stats`` a request adds to, besides ``total`` and its kind:
-    ``alert_reads`` (every GET below /v1/alerts) and ``status_polls`` (the request-status
-    ones among them), ``directory_reads`` (teams, escalations, schedules), ``oncall_reads``
+    ``alert_reads`` (every GET below /v1/alerts), ``alert_lists`` (the list itself, ``GET
+    /v1/alerts``, among them) and ``status_polls`` (the request-status ones),
+    ``directory_reads`` (teams, escalations, schedules), ``oncall_reads``
     (a schedule's on-calls, next-on-calls, timeline), ``heartbeat_reads``, ``heartbeat_pings``
     and ``heartbeat_writes``: so a test counts each feed's requests apart."""
     match = _API_PATH.match(path.partition("/jsm/ops/api")[2])
@@ -116,7 +117,9 @@ def counters(method: str, path: str) -> list[str]:
     if parts[0] == "alerts":
         if not read:
             return []
-        return ["alert_reads", "status_polls"] if parts[1:2] == ["requests"] else ["alert_reads"]
+        if parts[1:2] == ["requests"]:
+            return ["alert_reads", "status_polls"]
+        return ["alert_reads", "alert_lists"] if parts[1:] in ([], [""]) else ["alert_reads"]
     if parts[0] == "teams" and parts[2:3] == ["heartbeats"]:
         if parts[3:4] == ["ping"]:
             return ["heartbeat_pings"]

@@ -101,7 +101,7 @@ class AlertConsole(Guarded, LastResort):
         self.directory = (directory or Directory(client)) if kind.names else None
         if self.directory is not None and settings.site_key:
             self.directory.site = settings.site_key  # its file on disk is the site's
-        from console.live.oncall import ONCALL_EVERY_S, HeartbeatFeed, OnCallFeed
+        from console.live.oncall import ONCALL_EVERY_S, HeartbeatFeed, OnCallFeed, SitesHeartbeats
 
         by_site = {i.name: c for i, c in zip(settings.sites, self.clients, strict=False)}
         sources = Sources(
@@ -111,13 +111,26 @@ class AlertConsole(Guarded, LastResort):
             directories=self.directories,
             history=HistoryCache(client, sites=by_site if settings.several else None),
             count=self._count,
-            # Who is on call and which monitors went silent: the first site's (its teams).
+            # Who is on call: the first site's (its teams). Which monitors went silent: every
+            # site's, each read with its own credentials and teams.
             oncall=OnCallFeed(interval_s=ONCALL_EVERY_S, clock=settings.clock, client=client),
-            heartbeats=HeartbeatFeed(
+            heartbeats=SitesHeartbeats(
+                {
+                    info.name: HeartbeatFeed(
+                        interval_s=settings.refresh_s,
+                        clock=settings.clock,
+                        client=each,
+                        teams=info.teams,
+                    )
+                    for info, each in zip(settings.sites, self.clients, strict=True)
+                }
+            )
+            if settings.several
+            else HeartbeatFeed(
                 interval_s=settings.refresh_s,
                 clock=settings.clock,
                 client=client,
-                teams=settings.sites[0].teams if settings.several else settings.teams,
+                teams=settings.teams,
             ),
         )
         self.main: LiveScreen = kind.build(settings, sources)

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from console.directory import Directory
     from console.live.feed import AlertSource
     from console.live.history import HistoryCache
-    from console.live.oncall import HeartbeatFeed, OnCallFeed
+    from console.live.oncall import HeartbeatFeed, OnCallFeed, SitesHeartbeats
     from console.settings.start import Settings
     from console.tui.live import LiveScreen
 
@@ -40,7 +40,7 @@ class Sources:
     history: HistoryCache | None = None  # an alert's notes and activity
     count: Callable[[str], Awaitable[int]] | None = None  # the service's count of a query
     oncall: OnCallFeed | None = None  # who is on call (the on-call panel, the wall's strip)
-    heartbeats: HeartbeatFeed | None = None  # which monitors went silent
+    heartbeats: HeartbeatFeed | SitesHeartbeats | None = None  # which monitors went silent
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from console.api import errors
 from console.api.models import Alert
 from console.base.sanitize import clean
 from console.directory import Directory
-from console.live.oncall import HeartbeatFeed, OnCallFeed, handover_words
+from console.live.oncall import HeartbeatFeed, OnCallFeed, SitesHeartbeats, handover_words
 from console.tui.cells import clock_time, label, literal
 from console.tui.guard import Guarded, start_work
 from console.tui.live import LiveCycle, simple_turn
@@ -220,9 +220,11 @@ class HeartbeatsPanel(Panel):
     TITLE_TEXT = "Heartbeats"
     KEYS_TEXT = "space mark   p ping   d switch off   e switch on   r refresh   Esc close"
 
-    def __init__(self, feed: HeartbeatFeed, tracker: AnyTracker) -> None:
+    def __init__(self, feed: HeartbeatFeed | SitesHeartbeats, tracker: AnyTracker) -> None:
         super().__init__()
         self.feed = feed
+        # Several sites: a Site column, and each write goes to its heartbeat's own site.
+        self.sites = feed if isinstance(feed, SitesHeartbeats) else None
         self.tracker = tracker
         self.marks: set[str] = set()
         self.cycle = LiveCycle(
@@ -239,6 +241,7 @@ class HeartbeatsPanel(Panel):
         for key, title in (
             ("mark", " "),
             ("status", "Status"),
+            *([("site", "Site")] if self.sites is not None else []),
             ("team", "Team"),
             ("name", "Heartbeat"),
             ("interval", "Interval"),
@@ -269,10 +272,17 @@ class HeartbeatsPanel(Panel):
             else:
                 shown = Text(status, style=p["muted"])
             interval = f"{beat.interval} {(beat.interval_unit or '').lower()}".strip()
+            site: list[Text] = []
+            team = self.feed.team_names.get(team_id, team_id)
+            if self.sites is not None:
+                name, plain_id = self.sites.locate(team_id)
+                site = [literal(name)]
+                team = self.sites.sites[name].team_names.get(plain_id, plain_id)
             self.table.add_row(
                 Text("●" if target in self.marks else " ", style=p["mark"]),
                 shown,
-                literal(self.feed.team_names.get(team_id, team_id)),
+                *site,
+                literal(team),
                 literal(beat.name),
                 Text(interval),
                 key=target,
@@ -333,11 +343,12 @@ class HeartbeatsPanel(Panel):
         def answered(yes: bool | None) -> None:
             if not yes:
                 return
-            try:
-                self.tracker.submit(name, list(zip(chosen, labels, strict=True)), None)
-            except errors.ReadOnlyError as error:
-                self.notify(str(error), severity="warning")
-                return
+            targets = list(zip(chosen, labels, strict=True))
+            for tracker, each in self._per_site(targets, names):
+                try:
+                    tracker.submit(name, each, None)
+                except errors.ReadOnlyError as error:
+                    self.notify(str(error), severity="warning")
             self.marks.clear()
             self.show()
 
@@ -345,6 +356,23 @@ class HeartbeatsPanel(Panel):
         self.app.push_screen(
             ConfirmDialog(op.confirm(what, {}), clean("\n".join(labels))), answered
         )
+
+    def _per_site(
+        self, targets: list[tuple[str, str]], located: dict[str, tuple[str, Any]]
+    ) -> list[tuple[Any, list[tuple[str | None, str]]]]:
+        """The writes as each tracker takes them: one site's all to its tracker; several
+        sites', each site's to its own (its credentials; a read-only site refuses its own)."""
+        if self.sites is None or not hasattr(self.tracker, "for_site"):
+            return [(self.tracker, [(t, said) for t, said in targets])]
+        by_site: dict[str, list[tuple[str | None, str]]] = {}
+        for target, said in targets:  # said: "nightly (eu · Payments)", the site in it
+            if target not in located:
+                continue  # gone from the list since it was marked
+            site, team_id = self.sites.locate(located[target][0])
+            by_site.setdefault(site, []).append(
+                (heartbeat_target(team_id, located[target][1].name), said)
+            )
+        return [(self.tracker.for_site(site), each) for site, each in by_site.items()]
 
     def action_refresh(self) -> None:
         self.cycle.refresh_now()

@@ -29,7 +29,7 @@ from textual.widgets import Digits, Static
 from console.api.models import PRIORITIES, Alert
 from console.base import paths
 from console.live.feed import Update
-from console.live.oncall import handover_words
+from console.live.oncall import SitesHeartbeats, handover_words
 from console.live.sites import SitesFeed, SitesListing
 from console.live.wall import (
     Attention,
@@ -573,6 +573,8 @@ class WallScreen(LiveScreen):
     def _team(self, team_id: str) -> str:
         named = self._directory.name("team", team_id) if self._directory else None
         beats = self.heartbeat_feed
+        if isinstance(beats, SitesHeartbeats):  # the on-call strip is the first site's
+            beats = next(iter(beats.sites.values()))
         return named or (beats.team_names.get(team_id) if beats else None) or team_id
 
     def _person(self, account_id: str) -> str:

@@ -48,10 +48,10 @@ def figure(name: str, value: float, unit: str, target: str, **extra: Any) -> dic
 
 
 @contextlib.contextmanager
-def simulator_process(*args: str) -> Iterator[str]:
+def simulator_process(*args: str, cloud_id: str = "demo") -> Iterator[str]:
     """``alert-console simulate`` in a process of its own, as users run it; yields its base URL."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "console", "simulate", "--port", "0", *args],
+        [sys.executable, "-m", "console", "simulate", "--port", "0", "--cloud-id", cloud_id, *args],
         stdout=subprocess.PIPE,
         text=True,
         env=RUN_ENV,
@@ -62,7 +62,7 @@ def simulator_process(*args: str) -> Iterator[str]:
         if " on http" not in first:
             raise RuntimeError(f"the simulator did not start: {first!r}")
         origin = first.rsplit(" ", 1)[1].strip()
-        yield f"{origin}/jsm/ops/api/demo"
+        yield f"{origin}/jsm/ops/api/{cloud_id}"
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -531,6 +531,15 @@ def serve_room(quick: bool) -> Iterator[dict[str, Any]]:
             3,
         ),
     )
+
+
+@benchmark("sites")
+def sites(quick: bool) -> Iterator[dict[str, Any]]:
+    """Three sites in one table against one (sites_probe.py): first rows, an unchanged
+    refresh's CPU, and the list requests per site per refresh while one site is slow."""
+    from tests.benchmarks.sites_probe import sites
+
+    yield from sites(quick)
 
 
 @benchmark("panels")

@@ -227,11 +227,12 @@ def test_stats_count_each_kind_of_read_apart(site: Site) -> None:
     site.ping("ledger-reconciliation")
     site.create()
     api.get("/v1/alerts")
+    api.get("/v1/alerts/count")
     counts = sim.stats()["requests"]
     assert counts["directory_reads"] == 1 and counts["oncall_reads"] == 3
     assert counts["heartbeat_reads"] == 1
     assert counts["heartbeat_pings"] == 1 and counts["heartbeat_writes"] == 1
-    assert counts["alert_reads"] == 1
+    assert counts["alert_reads"] == 2 and counts["alert_lists"] == 1  # the count is no list
 
 
 # ------------------------------------------------------------------ the demo's heartbeats

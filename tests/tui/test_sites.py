@@ -24,7 +24,16 @@ from console.tui.app import AlertConsole
 from console.tui.wall_screen import WallScreen
 from tests.conftest import FAST_RETRY
 from tests.helpers import site_client, site_config
-from tests.tui.conftest import WIDE, loaded, no_hidden_bugs, row_texts, screen_text, toasts, until
+from tests.tui.conftest import (
+    WIDE,
+    loaded,
+    no_hidden_bugs,
+    row_texts,
+    screen_text,
+    shown,
+    toasts,
+    until,
+)
 
 # Three sites: different cloud ids, accounts and data (and so different sizes).
 SITES = {
@@ -351,3 +360,91 @@ async def test_the_walls_counts_are_each_sites_and_their_sum(
         banner = wall.banner
         await until(pilot, lambda: "prod: cannot connect" in banner.content.plain, timeout=10)  # type: ignore[union-attr]
         assert wall.stale and not wall.all_clear.has_class("shown")
+
+
+# ---------------------------------------------------------------------- heartbeats
+
+
+def new_heartbeat(server: BackgroundSimulator, name: str) -> str:
+    """A heartbeat of one minute on the Payments team of this site, pinged once (with the
+    site's own account); the team's id."""
+    with service(server) as api:
+        teams = api.get("/v1/teams").json()["platformTeams"]
+        team = str(next(t["teamId"] for t in teams if t["teamName"] == "Payments"))
+        body = {"name": name, "interval": 1, "intervalUnit": "minutes", "enabled": True}
+        api.post(f"/v1/teams/{team}/heartbeats", json=body).raise_for_status()
+        api.get(f"/v1/teams/{team}/heartbeats/ping", params={"name": name}).raise_for_status()
+    return team
+
+
+def heartbeat_status(server: BackgroundSimulator, team: str, name: str) -> str:
+    with service(server) as api:
+        found = api.get(f"/v1/teams/{team}/heartbeats", params={"name": name}).json()
+    return str(found["values"][0]["status"])
+
+
+async def test_every_sites_silent_heartbeats_are_shown_and_pinged_on_their_own_site(
+    make_sites: Any, sites: dict[str, BackgroundSimulator]
+) -> None:
+    """A monitor that went silent on the second site is counted in the header and listed
+    with its site, and its ping goes to that site with that site's credentials; a site whose
+    plan has no heartbeats says so for itself and hides nobody else's."""
+    from console.tui.panels import HeartbeatsPanel
+
+    eu_team = new_heartbeat(sites["eu"], "eu-cron")
+    new_heartbeat(sites["prod"], "prod-cron")
+    sites["eu"].admin("clock", {"advance_ms": 150_000})  # eu-cron missed two pings
+    sites["stg"].admin("heartbeats", {"plan": False})
+    assert heartbeat_status(sites["eu"], eu_team, "eu-cron") == "Unresponsive"
+    app = await make_sites(refresh_s=2)
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        header = app.main.status_bar
+        await until(pilot, lambda: "silent heartbeat" in shown(header), timeout=15)
+        await pilot.press("H")
+        panel = app.screen
+        assert isinstance(panel, HeartbeatsPanel)
+        await until(pilot, lambda: "prod-cron" in rows_of(panel), timeout=15)
+        rows = rows_of(panel)
+        eu_row = next(r for r in rows.split("\n") if "eu-cron" in r)
+        assert "SILENT" in eu_row and "| eu | Payments |" in eu_row, eu_row
+        assert "| prod | Payments |" in next(r for r in rows.split("\n") if "prod-cron" in r)
+        assert "stg: the site's plan has no heartbeats (402)" in shown(panel.state)
+        assert rows.split("\n")[0].count("SILENT")  # silent first, whatever the site
+        keys = [str(k.value) for k in panel.table.rows]
+        panel.table.move_cursor(row=next(i for i, k in enumerate(keys) if "eu-cron" in k))
+        await pilot.press("p")
+        await until(pilot, lambda: "Ping" in str(getattr(app.screen, "_title", "")))
+        await pilot.press("y")
+        await until(
+            pilot, lambda: heartbeat_status(sites["eu"], eu_team, "eu-cron") == "Responsive"
+        )
+        # Only eu accepts eu's account: the ping went to eu, with eu's credentials.
+        await until(pilot, lambda: "SILENT" not in rows_of(panel).split("\n")[0], timeout=10)
+
+
+def rows_of(panel: Any) -> str:
+    return "\n".join(
+        " | ".join(str(getattr(c, "plain", c)) for c in panel.table.get_row_at(i))
+        for i in range(panel.table.row_count)
+    )
+
+
+async def test_a_silent_heartbeat_on_any_site_is_loud_on_the_wall_and_no_all_clear(
+    make_sites: Any, sites: dict[str, BackgroundSimulator]
+) -> None:
+    new_heartbeat(sites["stg"], "stg-cron")
+    sites["stg"].admin("clock", {"advance_ms": 150_000})
+    app = await make_sites(
+        wall=True,
+        refresh_s=1,
+        query="status: open AND tag: nothing-carries-this",
+        read_only=frozenset(SITES),
+    )
+    async with app.run_test(size=WIDE) as pilot:
+        wall = app.main
+        assert isinstance(wall, WallScreen)
+        await until(pilot, lambda: "stg-cron" in shown(wall.silent_line), timeout=15)
+        assert "stg · Payments" in shown(wall.silent_line)
+        assert int(str(wall.digits["silent"].value)) >= 1
+        assert not wall.all_clear.has_class("shown")  # the alerts match nothing; stg is silent
