@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from console.api import errors
+from console.api.models import SITE_SEPARATOR, alert_key
 from console.live.feed import Freshness
 
 if TYPE_CHECKING:  # the reads load with the first of them, not at the console's start
@@ -54,6 +55,9 @@ class PanelFeed:
     @property
     def busy(self) -> bool:
         return self._running > 0
+
+    async def refresh(self, *, force: bool = False) -> object | None:
+        raise NotImplementedError
 
     def record_bug(self, error: Exception) -> None:
         self._failed(errors.ApiError(f"internal error ({type(error).__name__})"))
@@ -104,6 +108,8 @@ class PanelFeed:
         return None if verdict.live else (verdict.reason or "waiting for the first answer")
 
 
+F = TypeVar("F", bound=PanelFeed)
+
 # ----------------------------------------------------------------------------- on-call
 
 
@@ -117,6 +123,7 @@ class OnCall:
     now: tuple[str, ...]  # account ids
     next: tuple[str, ...]
     handover: datetime | None
+    site: str = ""  # several sites: the site's name
 
 
 def on_call_at(
@@ -340,50 +347,20 @@ def handover_words(at: datetime | None, now: datetime) -> str:
 
 
 @dataclass
-class SitesHeartbeats:
-    """Several sites' heartbeats, read as one feed: each site's own :class:`HeartbeatFeed`
-    (its credentials, teams, backoff and refusal), asked in parallel. A heartbeat carries its
-    site: its team key is the site's and the team's (:meth:`locate` gives them back), and its
-    team's name leads with the site (``eu · Payments``). A site that fails keeps its last
-    heartbeats and says so for itself; it never hides the other sites' silences."""
+class SitesPanelFeed(Generic[F]):
+    """Several sites' panel feeds, read as one: each site keeps its own feed (credentials,
+    teams, backoff, refusal), the due ones are asked in parallel, and a site that fails keeps
+    its last data and says so for itself, never hiding the other sites'. What each shows
+    carries its site: keys are :func:`site_key` (the site's name and the service's id)."""
 
-    sites: dict[str, HeartbeatFeed]
-    interval_s: float = 15.0
+    sites: dict[str, F]
+    interval_s: float = field(init=False)
 
     def __post_init__(self) -> None:
         self.interval_s = min(f.interval_s for f in self.sites.values())
-        self._located: dict[str, tuple[str, str]] = {}
 
-    def key(self, site: str, team_id: str) -> str:
-        key = f"{site}:{team_id}"
-        self._located[key] = (site, team_id)
-        return key
-
-    def locate(self, team_key: str) -> tuple[str, str]:
-        """The site and the team id of a team key of :attr:`heartbeats`."""
-        return self._located[team_key]
-
-    @property
-    def heartbeats(self) -> list[tuple[str, Heartbeat]]:
-        found = [
-            (self.key(site, team), beat)
-            for site, feed in self.sites.items()
-            for team, beat in feed.heartbeats
-        ]
-        found.sort(key=lambda pair: (not pair[1].silent,))  # silent first, each site's order
-        return found
-
-    @property
-    def silent(self) -> list[tuple[str, Heartbeat]]:
-        return [(t, h) for t, h in self.heartbeats if h.silent]
-
-    @property
-    def team_names(self) -> dict[str, str]:
-        return {
-            self.key(site, team): f"{site} · {name}"
-            for site, feed in self.sites.items()
-            for team, name in feed.team_names.items()
-        }
+    def clock(self) -> datetime:
+        return next(iter(self.sites.values())).clock()
 
     @property
     def unavailable(self) -> str | None:
@@ -395,8 +372,8 @@ class SitesHeartbeats:
 
     @property
     def freshness(self) -> Freshness:
-        """The least fresh of the sites that are read: what every heartbeat shown is as
-        fresh as, at least (never confirmed while one such site has never answered)."""
+        """The least fresh of the sites that are read: what everything shown is as fresh as,
+        at least (never confirmed while one such site has never answered)."""
         read = [f.freshness for f in self.sites.values() if f.unavailable is None]
         if not read or any(f.confirmed_mono is None for f in read):
             return Freshness()
@@ -410,9 +387,9 @@ class SitesHeartbeats:
     def requests(self) -> int:
         return sum(f.requests for f in self.sites.values())
 
-    async def refresh(self, *, force: bool = False) -> list[tuple[str, Heartbeat]] | None:
-        """Every site that is due, in parallel; a failure is its site's (recorded there),
-        and the others' heartbeats are shown all the same."""
+    async def _refresh_sites(self, force: bool) -> None:
+        """Every site that is due (not waiting out its own backoff), in parallel. A failure is
+        its site's, recorded there; only when every site asked failed does this raise."""
         now = time.monotonic()
         due = [
             f
@@ -423,11 +400,11 @@ class SitesHeartbeats:
             *(f.refresh(force=force) for f in due), return_exceptions=True
         )
         for answer in answers:
-            if isinstance(answer, Exception) and not isinstance(answer, errors.ApiError):
+            if isinstance(answer, BaseException) and not isinstance(answer, errors.ApiError):
                 raise answer
-        if answers and all(isinstance(a, errors.ApiError) for a in answers):
-            raise next(a for a in answers if isinstance(a, errors.ApiError))
-        return self.heartbeats
+        failed = [a for a in answers if isinstance(a, errors.ApiError)]
+        if answers and len(failed) == len(answers):
+            raise failed[0]
 
     def next_delay(self) -> float:
         return min(f.next_delay() for f in self.sites.values())
@@ -444,3 +421,72 @@ class SitesHeartbeats:
     def record_bug(self, error: Exception) -> None:
         for feed in self.sites.values():
             feed.record_bug(error)
+
+
+def site_key(site: str, team_id: str) -> str:
+    return alert_key(site, team_id)
+
+
+def locate(key: str) -> tuple[str, str]:
+    """The site and the service's id of a :func:`site_key`."""
+    site, _, team_id = key.partition(SITE_SEPARATOR)
+    return site, team_id
+
+
+@dataclass
+class SitesHeartbeats(SitesPanelFeed[HeartbeatFeed]):
+    """Every site's heartbeats. A heartbeat's team key is the site's and the team's
+    (:func:`locate` gives them back); its team's name leads with the site (``eu · Payments``)."""
+
+    @property
+    def heartbeats(self) -> list[tuple[str, Heartbeat]]:
+        found = [
+            (site_key(site, team), beat)
+            for site, feed in self.sites.items()
+            for team, beat in feed.heartbeats
+        ]
+        found.sort(key=lambda pair: not pair[1].silent)  # silent first, each site's order kept
+        return found
+
+    @property
+    def silent(self) -> list[tuple[str, Heartbeat]]:
+        return [(t, h) for t, h in self.heartbeats if h.silent]
+
+    @property
+    def team_names(self) -> dict[str, str]:
+        return {
+            site_key(site, team): f"{site} · {name}"
+            for site, feed in self.sites.items()
+            for team, name in feed.team_names.items()
+        }
+
+    async def refresh(self, *, force: bool = False) -> list[tuple[str, Heartbeat]] | None:
+        await self._refresh_sites(force)
+        return self.heartbeats
+
+
+@dataclass
+class SitesOnCall(SitesPanelFeed[OnCallFeed]):
+    """Who is on call on every site, each for the teams in view on it; each entry carries its
+    site (:attr:`OnCall.site`), keyed by :func:`site_key` of the site and the schedule."""
+
+    @property
+    def teams(self) -> tuple[str, ...]:
+        return tuple(t for feed in self.sites.values() for t in feed.teams)
+
+    def set_teams(self, by_site: Mapping[str, Iterable[str]]) -> bool:
+        """Each site's teams in view: True when a read is due for some of them now."""
+        changed = [feed.set_teams(by_site.get(site, ())) for site, feed in self.sites.items()]
+        return any(changed)
+
+    @property
+    def on_call(self) -> dict[str, OnCall]:
+        return {
+            site_key(site, schedule): replace(entry, site=site)
+            for site, feed in self.sites.items()
+            for schedule, entry in feed.on_call.items()
+        }
+
+    async def refresh(self, *, force: bool = False) -> dict[str, OnCall] | None:
+        await self._refresh_sites(force)
+        return self.on_call

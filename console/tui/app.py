@@ -101,7 +101,13 @@ class AlertConsole(Guarded, LastResort):
         self.directory = (directory or Directory(client)) if kind.names else None
         if self.directory is not None and settings.site_key:
             self.directory.site = settings.site_key  # its file on disk is the site's
-        from console.live.oncall import ONCALL_EVERY_S, HeartbeatFeed, OnCallFeed, SitesHeartbeats
+        from console.live.oncall import (
+            ONCALL_EVERY_S,
+            HeartbeatFeed,
+            OnCallFeed,
+            SitesHeartbeats,
+            SitesOnCall,
+        )
 
         by_site = {i.name: c for i, c in zip(settings.sites, self.clients, strict=False)}
         sources = Sources(
@@ -111,9 +117,18 @@ class AlertConsole(Guarded, LastResort):
             directories=self.directories,
             history=HistoryCache(client, sites=by_site if settings.several else None),
             count=self._count,
-            # Who is on call: the first site's (its teams). Which monitors went silent: every
-            # site's, each read with its own credentials and teams.
-            oncall=OnCallFeed(interval_s=ONCALL_EVERY_S, clock=settings.clock, client=client),
+            # Who is on call and which monitors went silent: every site's, each read with its
+            # own credentials and teams.
+            oncall=SitesOnCall(
+                {
+                    info.name: OnCallFeed(
+                        interval_s=ONCALL_EVERY_S, clock=settings.clock, client=each
+                    )
+                    for info, each in zip(settings.sites, self.clients, strict=True)
+                }
+            )
+            if settings.several
+            else OnCallFeed(interval_s=ONCALL_EVERY_S, clock=settings.clock, client=client),
             heartbeats=SitesHeartbeats(
                 {
                     info.name: HeartbeatFeed(

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from console.directory import Directory
     from console.live.feed import AlertSource
     from console.live.history import HistoryCache
-    from console.live.oncall import HeartbeatFeed, OnCallFeed, SitesHeartbeats
+    from console.live.oncall import HeartbeatFeed, OnCallFeed, SitesHeartbeats, SitesOnCall
     from console.settings.start import Settings
     from console.tui.live import LiveScreen
 
@@ -39,7 +39,7 @@ class Sources:
     directories: Mapping[str, Directory] = field(default_factory=dict)
     history: HistoryCache | None = None  # an alert's notes and activity
     count: Callable[[str], Awaitable[int]] | None = None  # the service's count of a query
-    oncall: OnCallFeed | None = None  # who is on call (the on-call panel, the wall's strip)
+    oncall: OnCallFeed | SitesOnCall | None = None  # who is on call (the panel, the wall's strip)
     heartbeats: HeartbeatFeed | SitesHeartbeats | None = None  # which monitors went silent
 
 

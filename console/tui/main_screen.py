@@ -449,24 +449,47 @@ class AlertScreen(LiveScreen):
             self.notify(f"No browser here; copied the address: {url}", timeout=8)
 
     def action_oncall(self) -> None:
-        """Who is on call for the teams of the alerts in view (and the profile's)."""
+        """Who is on call for the teams of the alerts in view (and the profile's); with
+        several sites, on each site for its own."""
         if self._oncall is None:
             return
-        from console.tui.panels import OnCallPanel, teams_of
+        from console.live.oncall import SitesOnCall
+        from console.tui.panels import OnCallPanel
 
-        # With several sites, the panel is the first site's: its teams, its schedules.
-        first = self.settings.sites[0] if self.settings.several else None
         last = self.feed.last
         alerts = list(last.alerts.values()) if last else []
-        teams = teams_of([a for a in alerts if first is None or a.site == first.name])
-        directory = self._directory
-        for wanted in first.teams if first is not None else self.settings.teams:
-            if directory is not None and directory.name("team", wanted) is not None:
-                teams.add(wanted)
+        if isinstance(self._oncall, SitesOnCall):
+            self._oncall.set_teams(
+                {
+                    info.name: self._teams_in_view(
+                        [a for a in alerts if a.site == info.name],
+                        info.teams,
+                        self.directory_for(info.name),
+                    )
+                    for info in self.settings.sites
+                }
+            )
+        else:
+            self._oncall.set_teams(
+                self._teams_in_view(alerts, self.settings.teams, self._directory)
+            )
+        self.app.push_screen(OnCallPanel(self, self._oncall))
+
+    @staticmethod
+    def _teams_in_view(
+        alerts: list[Alert], wanted: Sequence[str], directory: Directory | None
+    ) -> set[str]:
+        """The team responders of these alerts, and the profile's teams (by name or id)."""
+        from console.tui.panels import teams_of
+
+        teams = teams_of(alerts)
+        for each in wanted:
+            if directory is not None and directory.name("team", each) is not None:
+                teams.add(each)
             elif directory is not None:
                 with contextlib.suppress(Unresolved):  # a name not known (yet): left out
-                    teams.add(directory.resolve("team", wanted))
-        self.app.push_screen(OnCallPanel(self, self._oncall, teams))
+                    teams.add(directory.resolve("team", each))
+        return teams
 
     def action_heartbeats(self) -> None:
         """The heartbeats of the profile's teams, silent ones first."""

@@ -13,6 +13,7 @@ selected one, through the action tracker (journaled, told in toasts).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.style import Style
@@ -28,7 +29,15 @@ from console.api import errors
 from console.api.models import Alert
 from console.base.sanitize import clean
 from console.directory import Directory
-from console.live.oncall import HeartbeatFeed, OnCallFeed, SitesHeartbeats, handover_words
+from console.live.oncall import (
+    HeartbeatFeed,
+    OnCall,
+    OnCallFeed,
+    SitesHeartbeats,
+    SitesOnCall,
+    handover_words,
+    locate,
+)
 from console.tui.cells import clock_time, label, literal
 from console.tui.guard import Guarded, start_work
 from console.tui.live import LiveCycle, simple_turn
@@ -97,13 +106,15 @@ class OnCallPanel(Panel):
         "w assign the alert to the first on call   + add them as responder   r refresh   Esc close"
     )
 
-    def __init__(self, host: AlertScreen, feed: OnCallFeed, teams: set[str]) -> None:
+    def __init__(self, host: AlertScreen, feed: OnCallFeed | SitesOnCall) -> None:
+        """``feed``'s teams are set by the host before (each site's, with several)."""
         super().__init__()
         self.host = host
         self.feed = feed
+        self.several = isinstance(feed, SitesOnCall)  # a Site column; w and + on its own site
         self.alert = host.table.selected  # what w and + act on: the alert selected when opened
-        self._asked_names = False
-        self.feed.set_teams(teams)
+        self._asked_names: set[str] = set()
+        self._forget: list[Callable[[], None]] = []
         self.cycle = LiveCycle(
             self, feed, simple_turn(feed, lambda _data: self.show()), said=self.say, group="oncall"
         )
@@ -111,6 +122,7 @@ class OnCallPanel(Panel):
     def on_mount(self) -> None:
         super().on_mount()
         for key, title in (
+            *([("site", "Site")] if self.several else []),
             ("team", "Team"),
             ("schedule", "Schedule"),
             ("handover", "Handover"),
@@ -120,48 +132,48 @@ class OnCallPanel(Panel):
             self.table.add_column(title, key=key)
         about = f" · for {label(self.alert)}" if self.alert is not None else ""
         self.title_line.update(literal(f"Who is on call · the teams of the alerts in view{about}"))
-        directory = self.host.directory
-        if directory is not None:
+        sites = self.feed.sites if isinstance(self.feed, SitesOnCall) else {"": None}
+        for directory in {id(d): d for s in sites if (d := self._directory(s))}.values():
             # Names for the people and teams shown: asked for now, drawn as they come.
-            self._forget = directory.subscribe(lambda: self.call_later(self.show))
+            self._forget.append(directory.subscribe(lambda: self.call_later(self.show)))
         self.show()
         self.cycle.start()
 
     def on_unmount(self) -> None:
-        forget = getattr(self, "_forget", None)
-        if forget is not None:
+        for forget in self._forget:
             forget()
 
-    def _names_wanted(self) -> None:
-        directory = self.host.directory
-        if directory is not None:
-            start_work(self, directory.tick, group="names", exclusive=True)
+    def _directory(self, site: str) -> Directory | None:
+        return self.host.directory_for(site) if site else self.host.directory
 
     def show(self) -> None:
-        directory = self.host.directory
         now = self.feed.clock()
-        rows = sorted(
-            self.feed.on_call.values(),
-            key=lambda o: (self._team(o.team_id), o.schedule_name),
+        entries = sorted(
+            self.feed.on_call.items(),
+            key=lambda pair: (pair[1].site, self._team(pair[1]), pair[1].schedule_name),
         )
         self.table.clear()
-        for on_call in rows:
+        for key, on_call in entries:
+            directory = self._directory(on_call.site)
             self.table.add_row(
-                literal(self._team(on_call.team_id)),
+                *([literal(on_call.site)] if self.several else []),
+                literal(self._team(on_call)),
                 literal(on_call.schedule_name),
                 Text(handover_words(on_call.handover, now)),
                 literal(", ".join(person(directory, p) for p in on_call.now) or "nobody"),
                 literal(", ".join(person(directory, p) for p in on_call.next) or "—"),
-                key=on_call.schedule_id,
+                key=key,
             )
-        if rows and not self._asked_names:
-            self._asked_names = True  # the names of these people, asked of the directory once
-            self._names_wanted()
+            if directory is not None and on_call.site not in self._asked_names:
+                # The names of these people, asked of the site's directory once.
+                self._asked_names.add(on_call.site)
+                start_work(self, directory.tick, group=f"names-{on_call.site}", exclusive=True)
         self.say()
 
-    def _team(self, team_id: str) -> str:
-        directory = self.host.directory
-        return (directory.name("team", team_id) if directory else None) or team_id
+    def _team(self, on_call: OnCall) -> str:
+        directory = self._directory(on_call.site)
+        named = directory.name("team", on_call.team_id) if directory else None
+        return named or on_call.team_id
 
     def say(self) -> None:
         text = Text()
@@ -178,11 +190,24 @@ class OnCallPanel(Panel):
             self.state.update(text)
 
     def _first_on_call(self) -> str | None:
+        """The first person on call on the selected schedule; None (said why) when there is
+        nobody, or they are of another site than the alert (ids differ from site to site)."""
         if not self.table.row_count:
             return None
         key = self.table.coordinate_to_cell_key(self.table.cursor_coordinate).row_key.value
         found = self.feed.on_call.get(str(key))
-        return found.now[0] if found is not None and found.now else None
+        if found is None or not found.now:
+            return None
+        if self.alert is not None and found.site != self.alert.site:
+            self.notify(
+                f"{person(self._directory(found.site), found.now[0])} is on call on "
+                f"{found.site}; {label(self.alert)} is {self.alert.site}'s: choose a schedule "
+                f"of {self.alert.site}.",
+                severity="warning",
+                timeout=6,
+            )
+            return None
+        return found.now[0]
 
     def _act(self, op: str, data: dict[str, str]) -> None:
         if self.alert is None:
@@ -275,7 +300,7 @@ class HeartbeatsPanel(Panel):
             site: list[Text] = []
             team = self.feed.team_names.get(team_id, team_id)
             if self.sites is not None:
-                name, plain_id = self.sites.locate(team_id)
+                name, plain_id = locate(team_id)
                 site = [literal(name)]
                 team = self.sites.sites[name].team_names.get(plain_id, plain_id)
             self.table.add_row(
@@ -368,7 +393,7 @@ class HeartbeatsPanel(Panel):
         for target, said in targets:  # said: "nightly (eu · Payments)", the site in it
             if target not in located:
                 continue  # gone from the list since it was marked
-            site, team_id = self.sites.locate(located[target][0])
+            site, team_id = locate(located[target][0])
             by_site.setdefault(site, []).append(
                 (heartbeat_target(team_id, located[target][1].name), said)
             )

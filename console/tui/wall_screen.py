@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.style import Style
 from rich.text import Text
@@ -29,7 +30,7 @@ from textual.widgets import Digits, Static
 from console.api.models import PRIORITIES, Alert
 from console.base import paths
 from console.live.feed import Update
-from console.live.oncall import SitesHeartbeats, handover_words
+from console.live.oncall import OnCall, SitesHeartbeats, SitesOnCall, handover_words
 from console.live.sites import SitesFeed, SitesListing
 from console.live.wall import (
     Attention,
@@ -51,6 +52,9 @@ from console.tui.live import LiveCycle, LiveScreen, simple_turn
 from console.tui.palette import PLAIN, Palette
 from console.tui.table import AlertTable
 from console.tui.textual_compat import write_to_terminal
+
+if TYPE_CHECKING:
+    from console.directory import Directory
 
 COUNTERS: tuple[tuple[str, str], ...] = (
     ("silent", "♥ silent"),  # heartbeats that stopped: as loud as a P1
@@ -102,6 +106,7 @@ class WallScreen(LiveScreen):
         self.oncall_line = Static("", id="wall-oncall", markup=False)
         self._silent_seen: set[str] | None = None  # None: not looked yet (nothing rings)
         self._directory = sources.directory
+        self._directories = sources.directories  # several sites: each its own
         # The wall's rotation through saved views, each named large while it is on.
         self.rotation = [(name, dict(settings.views)[name]) for name in settings.wall_views]
         self.view_name = Static("", id="wall-view", markup=False)
@@ -169,10 +174,11 @@ class WallScreen(LiveScreen):
                 where="reading who is on call",
             )
             self.set_timer(PANELS_AFTER_S, self._start_oncall)
-        if self._directory is not None:
-            self._forget_names = self._directory.subscribe(
-                lambda: self.call_later(self.draw_panels)
-            )
+        books = (self._directory, *self._directories.values())
+        self._forget_names = [
+            book.subscribe(lambda: self.call_later(self.draw_panels))
+            for book in {id(b): b for b in books if b is not None}.values()
+        ]
 
     def rotate(self) -> None:
         """Ask for the next saved view of the wall's rotation. Its name, counts and trend
@@ -218,8 +224,7 @@ class WallScreen(LiveScreen):
 
     def on_unmount(self) -> None:
         self.stop()
-        forget = getattr(self, "_forget_names", None)
-        if forget is not None:
+        for forget in getattr(self, "_forget_names", []):
             forget()
 
     # ------------------------------------------------------------------ the live cycle
@@ -481,24 +486,37 @@ class WallScreen(LiveScreen):
         self.oncall_cycle.start()
 
     def _teams_in_view(self) -> None:
-        """The on-call strip's teams: the alerts' team responders, and the profile's."""
-        if self.oncall_feed is None:
+        """The on-call strip's teams: the alerts' team responders, and the profile's; with
+        several sites, each site's own."""
+        oncall = self.oncall_feed
+        if oncall is None:
             return
         last = self.feed.last
-        teams = {
-            r.id
-            for a in (last.alerts.values() if last else ())
-            for r in a.responders
-            if r.type == "team" and r.id
-        }
-        teams |= set(self.settings.teams)
-        if self.oncall_feed.set_teams(teams) and self.oncall_feed.freshness.confirmed_at:
+        alerts = list(last.alerts.values()) if last else []
+
+        def teams(site: str | None, wanted: Sequence[str]) -> set[str]:
+            return {
+                r.id
+                for a in alerts
+                if site is None or a.site == site
+                for r in a.responders
+                if r.type == "team" and r.id
+            } | set(wanted)
+
+        if isinstance(oncall, SitesOnCall):
+            due = oncall.set_teams({i.name: teams(i.name, i.teams) for i in self.settings.sites})
+        else:
+            due = oncall.set_teams(teams(None, self.settings.teams))
+        if due and oncall.freshness.confirmed_at:
             self.oncall_cycle.refresh_now()
 
     def _heard_oncall(self) -> None:
-        self.draw_panels()  # asks the directory for the names it lacks (name() remembers)
-        if self._directory is not None:
-            start_work(self, self._directory.tick, group="names", exclusive=True)
+        self.draw_panels()  # asks the directories for the names they lack (name() remembers)
+        books = dict(self._directories)
+        if not books and self._directory is not None:
+            books[""] = self._directory
+        for site, directory in books.items():
+            start_work(self, directory.tick, group=f"names-{site}", exclusive=True)
 
     def _heard_heartbeats(self) -> None:
         """New silences ring and notify, once each (never those already silent at the first
@@ -546,10 +564,10 @@ class WallScreen(LiveScreen):
                 oncall.on_call.values(), key=lambda o: (o.handover is None, o.handover)
             )
             for entry in entries[:ONCALL_SHOWN]:
-                who = self._person(entry.now[0]) if entry.now else "nobody"
-                nxt = self._person(entry.next[0]) if entry.next else ""
+                who = self._person(entry.site, entry.now[0]) if entry.now else "nobody"
+                nxt = self._person(entry.site, entry.next[0]) if entry.next else ""
                 handover = f" (→ {nxt} {handover_words(entry.handover, now)})" if nxt else ""
-                parts.append(f"{self._team(entry.team_id)}: {who}{handover}")
+                parts.append(f"{self._team(entry)}: {who}{handover}")
             if len(entries) > ONCALL_SHOWN:
                 parts.append(f"+{len(entries) - ONCALL_SHOWN} more schedules")
             oncall_text.append_text(literal("  ·  ".join(parts), "bold"))
@@ -570,15 +588,21 @@ class WallScreen(LiveScreen):
         if shown != (bool(silent_text.plain), bool(oncall_text.plain)):
             self.call_after_refresh(self._draw_more)  # fewer rows fit, or more
 
-    def _team(self, team_id: str) -> str:
-        named = self._directory.name("team", team_id) if self._directory else None
-        beats = self.heartbeat_feed
-        if isinstance(beats, SitesHeartbeats):  # the on-call strip is the first site's
-            beats = next(iter(beats.sites.values()))
-        return named or (beats.team_names.get(team_id) if beats else None) or team_id
+    def _directory_for(self, site: str) -> Directory | None:
+        return self._directories.get(site, self._directory) if site else self._directory
 
-    def _person(self, account_id: str) -> str:
-        named = self._directory.name("user", account_id) if self._directory else None
+    def _team(self, entry: OnCall) -> str:
+        directory = self._directory_for(entry.site)
+        named = directory.name("team", entry.team_id) if directory else None
+        beats = self.heartbeat_feed
+        if isinstance(beats, SitesHeartbeats):
+            beats = beats.sites.get(entry.site)
+        team = named or (beats.team_names.get(entry.team_id) if beats else None) or entry.team_id
+        return f"{entry.site} · {team}" if entry.site else team
+
+    def _person(self, site: str, account_id: str) -> str:
+        directory = self._directory_for(site)
+        named = directory.name("user", account_id) if directory else None
         return named or account_id[:8]
 
     def _call_attention(self, alerts: list[Alert]) -> None:

@@ -112,7 +112,7 @@ async def test_a_read_only_client_sends_no_write(
         await ops(client).acknowledge("any")
     with pytest.raises(ReadOnlyError):
         await ops(client).add_note("any", "text")
-    assert requests_seen(sim) == {"total": 1, "reads": 1, "alert_reads": 1}
+    assert requests_seen(sim) == {"total": 1, "reads": 1, "alert_reads": 1, "alert_lists": 1}
 
 
 # ----------------------------------------------------------------------------- each error class

@@ -275,9 +275,12 @@ def panels_read(app: Any) -> bool:
         feed is None or feed.freshness.confirmed_at is not None or feed.unavailable
         for feed in (wall.heartbeat_feed, wall.oncall_feed)
     )
-    people = [p for o in wall.oncall_feed.on_call.values() for p in o.now[:1] + o.next[:1]]
-    named = app.directory is None or all(app.directory.name("user", p) for p in people)
-    return read and named
+    people = [
+        (app.directories.get(o.site, app.directory), p)
+        for o in wall.oncall_feed.on_call.values()
+        for p in o.now[:1] + o.next[:1]
+    ]
+    return read and all(book is None or book.name("user", p) for book, p in people)
 
 
 async def test_the_wall(

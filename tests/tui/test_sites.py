@@ -23,7 +23,7 @@ from console.simulator.server import BackgroundSimulator
 from console.tui.app import AlertConsole
 from console.tui.wall_screen import WallScreen
 from tests.conftest import FAST_RETRY
-from tests.helpers import site_client, site_config
+from tests.helpers import get, site_client, site_config
 from tests.tui.conftest import (
     WIDE,
     loaded,
@@ -448,3 +448,46 @@ async def test_a_silent_heartbeat_on_any_site_is_loud_on_the_wall_and_no_all_cle
         assert "stg · Payments" in shown(wall.silent_line)
         assert int(str(wall.digits["silent"].value)) >= 1
         assert not wall.all_clear.has_class("shown")  # the alerts match nothing; stg is silent
+
+
+# ---------------------------------------------------------------------- on call
+
+
+async def test_the_on_call_panel_is_every_sites_and_w_assigns_only_on_the_alerts_own_site(
+    make_sites: Any, sites: dict[str, BackgroundSimulator]
+) -> None:
+    from console.tui.panels import OnCallPanel
+
+    app = await make_sites(query="status: open")
+    async with app.run_test(size=WIDE, notifications=True) as pilot:
+        await loaded(pilot)
+        alert = app.main.table.selected
+        assert alert is not None and alert.site
+        await pilot.press("W")
+        panel = app.screen
+        assert isinstance(panel, OnCallPanel)
+        # Each site's schedules for the teams of that site's alerts, with the site's column.
+        await until(pilot, lambda: len({o.site for o in panel.feed.on_call.values()}) >= 2, 15)
+        rows = [panel.table.get_row_at(i) for i in range(panel.table.row_count)]
+        assert {str(r[0]) for r in rows} == {o.site for o in panel.feed.on_call.values()}
+        keys = [str(k.value) for k in panel.table.rows]
+        entries = [panel.feed.on_call[k] for k in keys]
+        # A schedule of another site: w says why and sends nothing (ids differ per site).
+        other = next(i for i, e in enumerate(entries) if e.site != alert.site and e.now)
+        panel.table.move_cursor(row=other)
+        await pilot.press("w")
+        await until(pilot, lambda: any("is on call on" in t for t in toasts(app)))
+        assert not app.tracker.actions
+        # One of its own site: the assign lands there, with that site's credentials.
+        own = next(i for i, e in enumerate(entries) if e.site == alert.site and e.now)
+        panel.table.move_cursor(row=own)
+        who = entries[own].now[0]
+        await pilot.press("w")
+        book = app.directories[alert.site]
+        await until(pilot, lambda: book.name("user", who) is not None, timeout=15)
+        with service(sites[alert.site]) as api:
+
+            def owner() -> object:
+                return get(api, alert.id).get("owner")
+
+            await until(pilot, lambda: owner() == book.name("user", who), timeout=15)
