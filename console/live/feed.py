@@ -29,6 +29,9 @@ SORT_FIELDS: tuple[str, ...] = ("createdAt", "lastOccurredAt", "priority")
 DEFAULT_QUERY = "status: open"
 RELAY_LAG_S = 1.0  # a relayed screen asks this long after the server's poll is due
 RELAY_MIN_S = 1.0  # and, while that poll is late, no more often than this
+# A changed page of the same view is written to the page cache at most this often (and when
+# the console closes): writing it at every refresh cost ~2.4 ms of a 15 ms refresh.
+KEEP_EVERY_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -258,6 +261,10 @@ class AlertSource(Feed, Protocol):
 
     def keep_extra(self, extra: dict[str, Any]) -> None: ...
 
+    def flush(self) -> None:
+        """Write what was held back from the page cache (the console is closing)."""
+        ...
+
     def start_early(self) -> None: ...
 
 
@@ -280,6 +287,9 @@ class AlertFeed:
     _generation: int = 0
     _early: asyncio.Task[Update | None] | None = None
     _kept: Listing | None = None
+    _kept_mono: float | None = None  # when the page was last written (monotonic)
+    _unsaved: Update | None = None  # a newer page than the one on disk, written by flush()
+    _last_saved_view: View | None = None
     # What a screen keeps on disk beside the page (the wall's counts), for the view in force.
     kept_extra: dict[str, Any] = field(default_factory=dict)
     # How a page is asked for: the client's list of the view by default; the wall asks for
@@ -438,14 +448,34 @@ class AlertFeed:
             self._save(self._last)
 
     def _keep(self, update: Update) -> None:
+        """Keep the page on disk for the next start: a new view's at once, a changed page of
+        the same view at most every :data:`KEEP_EVERY_S` (its file says when the service
+        confirmed it, so an older one is shown as older), the latest at :meth:`flush`."""
         if self.cache is None or update.listing is self._kept:
             return  # the same answer as last time (the client hands back the same listing)
+        if (
+            self._kept_mono is not None
+            and self._last_saved_view == update.view
+            and time.monotonic() - self._kept_mono < KEEP_EVERY_S
+        ):
+            self._unsaved = update
+            return
+        if self._unsaved is not None and self._unsaved.view != update.view:
+            self.flush()  # the page of the view before, held back: its file gets it first
         self._save(update)
+
+    def flush(self) -> None:
+        """The console is closing: the newest page is written if it was held back."""
+        if self._unsaved is not None:
+            self._save(self._unsaved)
 
     def _save(self, update: Update) -> None:
         if self.cache is None:
             return
         self._kept = update.listing
+        self._kept_mono = time.monotonic()
+        self._unsaved = None
+        self._last_saved_view = update.view
         listing = update.listing
         self.cache.save(
             self.cache_key(update.view),

@@ -250,6 +250,10 @@ class SitesFeed:
         task.add_done_callback(lambda t: t.cancelled() or t.exception())
         return task
 
+    def flush(self) -> None:
+        for site in self.sites:
+            site.feed.flush()
+
     def stop(self) -> None:
         """The console is closing: the requests still out are abandoned."""
         for task in self._tasks.values():

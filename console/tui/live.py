@@ -167,6 +167,7 @@ class LiveScreen(Guarded, Screen[None]):
 
     def stop(self) -> None:
         self.app.theme_changed_signal.unsubscribe(self)
+        self.feed.flush()  # the newest page, for the next start
 
     def on_resize(self) -> None:
         self._fit()

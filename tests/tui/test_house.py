@@ -419,3 +419,29 @@ async def test_work_cancelled_before_it_starts_leaves_nothing_unawaited(
         gc.collect()  # a coroutine never awaited says so when it is collected
     unawaited = [str(w.message) for w in seen if "never awaited" in str(w.message)]
     assert unawaited == []
+
+
+async def test_the_page_cache_is_written_at_most_once_a_minute_and_when_the_console_closes(
+    make_console: ConsoleFactory, sim: BackgroundSimulator, api: httpx.Client
+) -> None:
+    """A changed page is kept on disk for the next start at most every KEEP_EVERY_S (each
+    write cost ~2.4 ms of a refresh); the newest is written when the console closes."""
+    app = await make_console(sim.origin, query="status: open")
+    cache, key = app.feed.cache, app.feed.cache_key()
+    assert cache is not None
+    renamed = "Renamed after the page was kept"
+
+    def on_disk() -> list[str]:
+        kept = cache.load(key)
+        return [] if kept is None else [v["message"] for v in kept.values]
+
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        assert on_disk(), "the first page is kept at once"
+        newest = app.main.table.order[0]
+        api.patch(f"/v1/alerts/{newest}/message", json={"message": renamed})
+        await until(pilot, lambda: get(api, newest)["message"] == renamed)
+        await pilot.press("r")
+        await until(pilot, lambda: renamed in screen_text(app))
+        assert renamed not in on_disk()  # held back: the last write was seconds ago
+    assert renamed in on_disk()  # the console closed: the newest page is there
