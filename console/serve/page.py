@@ -276,6 +276,14 @@ KIOSK_JS = r"""// alert-console serve: start the wall, show when it is cut off, 
     }
     wall.client = new window.TextualTerminalClient(element, { ping: null });
     wall.terminal = wall.client.terminal;
+    // Drawn with the DOM, xterm.js's own renderer. textual-serve loads the canvas renderer
+    // (which xterm.js deprecates) over the WebGL one; the canvas builds its glyph atlas in the
+    // first frame, and the first rows showed ~250 ms later in a browser without a GPU.
+    for (const addon of [wall.client.canvasAddon, wall.client.webglAddon]) {
+      if (addon) {
+        addon.dispose();
+      }
+    }
     wall.client.fit();
     connect();
   }

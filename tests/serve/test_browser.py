@@ -71,6 +71,13 @@ def test_the_page_starts_the_wall_by_itself_and_fills_the_screen(
         return bool(width >= 0.95 * inner_width and height >= 0.9 * inner_height)
 
     assert covered()
+    # Drawn with the DOM (xterm.js's own renderer): what the wall shows is the page's text,
+    # no canvas, whose glyph atlas held the first rows back ~250 ms without a GPU.
+    rows, canvases = browser.execute_script(
+        "return [document.querySelector('#terminal .xterm-rows').textContent,"
+        " document.querySelectorAll('#terminal canvas').length];"
+    )
+    assert "read-only" in rows and canvases == 0
     # At another size the terminal (and the wall in it) follows.
     browser.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride",
@@ -206,7 +213,7 @@ def test_a_screenshot_of_the_page(browser: Any, served: Served, update: bool) ->
         browser.get(f"{served.url}&fontsize=20")
         drawn(browser, served)
         until(lambda: "as of" in screen(browser)["text"])
-        browser.execute_async_script(  # two frames: the canvas is painted
+        browser.execute_async_script(  # two frames: the rows are painted
             "const done = arguments[0];"
             "requestAnimationFrame(() => requestAnimationFrame(() => done()));"
         )
