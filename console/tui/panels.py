@@ -78,6 +78,7 @@ class Panel(Guarded, Screen[None]):
         self.table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True)
         self.keys_line = Static(self.KEYS_TEXT, classes="panel-keys", markup=False)
         self.palette = PLAIN
+        self._drawn: list[tuple[str, list[tuple[str, str, list[Any]]]]] | None = None
 
     def compose(self) -> ComposeResult:
         yield self.title_line
@@ -91,6 +92,31 @@ class Panel(Guarded, Screen[None]):
 
     def say(self) -> None:
         """Say how fresh the panel's data is, and why not fresher."""
+
+    def selected_key(self) -> str | None:
+        if not self.table.row_count:
+            return None
+        return str(self.table.coordinate_to_cell_key(self.table.cursor_coordinate).row_key.value)
+
+    def draw_rows(self, rows: list[tuple[str, tuple[Text, ...]]]) -> None:
+        """The table's rows, drawn again only when they changed (a refresh with the same answer
+        draws nothing). The cursor stays on the item it was on (what w, p and the marks act
+        on), except on the first row, which it keeps: the top of the list, as when it opened,
+        while names arriving reorder it."""
+        drawn = [(key, [(c.plain, str(c.style), c.spans) for c in cells]) for key, cells in rows]
+        if drawn == self._drawn:
+            return
+        self._drawn = drawn
+        cursor = self.table.cursor_row
+        selected = self.selected_key() if cursor > 0 else None
+        self.table.clear()
+        for key, cells in rows:
+            self.table.add_row(*cells, key=key)
+        keys = [key for key, _cells in rows]
+        if keys:
+            self.table.move_cursor(
+                row=keys.index(selected) if selected in keys else min(cursor, len(keys) - 1)
+            )
 
 
 class OnCallPanel(Panel):
@@ -152,22 +178,27 @@ class OnCallPanel(Panel):
             self.feed.on_call.items(),
             key=lambda pair: (pair[1].site, self._team(pair[1]), pair[1].schedule_name),
         )
-        self.table.clear()
+        rows: list[tuple[str, tuple[Text, ...]]] = []
         for key, on_call in entries:
             directory = self._directory(on_call.site)
-            self.table.add_row(
-                *([literal(on_call.site)] if self.several else []),
-                literal(self._team(on_call)),
-                literal(on_call.schedule_name),
-                Text(handover_words(on_call.handover, now)),
-                literal(", ".join(person(directory, p) for p in on_call.now) or "nobody"),
-                literal(", ".join(person(directory, p) for p in on_call.next) or "—"),
-                key=key,
+            rows.append(
+                (
+                    key,
+                    (
+                        *([literal(on_call.site)] if self.several else []),
+                        literal(self._team(on_call)),
+                        literal(on_call.schedule_name),
+                        Text(handover_words(on_call.handover, now)),
+                        literal(", ".join(person(directory, p) for p in on_call.now) or "nobody"),
+                        literal(", ".join(person(directory, p) for p in on_call.next) or "—"),
+                    ),
+                )
             )
             if directory is not None and on_call.site not in self._asked_names:
                 # The names of these people, asked of the site's directory once.
                 self._asked_names.add(on_call.site)
                 start_work(self, directory.tick, group=f"names-{on_call.site}", exclusive=True)
+        self.draw_rows(rows)
         self.say()
 
     def _team(self, on_call: OnCall) -> str:
@@ -192,10 +223,8 @@ class OnCallPanel(Panel):
     def _first_on_call(self) -> str | None:
         """The first person on call on the selected schedule; None (said why) when there is
         nobody, or they are of another site than the alert (ids differ from site to site)."""
-        if not self.table.row_count:
-            return None
-        key = self.table.coordinate_to_cell_key(self.table.cursor_coordinate).row_key.value
-        found = self.feed.on_call.get(str(key))
+        key = self.selected_key()
+        found = self.feed.on_call.get(key) if key is not None else None
         if found is None or not found.now:
             return None
         if self.alert is not None and found.site != self.alert.site:
@@ -285,8 +314,7 @@ class HeartbeatsPanel(Panel):
 
     def show(self) -> None:
         p = self.palette
-        cursor = self.table.cursor_row
-        self.table.clear()
+        rows: list[tuple[str, tuple[Text, ...]]] = []
         for team_id, beat in self.feed.heartbeats:
             target = heartbeat_target(team_id, beat.name)
             status = beat.status or "?"
@@ -303,17 +331,20 @@ class HeartbeatsPanel(Panel):
                 name, plain_id = locate(team_id)
                 site = [literal(name)]
                 team = self.sites.sites[name].team_names.get(plain_id, plain_id)
-            self.table.add_row(
-                Text("●" if target in self.marks else " ", style=p["mark"]),
-                shown,
-                *site,
-                literal(team),
-                literal(beat.name),
-                Text(interval),
-                key=target,
+            rows.append(
+                (
+                    target,
+                    (
+                        Text("●" if target in self.marks else " ", style=p["mark"]),
+                        shown,
+                        *site,
+                        literal(team),
+                        literal(beat.name),
+                        Text(interval),
+                    ),
+                )
             )
-        if self.table.row_count:
-            self.table.move_cursor(row=min(cursor, self.table.row_count - 1))
+        self.draw_rows(rows)
         self.say()
 
     def say(self) -> None:
@@ -332,14 +363,8 @@ class HeartbeatsPanel(Panel):
         if self.state.content != text:
             self.state.update(text)
 
-    def _selected(self) -> str | None:
-        if not self.table.row_count:
-            return None
-        key = self.table.coordinate_to_cell_key(self.table.cursor_coordinate).row_key.value
-        return str(key)
-
     def action_mark(self) -> None:
-        target = self._selected()
+        target = self.selected_key()
         if target is None:
             return
         self.marks.symmetric_difference_update({target})
@@ -351,7 +376,7 @@ class HeartbeatsPanel(Panel):
         if self.tracker.read_only:
             self.notify("Read-only: this console sends no changes.", severity="warning")
             return
-        chosen = sorted(self.marks) or ([t] if (t := self._selected()) else [])
+        chosen = sorted(self.marks) or ([t] if (t := self.selected_key()) else [])
         if not chosen:
             return
         op = HEARTBEAT_OPS[name]

@@ -223,3 +223,24 @@ async def test_the_heartbeats_panel_pings_and_switches_off_through_the_tracker(
         # Journaled like any action.
         entries = [e for e in app.tracker.journal.entries() if e.op == "disable_heartbeat"]  # type: ignore[union-attr]
         assert entries and entries[-1].state.value == "succeeded"
+
+
+async def test_a_refresh_keeps_the_on_call_cursor_where_w_would_act(
+    make_console: ConsoleFactory, sim: BackgroundSimulator
+) -> None:
+    """w assigns to whoever is on call on the selected schedule: a refresh of the panel must
+    not move the selection (it went back to the first row, and w to its person)."""
+    app = await make_console(sim.origin, query="status: open", page_size=40)
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        await pilot.press("W")
+        panel = app.screen
+        assert isinstance(panel, OnCallPanel)
+        await until(pilot, lambda: panel.table.row_count >= 2, timeout=15)
+        panel.table.move_cursor(row=1)
+        chosen = panel.selected_key()
+        asked = panel.feed.requests
+        panel.cycle.refresh_now()
+        await until(pilot, lambda: panel.feed.requests > asked and not panel.feed.busy)
+        await pilot.pause()
+        assert panel.selected_key() == chosen and panel.table.cursor_row == 1
