@@ -3,8 +3,11 @@ wall, against the simulator's schedules and heartbeats."""
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import httpx
 import pytest
+from textual.pilot import Pilot
 
 from console.api import BasicCredentials, JsmClient
 from console.api.oncall import HeartbeatApi
@@ -16,6 +19,8 @@ from tests.conftest import ACCOUNT
 from tests.helpers import get
 from tests.tui.conftest import WIDE, ConsoleFactory, loaded, shown, until
 
+P = TypeVar("P", OnCallPanel, HeartbeatsPanel)
+
 
 def panel_text(app: AlertConsole) -> str:
     screen = app.screen
@@ -25,6 +30,14 @@ def panel_text(app: AlertConsole) -> str:
         for i in range(screen.table.row_count)
     ]
     return shown(screen.state) + "\n" + "\n".join(rows)
+
+
+async def opened(pilot: Pilot[None], key: str, kind: type[P]) -> P:
+    """The panel that ``key`` opens, from the alert view."""
+    await pilot.press(key)
+    panel = pilot.app.screen
+    assert isinstance(panel, kind)
+    return panel
 
 
 def payments(sim: BackgroundSimulator) -> str:
@@ -77,9 +90,7 @@ async def test_the_on_call_panel_names_who_is_on_now_and_next_across_a_handover(
     app = await make_console(sim.origin, query="status: open", page_size=40)
     async with app.run_test(size=WIDE) as pilot:
         await loaded(pilot)
-        await pilot.press("W")
-        panel = app.screen
-        assert isinstance(panel, OnCallPanel)
+        panel = await opened(pilot, "W", OnCallPanel)
         first = sim.admin("oncall")["first_schedule"]
         await until(pilot, lambda: first in panel.feed.on_call, timeout=15)
         before = panel.feed.on_call[first]
@@ -107,9 +118,7 @@ async def test_w_assigns_the_alert_to_the_person_on_call(
         alert = app.main.table.selected
         assert alert is not None
         teams = [r.id for r in alert.responders if r.type == "team"]
-        await pilot.press("W")
-        panel = app.screen
-        assert isinstance(panel, OnCallPanel)
+        panel = await opened(pilot, "W", OnCallPanel)
         await until(pilot, lambda: panel.table.row_count > 0, timeout=15)
         if teams:  # the panel covers the alert's teams (and the page's)
             assert set(teams) <= set(panel.feed.teams)
@@ -199,9 +208,7 @@ async def test_the_heartbeats_panel_pings_and_switches_off_through_the_tracker(
     app = await make_console(sim.origin, query="status: open")
     async with app.run_test(size=WIDE) as pilot:
         await loaded(pilot)
-        await pilot.press("H")
-        panel = app.screen
-        assert isinstance(panel, HeartbeatsPanel)
+        panel = await opened(pilot, "H", HeartbeatsPanel)
         await until(pilot, lambda: "panel-cron" in panel_text(app), timeout=15)
         keys = [str(k.value) for k in panel.table.rows]
         panel.table.move_cursor(row=keys.index(f"{team}/panel-cron"))
@@ -233,9 +240,7 @@ async def test_a_refresh_keeps_the_on_call_cursor_where_w_would_act(
     app = await make_console(sim.origin, query="status: open", page_size=40)
     async with app.run_test(size=WIDE) as pilot:
         await loaded(pilot)
-        await pilot.press("W")
-        panel = app.screen
-        assert isinstance(panel, OnCallPanel)
+        panel = await opened(pilot, "W", OnCallPanel)
         await until(pilot, lambda: panel.table.row_count >= 2, timeout=15)
         panel.table.move_cursor(row=1)
         chosen = panel.selected_key()
