@@ -27,6 +27,7 @@ from console.live.feed import Freshness
 if TYPE_CHECKING:  # the reads load with the first of them, not at the console's start
     from console.api.client import JsmClient
     from console.api.directory import PlatformTeam, Schedule
+    from console.api.models import Alert
     from console.api.oncall import Heartbeat, HeartbeatApi, OnCallApi, ScheduleTimeline
 
 ONCALL_EVERY_S = 300.0  # on-call is read at most this often (and just after a handover)
@@ -109,6 +110,12 @@ class PanelFeed:
 
 
 F = TypeVar("F", bound=PanelFeed)
+
+
+def teams_of(alerts: Iterable[Alert]) -> set[str]:
+    """The teams an alert page is about: its team responders."""
+    return {r.id for a in alerts for r in a.responders if r.type == "team" and r.id}
+
 
 # ----------------------------------------------------------------------------- on-call
 

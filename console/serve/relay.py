@@ -37,7 +37,7 @@ from console.api.relay import AS_OF, failure_body
 from console.base.sanitize import clean
 from console.directory import Directory
 from console.live.feed import AlertFeed, View
-from console.live.oncall import ONCALL_EVERY_S, HeartbeatFeed, OnCallFeed
+from console.live.oncall import ONCALL_EVERY_S, HeartbeatFeed, OnCallFeed, teams_of
 from console.live.wall import WallPages
 
 log = logging.getLogger(__name__)
@@ -156,14 +156,8 @@ class Poller:
     def _teams_in_view(self) -> None:
         """As a wall computes them: the team responders of the polled alerts, and the
         profile's teams (their ids, as the heartbeats' list of teams names them)."""
-        teams = {
-            r.id
-            for feed in self.feeds.values()
-            if feed.last is not None
-            for a in feed.last.alerts.values()
-            for r in a.responders
-            if r.type == "team" and r.id
-        }
+        pages = [feed.last for feed in self.feeds.values() if feed.last is not None]
+        teams = teams_of(a for page in pages for a in page.alerts.values())
         teams |= set(self.teams)
         self.oncall.set_teams(teams)
 

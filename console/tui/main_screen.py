@@ -480,7 +480,7 @@ class AlertScreen(LiveScreen):
         alerts: list[Alert], wanted: Sequence[str], directory: Directory | None
     ) -> set[str]:
         """The team responders of these alerts, and the profile's teams (by name or id)."""
-        from console.tui.panels import teams_of
+        from console.live.oncall import teams_of
 
         teams = teams_of(alerts)
         for each in wanted:

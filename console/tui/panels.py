@@ -23,10 +23,9 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from console.actions import AnyTracker
+from console.actions import AnyTracker, TrackerSet
 from console.actions.ops import HEARTBEAT_OPS, heartbeat_target
 from console.api import errors
-from console.api.models import Alert
 from console.base.sanitize import clean
 from console.directory import Directory
 from console.live.oncall import (
@@ -44,6 +43,7 @@ from console.tui.live import LiveCycle, simple_turn
 from console.tui.palette import PLAIN, Palette
 
 if TYPE_CHECKING:
+    from console.api.oncall import Heartbeat
     from console.tui.main_screen import AlertScreen
 
 PANEL_CSS = """
@@ -53,11 +53,6 @@ PANEL_CSS = """
 {name} > DataTable { height: 1fr; }
 {name} > .panel-keys { height: 1; background: $panel; color: $text-muted; padding: 0 1; }
 """
-
-
-def teams_of(alerts: list[Alert]) -> set[str]:
-    """The teams an alert page is about: its team responders."""
-    return {r.id for a in alerts for r in a.responders if r.type == "team" and r.id}
 
 
 def person(directory: Directory | None, account_id: str) -> str:
@@ -408,11 +403,11 @@ class HeartbeatsPanel(Panel):
         )
 
     def _per_site(
-        self, targets: list[tuple[str, str]], located: dict[str, tuple[str, Any]]
-    ) -> list[tuple[Any, list[tuple[str | None, str]]]]:
+        self, targets: list[tuple[str, str]], located: dict[str, tuple[str, Heartbeat]]
+    ) -> list[tuple[AnyTracker, list[tuple[str | None, str]]]]:
         """The writes as each tracker takes them: one site's all to its tracker; several
         sites', each site's to its own (its credentials; a read-only site refuses its own)."""
-        if self.sites is None or not hasattr(self.tracker, "for_site"):
+        if self.sites is None or not isinstance(self.tracker, TrackerSet):
             return [(self.tracker, [(t, said) for t, said in targets])]
         by_site: dict[str, list[tuple[str | None, str]]] = {}
         for target, said in targets:  # said: "nightly (eu · Payments)", the site in it

@@ -30,7 +30,7 @@ from textual.widgets import Digits, Static
 from console.api.models import PRIORITIES, Alert
 from console.base import paths
 from console.live.feed import Update
-from console.live.oncall import OnCall, SitesHeartbeats, SitesOnCall, handover_words
+from console.live.oncall import OnCall, SitesHeartbeats, SitesOnCall, handover_words, teams_of
 from console.live.sites import SitesFeed, SitesListing
 from console.live.wall import (
     Attention,
@@ -495,13 +495,7 @@ class WallScreen(LiveScreen):
         alerts = list(last.alerts.values()) if last else []
 
         def teams(site: str | None, wanted: Sequence[str]) -> set[str]:
-            return {
-                r.id
-                for a in alerts
-                if site is None or a.site == site
-                for r in a.responders
-                if r.type == "team" and r.id
-            } | set(wanted)
+            return teams_of(a for a in alerts if site is None or a.site == site) | set(wanted)
 
         if isinstance(oncall, SitesOnCall):
             due = oncall.set_teams({i.name: teams(i.name, i.teams) for i in self.settings.sites})
