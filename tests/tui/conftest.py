@@ -94,6 +94,12 @@ async def make_console(
         no_hidden_bugs(app, request)
 
 
+def lists_asked(sim: BackgroundSimulator) -> int:
+    """The alert list requests the simulator served (a query sent, a page asked for): not the
+    other reads a console makes on its own timers (heartbeats, names, counts)."""
+    return int(sim.stats()["requests"].get("alert_lists", 0))
+
+
 def screen_text(app: App[None]) -> str:
     """The screen as a person reads it: the terminal stream without escape sequences."""
     return re.sub(r"\x1b\[[0-9;:?]*[A-Za-z]", "", terminal_stream(app))

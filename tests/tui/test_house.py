@@ -30,6 +30,7 @@ from tests.tui.conftest import (
     ConsoleFactory,
     column,
     fill,
+    lists_asked,
     loaded,
     screen_text,
     select,
@@ -161,14 +162,14 @@ async def test_a_query_past_the_limit_is_caught_before_it_is_sent(
 ) -> None:
     async with console.run_test(size=WIDE) as pilot:
         app = await loaded(pilot)
-        reads = sim.stats()["requests"]["reads"]
+        reads = lists_asked(sim)
         await pilot.press("slash")
         app.main.query_bar.input.value = "message: " + "x" * 2100
         await until(pilot, lambda: "at most 2,048" in shown(app.main.query_bar.problem))
         await pilot.press("enter")
         await app.workers.wait_for_complete()
         assert app.feed.view.query == ""
-        assert sim.stats()["requests"]["reads"] == reads
+        assert lists_asked(sim) == reads
 
 
 async def test_a_refused_query_is_said_in_two_lines_and_the_results_stay(
@@ -339,7 +340,7 @@ async def test_the_first_page_can_be_asked_for_before_the_screen_exists(
     async with app.run_test(size=SMALL) as pilot:  # small: no detail pane, no history read
         await loaded(pilot)
         assert app.main.table.row_count == 20
-    assert sim.stats()["requests"]["reads"] == 1  # the early answer served the first paint
+    assert lists_asked(sim) == 1  # the early answer served the first paint
 
 
 # ---------------------------------------------------------------------- the simulator
@@ -396,10 +397,10 @@ async def test_a_refresh_due_at_once_still_comes(
     Textual's timer cannot take a zero delay, so the screen never asks it for one."""
     async with console.run_test(size=WIDE) as pilot:
         app = await loaded(pilot)
-        reads = sim.stats()["requests"]["reads"]
+        reads = lists_asked(sim)
         app.feed.interval_s = 0.0
         app.main.refresh_now()
-        await until(pilot, lambda: sim.stats()["requests"]["reads"] > reads + 5)
+        await until(pilot, lambda: lists_asked(sim) > reads + 5)
 
 
 async def test_work_cancelled_before_it_starts_leaves_nothing_unawaited(

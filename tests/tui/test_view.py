@@ -11,7 +11,17 @@ from textual.widgets import OptionList
 from console.simulator.server import BackgroundSimulator
 from console.tui.app import AlertConsole
 from tests.helpers import create, get
-from tests.tui.conftest import SMALL, WIDE, column, loaded, row_texts, shown, toasts, until
+from tests.tui.conftest import (
+    SMALL,
+    WIDE,
+    column,
+    lists_asked,
+    loaded,
+    row_texts,
+    shown,
+    toasts,
+    until,
+)
 
 
 def palette_options(pilot: Pilot[None]) -> list[str]:
@@ -111,7 +121,7 @@ async def test_a_malformed_query_is_flagged_at_once_and_the_results_stay(
     async with console.run_test(size=WIDE) as pilot:
         app = await loaded(pilot)
         before = column(app, "tiny"), column(app, "message")  # not ages: a minute may turn
-        reads = sim.stats()["requests"]["reads"]
+        reads = lists_asked(sim)
         await pilot.press("slash")
         app.main.query_bar.input.value = ""
         await pilot.press(*"status: open AND (priority: P1")
@@ -121,7 +131,7 @@ async def test_a_malformed_query_is_flagged_at_once_and_the_results_stay(
         await pilot.pause()
         assert app.feed.view.query == ""  # not applied
         assert (column(app, "tiny"), column(app, "message")) == before
-        assert sim.stats()["requests"]["reads"] == reads  # nothing was sent
+        assert lists_asked(sim) == reads  # nothing was sent
         await pilot.press("escape")  # back to the table, the bar shows the applied query again
         assert app.focused is app.main.table
         assert app.main.query_bar.input.value == ""
@@ -174,11 +184,11 @@ async def test_pause_stops_refreshing_and_says_so(
         await pilot.press("p")
         assert "paused" in status_bar(app)
         await until(pilot, lambda: not app.feed.busy)
-        reads = sim.stats()["requests"]["reads"]
+        reads = lists_asked(sim)
         await pilot.pause(0.8)  # four refresh intervals, watched: no read may happen
-        assert sim.stats()["requests"]["reads"] == reads
+        assert lists_asked(sim) == reads
         await pilot.press("p")
-        await until(pilot, lambda: sim.stats()["requests"]["reads"] > reads + 1)
+        await until(pilot, lambda: lists_asked(sim) > reads + 1)
         assert "every 0.2 s" in status_bar(app)
 
 
@@ -191,11 +201,11 @@ async def test_refresh_waits_while_a_dialog_is_open(
         await pilot.press("t")  # the add-tags dialog
         await until(pilot, lambda: isinstance(pilot.app.screen, ModalScreen))
         await until(pilot, lambda: not pilot.app.feed.busy)
-        reads = sim.stats()["requests"]["reads"]
+        reads = lists_asked(sim)
         await pilot.pause(0.8)  # four refresh intervals, watched: no read may happen
-        assert sim.stats()["requests"]["reads"] == reads
+        assert lists_asked(sim) == reads
         await pilot.press("escape")
-        await until(pilot, lambda: sim.stats()["requests"]["reads"] > reads)
+        await until(pilot, lambda: lists_asked(sim) > reads)
 
 
 async def test_an_empty_result_says_so_with_the_time(console: AlertConsole) -> None:
