@@ -463,10 +463,13 @@ async def one_site_fails(app: AlertConsole, pilot: Any, site: BackgroundSimulato
     eu = next(s for s in app.feed.sites if s.name == "eu")  # type: ignore[attr-defined]
     app.main.refresh_now()
     await until(pilot, lambda: eu.feed.freshness.failures > 0)
+    # Everything in flight done first (eu's panels fail too, retries and all, and a late
+    # failure would set the countdown again): then the countdown is pinned and drawn.
+    await settle(app, pilot)
     assert eu.feed.freshness.retry_at is not None
     eu.feed.freshness.retry_at = time.monotonic() + 99.5
     app.main.draw_status()
-    await settle(app, pilot)
+    await pilot.pause()
 
 
 async def test_three_sites_in_one_table_one_stale(
