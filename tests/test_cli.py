@@ -129,7 +129,7 @@ def test_the_start_loads_no_plugin_machinery_and_pydantic_still_validates() -> N
     is off; pydantic's own is still where the stand-in goes, and finds none the same way."""
     start = (
         "import sys\n"
-        "from console.cli.main import lean_start\n"
+        "from console.cli.lean import lean_start\n"
         "lean_start()\n"
         "from console.api.models import Alert\n"
         "assert Alert.model_validate({'id': 'a', 'count': 2.0}).count == 2\n"

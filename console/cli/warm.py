@@ -56,13 +56,14 @@ def _leave_with_the_server() -> None:
 def main() -> int:
     # What a wall's start loads, loaded now, while no browser is waiting; first what it keeps
     # out (lean_start: httpcore would import trio, which a wall never runs).
-    import console.cli.main
+    from console.cli.lean import lean_start
 
-    console.cli.main.lean_start()
+    lean_start()
     import textual.drivers.web_driver  # noqa: F401
 
     import console.actions
     import console.api.client
+    import console.cli.main
     import console.query
     import console.settings.config
     import console.settings.secrets

@@ -10,7 +10,8 @@ test checks that dialogs and the like are not among them).
 ``--bare MESSAGE`` runs that app in the terminal it is started in, MESSAGE in its first row,
 until it is stopped: run.py starts it in a pseudo-terminal (pty_probe.py) and times it as it
 times the real ``alert-console``. That is the benchmark's figure; the headless ones are for
-diagnosis."""
+diagnosis. ``--libraries ORIGIN`` is that app showing the service's first page, fetched with
+httpx and read with pydantic: the floor of any console the brief's libraries build."""
 
 from __future__ import annotations
 
@@ -20,11 +21,12 @@ import sys
 
 
 async def console(origin: str, modules: bool = False) -> None:
-    from console.cli.main import collector_off_for_the_start, lean_start, open_console
+    from console.cli.lean import collector_off_for_the_start, lean_start
 
     lean_start()  # as main() does
     collector_off_for_the_start()  # as its console() does
     from console.api import BasicCredentials, JsmClient
+    from console.cli.main import open_console
     from console.settings.start import Settings
 
     credentials = BasicCredentials("demo@example.com", "demo-token")
@@ -85,8 +87,90 @@ def bare(message: str | None = None) -> None:
     print("drawn", flush=True)
 
 
+def libraries(origin: str) -> None:
+    """The floor of any console built as the brief says (Textual, httpx, pydantic): the bare
+    app, but its rows are the service's first page, asked for with httpx before Textual is
+    loaded (as alert-console asks) and read with a pydantic model of the columns it shows.
+    Nothing of ours: no config, no journal, no sanitiser, no actions. Runs in the terminal
+    it is started in until it is stopped (run.py times it to the newest alert's text, as
+    it times the console); the account is the console's (ALERT_CONSOLE_EMAIL and _API_TOKEN)."""
+    import os
+    from datetime import datetime
+
+    from console.cli.lean import collector_off_for_the_start, lean_start
+
+    # What the console does to its libraries at start, done here too: it is the libraries'
+    # floor, not the floor of libraries left as they come.
+    lean_start()
+    collector_off_for_the_start()
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type] (as console.api does)
+    import httpx
+    from pydantic import BaseModel
+
+    class Row(BaseModel):
+        tinyId: str
+        priority: str
+        status: str
+        createdAt: datetime
+        message: str
+        count: int = 1
+
+    class Page(BaseModel):
+        values: list[Row]
+
+    async def start() -> None:
+        account = (os.environ["ALERT_CONSOLE_EMAIL"], os.environ["ALERT_CONSOLE_API_TOKEN"])
+        sent = asyncio.Event()
+
+        async def trace(event: str, info: object) -> None:
+            if event == "http11.send_request_body.complete":
+                sent.set()
+
+        async with httpx.AsyncClient(
+            base_url=f"{origin}/jsm/ops/api/demo",
+            auth=account,
+            verify=not origin.startswith("http://"),  # no CA store for plain http, as ours
+        ) as http:
+            params = {"query": "status: open", "size": 50, "sort": "createdAt", "order": "desc"}
+            asked = asyncio.create_task(
+                http.get("/v1/alerts", params=params, extensions={"trace": trace})
+            )
+            waiting = asyncio.create_task(sent.wait())
+            await asyncio.wait({asked, waiting}, return_when=asyncio.FIRST_COMPLETED)
+            waiting.cancel()
+
+            from textual.app import App, ComposeResult
+            from textual.widgets import DataTable
+
+            class Libraries(App[None]):
+                def compose(self) -> ComposeResult:
+                    yield DataTable()
+
+                async def on_mount(self) -> None:
+                    response = await asked
+                    response.raise_for_status()
+                    page = Page.model_validate_json(response.content)
+                    table = self.query_one(DataTable)
+                    table.add_columns("Pri", "#", "Status", "Created", "Message", "Count")
+                    for row in page.values:
+                        table.add_row(
+                            row.priority,
+                            row.tinyId,
+                            row.status,
+                            f"{row.createdAt:%H:%M}",
+                            row.message,
+                            str(row.count),
+                        )
+
+            await Libraries().run_async()
+
+    asyncio.run(start())
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "--bare":
         bare(sys.argv[2] if len(sys.argv) > 2 else None)
+    elif sys.argv[1] == "--libraries":
+        libraries(sys.argv[2])
     else:
         asyncio.run(console(sys.argv[1], modules="--modules" in sys.argv[2:]))

@@ -11,7 +11,7 @@ import time
 
 
 async def main(origin: str, seconds: float, wall: bool) -> None:
-    from console.cli.main import collector_off_for_the_start, lean_start
+    from console.cli.lean import collector_off_for_the_start, lean_start
 
     lean_start()  # as alert-console's main() does
     collector_off_for_the_start()  # and its console() (back on 2 s after the app is up)

@@ -271,6 +271,7 @@ def first_rows(quick: bool) -> Iterator[dict[str, Any]]:
                 console_env(),
             ),
             "bare": ([sys.executable, str(bare_app), "--bare", message], {}),
+            "libraries": ([sys.executable, str(bare_app), "--libraries", origin], console_env()),
         }
         if peer is not None:
             starts["jsm_tui"] = (peer.command, peer.env(origin, *ACCOUNT))
@@ -336,6 +337,32 @@ def first_rows(quick: bool) -> Iterator[dict[str, Any]]:
         "< 1.6",
         repetitions=runs,
         median_of_paired_ratios=paired("console", "bare"),
+    )
+    # What the brief's libraries cost before anything of ours: the bare app showing the same
+    # first page, asked for with httpx and read with pydantic (first_rows_probe --libraries).
+    yield figure(
+        "libraries_first_rows_seconds",
+        median("libraries"),
+        "s",
+        "the floor with httpx and pydantic",
+        repetitions=runs,
+        all=every("libraries"),
+    )
+    yield figure(
+        "libraries_ratio",
+        median("libraries") / median("bare"),
+        "ratio",
+        "what first_rows_ratio cannot go under",
+        repetitions=runs,
+        median_of_paired_ratios=paired("libraries", "bare"),
+    )
+    yield figure(
+        "first_rows_vs_libraries",
+        median("console") / median("libraries"),
+        "ratio",
+        "ours on top of the libraries",
+        repetitions=runs,
+        median_of_paired_ratios=paired("console", "libraries"),
     )
     if peer is None:
         yield {

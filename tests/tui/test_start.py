@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pyte
 
-from console.cli.main import collector_off_for_the_start
+from console.cli.lean import collector_off_for_the_start
 from console.settings.secrets import ENV_EMAIL, ENV_TOKEN
 from console.simulator.server import BackgroundSimulator
 from console.tui.app import COLLECTOR_BACK_S, AlertConsole
@@ -36,7 +36,7 @@ LATER = (
     "console.api.directory",
     "textual.widgets._text_area",
     "logging.handlers",
-    # pydantic's plugin loader imports it to find no plugin (console.cli.main.lean_start).
+    # pydantic's plugin loader imports it to find no plugin (console.cli.lean.lean_start).
     "importlib.metadata",
 )
 
