@@ -70,6 +70,8 @@ class Field:
 
 @dataclass(frozen=True)
 class Op:
+    """One alert action: its request, its words, its key and what it asks before sending."""
+
     name: str  # also the binding id a keymap rebinds
     title: str  # "Acknowledge": toasts, dialogs
     done: str  # "acknowledged": "9 acknowledged, 1 failed"

@@ -25,6 +25,8 @@ UNKNOWN_BADGE = "? unknown"
 
 @dataclass
 class RowState:
+    """What a row shows of actions and changes: a pending badge, an outcome, new or changed."""
+
     badge: str = ""  # a pending action: "⧗ ack"
     outcome: str = ""  # the last outcome: "✓" or "✗", shown a while
     outcome_until: float = 0.0

@@ -69,6 +69,8 @@ def watching_retries(watch: RetryWatch) -> Iterator[None]:
 
 @dataclass(frozen=True)
 class RetryPolicy:
+    """How often and how long a request is tried again: attempts, backoff and deadlines."""
+
     attempts: int = 5  # tries in all, the first included
     base_s: float = 0.2
     cap_s: float = 5.0

@@ -28,6 +28,8 @@ KEEP_FILES = 20  # older crash files are removed
 
 @dataclass
 class BugReport:
+    """One bug as the user is told of it: where, what, its signature and how often."""
+
     where: str  # what was running: "refresh", "key a", "timer"
     kind: str  # the exception's type
     message: str  # sanitised, secrets masked

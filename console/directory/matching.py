@@ -17,6 +17,8 @@ _WORDS = re.compile(r"[\s\-_.'@()/]+")
 
 @dataclass(frozen=True)
 class Entry:
+    """One person, team, escalation or schedule of the directory, with its id."""
+
     kind: str  # user | team | escalation | schedule
     id: str
     name: str
@@ -26,6 +28,8 @@ class Entry:
 
 @dataclass(frozen=True)
 class Suggestion:
+    """An entry offered for what was typed, and whether it was chosen lately."""
+
     entry: Entry
     recent: bool  # chosen lately, so listed first
 

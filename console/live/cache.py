@@ -30,6 +30,8 @@ WHAT = "the page cache"
 
 @dataclass(frozen=True)
 class Cached:
+    """The last good page of a view, as kept on disk for the next start to show first."""
+
     at: datetime  # when the service confirmed it
     values: list[Any]  # the alerts, as sent
     count: int

@@ -274,6 +274,8 @@ def _utc_now() -> datetime:
 
 @dataclass
 class AlertFeed:
+    """One alert view, refreshed: its pages, their freshness, its backoff and its counts."""
+
     client: JsmClient
     view: View = field(default_factory=View)
     interval_s: float = 15.0

@@ -21,6 +21,8 @@ HISTORY_PAGE = 100
 
 @dataclass(frozen=True)
 class History:
+    """An alert's notes and log, as far as read, and whether there is more of each."""
+
     notes: list[Note]
     logs: list[LogEntry]
     more_notes: bool

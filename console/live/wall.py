@@ -39,6 +39,8 @@ TREND_MAX_BYTES = 1 << 20  # 360 points are ~40 KB
 
 @dataclass(frozen=True)
 class Counts:
+    """The wall's counts at one moment: open and unacknowledged by priority, and acknowledged."""
+
     unacked: dict[str, int]  # open and unacknowledged, by priority P1..P5
     acked: int  # open and acknowledged
     at: datetime  # when the service gave them

@@ -17,6 +17,8 @@ from console.actions import OPS
 
 @dataclass(frozen=True)
 class Key:
+    """One binding: its id, the action it runs, its key, and how help and the footer name it."""
+
     id: str  # the binding id a keymap rebinds
     action: str  # the screen's action: "op('acknowledge')" or "refresh"
     key: str  # Textual key name

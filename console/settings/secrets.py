@@ -40,6 +40,8 @@ def _refused(problem: str) -> Exception:
 
 @dataclass(frozen=True)
 class Secret:
+    """A credential's value and where it was read from (never shown, only its source)."""
+
     value: str
     source: str  # where it came from, for `config check` ("environment ALERT_CONSOLE_API_TOKEN")
 

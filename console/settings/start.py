@@ -42,6 +42,8 @@ class SiteInfo:
 
 @dataclass(frozen=True)
 class Settings:
+    """Everything a start was given, resolved: the view, the pace, the site and the keys."""
+
     query: str = DEFAULT_QUERY
     refresh_s: float = 15.0
     page_size: int = 50

@@ -45,6 +45,8 @@ class Sources:
 
 @dataclass(frozen=True)
 class ScreenKind:
+    """A kind of main screen (the console or the wall): its styles, theme and what it may do."""
+
     name: str
     styles: Path  # read with the app's own stylesheets (one pass at start)
     theme: str  # the theme it starts in unless told otherwise

@@ -47,6 +47,8 @@ ROLES: dict[str, tuple[str, str]] = {
 
 @dataclass(frozen=True)
 class Palette:
+    """The theme's styles by role (priority, status, muted ...), for text drawn by hand."""
+
     styles: Mapping[str, Style]
 
     def __getitem__(self, role: str) -> Style:

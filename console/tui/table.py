@@ -49,6 +49,8 @@ COUNT_AT = 100  # the count, from here (the message keeps ~37); the owner shows 
 
 @dataclass(frozen=True)
 class Column:
+    """One column of the alert table: its key, heading, width and the width it shows from."""
+
     key: str
     label: str
     width: int
@@ -184,7 +186,9 @@ class AlertTable(Guarded, DataTable[Text]):
         self._rendered.clear()
         for column in self._columns:
             fixed = STATUS_WIDTH if column.key == "status" else column.width
-            self.add_column(column.label, key=column.key, width=max(1, fixed))
+            # A Text, not a str: DataTable reads a str label as markup (and loads rich's
+            # emoji table to do it, ~2 ms at start); ours are words to show as they are.
+            self.add_column(Text(column.label), key=column.key, width=max(1, fixed))
         self._fit_message(width)
         for alert_id in self.order:
             self._add(alert_id)

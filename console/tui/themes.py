@@ -70,6 +70,8 @@ class ThemeFile(BaseModel):
 
 @dataclass(frozen=True)
 class Loaded:
+    """The themes that could be read, and one sentence for each file that could not."""
+
     themes: dict[str, Theme]
     problems: list[str]  # one sentence per file that could not be read
 
