@@ -59,6 +59,8 @@ class DirectoryEntry:
     type: str  # team | user | escalation | schedule
     name: str
     email: str = ""
+    # Whether Jira hides this person's email (profile visibility); None: one in six, by id.
+    hides_email: bool | None = None
 
 
 @dataclass(slots=True)

@@ -103,6 +103,19 @@ def test_bulk_answers_a_page_of_the_people_asked_for(
     assert 0 < len(hidden) < len(users) // 2
 
 
+def test_a_person_added_for_a_test_shows_or_hides_their_email_as_told(
+    sim: BackgroundSimulator, jira: httpx.Client
+) -> None:
+    shown = {"type": "user", "name": "Oona Shown", "email": "oona@example.com"}
+    hidden = {"type": "user", "name": "Hal Hidden", "email": "hal@example.com"}
+    knobs(sim, add=[{**shown, "hides_email": False}, {**hidden, "hides_email": True}])
+    found = {u["displayName"]: u for u in jira.get("/user/search", params={"query": "h"}).json()}
+    assert found["Hal Hidden"].get("emailAddress") is None  # found by his name, no email
+    oona = jira.get("/user/search", params={"query": "oona@"}).json()
+    assert [u.get("emailAddress") for u in oona] == ["oona@example.com"]
+    assert jira.get("/user/search", params={"query": "hal@"}).json() == []  # nor found by it
+
+
 @pytest.mark.parametrize(
     ("setting", "auth", "status", "schema"),
     [
@@ -148,7 +161,11 @@ def test_directory_reads_are_traffic_like_any_other(sim: BackgroundSimulator) ->
 
 
 def test_the_admin_refuses_what_it_cannot_do(sim: BackgroundSimulator) -> None:
-    for body in ({"jira_users": "maybe"}, {"add": [{"type": "robot", "name": "x"}]}):
+    for body in (
+        {"jira_users": "maybe"},
+        {"add": [{"type": "robot", "name": "x"}]},
+        {"add": [{"type": "user", "name": "x", "hides_email": "no"}]},
+    ):
         with pytest.raises(Exception, match="422"):
             sim.admin("directory", body)
     assert sim.admin("directory") == {"ops_config": "ok", "jira_users": "ok"}
