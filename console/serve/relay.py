@@ -37,7 +37,13 @@ from console.api.relay import AS_OF, failure_body
 from console.base.sanitize import clean
 from console.directory import Directory
 from console.live.feed import AlertFeed, View
-from console.live.oncall import ONCALL_EVERY_S, HeartbeatFeed, OnCallFeed, teams_of
+from console.live.oncall import (
+    ONCALL_EVERY_S,
+    HeartbeatFeed,
+    OnCallFeed,
+    heartbeats_every,
+    teams_of,
+)
 from console.live.wall import WallPages
 
 log = logging.getLogger(__name__)
@@ -117,7 +123,7 @@ class Poller:
         self.teams = tuple(teams)
         self.oncall = OnCallFeed(interval_s=ONCALL_EVERY_S, clock=clock, client=client)
         self.heartbeats = HeartbeatFeed(
-            interval_s=interval_s, clock=clock, client=client, teams=self.teams
+            interval_s=heartbeats_every(interval_s), clock=clock, client=client, teams=self.teams
         )
         self.directory = Directory(client)
         self.panels: dict[str, bytes] = {}  # request key -> the last good answer

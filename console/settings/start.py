@@ -69,6 +69,9 @@ class Settings:
     rotation_skipped: bool = False
     site_key: str | None = None  # the site's origin/cloud id when the client reads a relay
     teams: tuple[str, ...] = ()  # the profile's teams (names or ids): heartbeats, on-call
+    # How often heartbeats are read, at least: None is once a minute (live.oncall's
+    # heartbeats_every); tests set it to their own quick pace.
+    heartbeats_s: float | None = None
     keymap: tuple[tuple[str, str], ...] = ()  # binding id -> key, as Textual's set_keymap
     # Several sites in one table (two or more; empty: the one site above). Fixed at start.
     sites: tuple[SiteInfo, ...] = ()

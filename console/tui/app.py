@@ -107,7 +107,10 @@ class AlertConsole(Guarded, LastResort):
             OnCallFeed,
             SitesHeartbeats,
             SitesOnCall,
+            heartbeats_every,
         )
+
+        beats_every = heartbeats_every(settings.refresh_s, settings.heartbeats_s)
 
         by_site = {i.name: c for i, c in zip(settings.sites, self.clients, strict=False)}
         sources = Sources(
@@ -132,7 +135,7 @@ class AlertConsole(Guarded, LastResort):
             heartbeats=SitesHeartbeats(
                 {
                     info.name: HeartbeatFeed(
-                        interval_s=settings.refresh_s,
+                        interval_s=beats_every,
                         clock=settings.clock,
                         client=each,
                         teams=info.teams,
@@ -142,7 +145,7 @@ class AlertConsole(Guarded, LastResort):
             )
             if settings.several
             else HeartbeatFeed(
-                interval_s=settings.refresh_s,
+                interval_s=beats_every,
                 clock=settings.clock,
                 client=client,
                 teams=settings.teams,

@@ -81,6 +81,9 @@ async def make_console(
             read_only=bool(settings.get("read_only")),
         )
         base = {"query": "", "refresh_s": 60, "page_size": 20, "site": "test", "user": ACCOUNT[0]}
+        # Heartbeats at the test's own pace (a test of a silent monitor asks for refresh_s=1),
+        # not once a minute as a console reads them: tests of the pace itself set it.
+        base["heartbeats_s"] = settings.get("refresh_s", base["refresh_s"])
         app = AlertConsole(client, tracker, Settings(**{**base, **settings}))
         made.append((app, client, tracker))
         return app

@@ -45,6 +45,11 @@ def payments(sim: BackgroundSimulator) -> str:
     return next(t["teamId"] for t in teams["platformTeams"] if t["teamName"] == "Payments")
 
 
+def team_count(sim: BackgroundSimulator) -> int:
+    teams = httpx.get(f"{sim.base_url}/v1/teams", auth=ACCOUNT, timeout=10).json()
+    return len(teams["platformTeams"])
+
+
 def heartbeats_named(sim: BackgroundSimulator, team: str, name: str) -> list[dict[str, object]]:
     answer = httpx.get(
         f"{sim.base_url}/v1/teams/{team}/heartbeats",
@@ -249,3 +254,29 @@ async def test_a_refresh_keeps_the_on_call_cursor_where_w_would_act(
         await until(pilot, lambda: panel.feed.requests > asked and not panel.feed.busy)
         await pilot.pause()
         assert panel.selected_key() == chosen and panel.table.cursor_row == 1
+
+
+async def test_heartbeats_are_read_once_a_minute_not_at_every_refresh_of_the_alerts(
+    make_console: ConsoleFactory, sim: BackgroundSimulator
+) -> None:
+    """Each read of the heartbeats is one request per team (12 in the demo): at the alerts'
+    pace that was most of an idle console's CPU. They are read at least a minute apart (here
+    30 s, against the alerts' 1 s), counted by the simulator."""
+    teams = team_count(sim)
+
+    def counted(name: str) -> int:
+        return int(sim.stats()["requests"].get(name, 0))
+
+    app = await make_console(sim.origin, query="status: open", refresh_s=1, heartbeats_s=30)
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        await until(pilot, lambda: counted("heartbeat_reads") >= teams, timeout=15)  # the first
+        beats, lists = counted("heartbeat_reads"), counted("alert_lists")
+        await until(pilot, lambda: counted("alert_lists") >= lists + 3, timeout=15)
+        # Three refreshes of the alerts, and not one more read of the heartbeats.
+        assert counted("heartbeat_reads") == beats
+    # At the console's own settings: once a minute, or at the alerts' pace if slower.
+    for refresh_s, every in ((15, 60), (120, 120)):
+        console = await make_console(sim.origin, refresh_s=refresh_s, heartbeats_s=None)
+        feed = console.main.sources.heartbeats
+        assert feed is not None and feed.interval_s == every

@@ -104,6 +104,7 @@ async def make_sites(
             for name in names
         )
         base: dict[str, Any] = {"query": "", "refresh_s": 60, "page_size": 20, "keep_pages": False}
+        base["heartbeats_s"] = settings.get("refresh_s", base["refresh_s"])  # the test's pace
         app = await open_sites(clients, Settings(**{**base, **settings, "sites": infos}))
         made.append(app)
         return app
