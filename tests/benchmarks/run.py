@@ -310,60 +310,28 @@ def first_rows(quick: bool) -> Iterator[dict[str, Any]]:
     def every(kind: str) -> list[float | None]:
         return [None if x is None else round(x, 3) for x in timings[kind]]
 
+    def seconds(name: str, kind: str, target: str, **extra: Any) -> dict[str, Any]:
+        return figure(name, median(kind), "s", target, repetitions=runs, all=every(kind), **extra)
+
+    def ratio(name: str, kind: str, other: str, target: str) -> dict[str, Any]:
+        return figure(
+            name,
+            median(kind) / median(other),
+            "ratio",
+            target,
+            repetitions=runs,
+            median_of_paired_ratios=paired(kind, other),
+        )
+
     how = "installed command, 160x48 pty, to the newest alert's text on screen"
-    yield figure(
-        "first_rows_seconds",
-        median("console"),
-        "s",
-        "< 1.5",
-        repetitions=runs,
-        all=every("console"),
-        alerts=5000,
-        page_size=50,
-        how=how,
-    )
-    yield figure(
-        "bare_textual_first_rows_seconds",
-        median("bare"),
-        "s",
-        "the floor",
-        repetitions=runs,
-        all=every("bare"),
-    )
-    yield figure(
-        "first_rows_ratio",
-        median("console") / median("bare"),
-        "ratio",
-        "< 1.6",
-        repetitions=runs,
-        median_of_paired_ratios=paired("console", "bare"),
-    )
+    yield seconds("first_rows_seconds", "console", "< 1.5", alerts=5000, page_size=50, how=how)
+    yield seconds("bare_textual_first_rows_seconds", "bare", "the floor")
+    yield ratio("first_rows_ratio", "console", "bare", "< 1.6")
     # What the brief's libraries cost before anything of ours: the bare app showing the same
     # first page, asked for with httpx and read with pydantic (first_rows_probe --libraries).
-    yield figure(
-        "libraries_first_rows_seconds",
-        median("libraries"),
-        "s",
-        "the floor with httpx and pydantic",
-        repetitions=runs,
-        all=every("libraries"),
-    )
-    yield figure(
-        "libraries_ratio",
-        median("libraries") / median("bare"),
-        "ratio",
-        "what first_rows_ratio cannot go under",
-        repetitions=runs,
-        median_of_paired_ratios=paired("libraries", "bare"),
-    )
-    yield figure(
-        "first_rows_vs_libraries",
-        median("console") / median("libraries"),
-        "ratio",
-        "ours on top of the libraries",
-        repetitions=runs,
-        median_of_paired_ratios=paired("console", "libraries"),
-    )
+    yield seconds("libraries_first_rows_seconds", "libraries", "the floor with httpx and pydantic")
+    yield ratio("libraries_ratio", "libraries", "bare", "what first_rows_ratio cannot go under")
+    yield ratio("first_rows_vs_libraries", "console", "libraries", "ours on top of the libraries")
     if peer is None:
         yield {
             "name": "first_rows_vs_jsm_tui",
@@ -373,13 +341,10 @@ def first_rows(quick: bool) -> Iterator[dict[str, Any]]:
             "skipped": f"jsm-tui cannot be had here: {skipped}",
         }
         return
-    yield figure(
+    yield seconds(
         "jsm_tui_first_rows_seconds",
-        median("jsm_tui"),
-        "s",
+        "jsm_tui",
         "the peer",
-        repetitions=runs,
-        all=every("jsm_tui"),
         commit=peer.commit[:12],
         page_size=100,
         # Some of its starts draw the table with every column at its heading's width, the
@@ -387,14 +352,7 @@ def first_rows(quick: bool) -> Iterator[dict[str, Any]]:
         not_shown=len(not_shown),
         not_shown_screen=not_shown[-1] if not_shown else None,
     )
-    yield figure(
-        "first_rows_vs_jsm_tui",
-        median("console") / median("jsm_tui"),
-        "ratio",
-        "< 1.0",
-        repetitions=runs,
-        median_of_paired_ratios=paired("console", "jsm_tui"),
-    )
+    yield ratio("first_rows_vs_jsm_tui", "console", "jsm_tui", "< 1.0")
 
 
 @benchmark("first_rows_headless")
