@@ -112,6 +112,12 @@ class PanelFeed:
             return max(0.0, fresh.retry_at - time.monotonic())
         return self.interval_s
 
+    @property
+    def doubtful(self) -> bool:
+        """Its data cannot be vouched for now: a read failing, retried or overdue (not the
+        first answer awaited, nor a refusal for good, which says so for itself)."""
+        return self.unavailable is None and self.freshness.verdict(self.interval_s).trouble
+
     def verdict_reason(self) -> str | None:
         """Why the panel's data is not fresh, in a few words (None: it is)."""
         if self.unavailable is not None:
@@ -400,6 +406,11 @@ class SitesPanelFeed(Generic[F]):
     @property
     def busy(self) -> bool:
         return any(f.busy for f in self.sites.values())
+
+    @property
+    def doubtful(self) -> bool:
+        """Some site's data cannot be vouched for now (see PanelFeed.doubtful)."""
+        return any(f.doubtful for f in self.sites.values())
 
     @property
     def requests(self) -> int:

@@ -158,7 +158,7 @@ class WallScreen(LiveScreen):
                 self,
                 feed,
                 simple_turn(feed, lambda _data: self._heard_heartbeats()),
-                said=self.draw_panels,
+                said=self._said_heartbeats,
                 group="heartbeats",
                 where="reading the heartbeats",
             )
@@ -377,7 +377,10 @@ class WallScreen(LiveScreen):
         counts = self.counts
         values: dict[str, str] = {key: "–" for key, _label in COUNTERS}
         beats = self.heartbeat_feed
-        if beats is not None and beats.freshness.confirmed_at is not None:
+        # A count of silent monitors the wall can vouch for: none is "–" while the reads fail
+        # (the silent line says why); the silences it knows stay counted, loud.
+        vouched = beats is not None and (beats.silent or not beats.doubtful)
+        if beats is not None and beats.freshness.confirmed_at is not None and vouched:
             values["silent"] = str(len(beats.silent))
         if counts is not None:
             values.update({p: str(counts.unacked[p]) for p in PRIORITIES})
@@ -529,6 +532,10 @@ class WallScreen(LiveScreen):
                     )
                     self.sent = [*self.sent[-49:], sequence]
                     write_to_terminal(self.app, sequence)
+
+    def _said_heartbeats(self) -> None:
+        """After each read of the heartbeats, answered or failed: the silent line, and the
+        count, which is a claim only while the reads succeed."""
         self.draw_panels()
         self.draw_counts()
 
@@ -544,7 +551,7 @@ class WallScreen(LiveScreen):
                 more = f" and {len(silent) - 6} more" if len(silent) > 6 else ""
                 silent_text = literal(f" ◆ SILENT: {names}{more} ")
                 silent_text.stylize(p["p1"] + Style(bold=True, reverse=True))
-            if reason is not None and (silent or beats.unavailable):
+            if reason is not None and (silent or beats.unavailable or beats.doubtful):
                 said = literal(f"  heartbeats: {reason}")
                 said.stylize(p["stale"])
                 silent_text.append_text(said)

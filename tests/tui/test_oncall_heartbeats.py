@@ -280,3 +280,22 @@ async def test_heartbeats_are_read_once_a_minute_not_at_every_refresh_of_the_ale
         console = await make_console(sim.origin, refresh_s=refresh_s, heartbeats_s=None)
         feed = console.main.sources.heartbeats
         assert feed is not None and feed.interval_s == every
+
+
+async def test_the_walls_silent_count_is_not_vouched_for_while_the_heartbeat_reads_fail(
+    make_console: ConsoleFactory, sim: BackgroundSimulator
+) -> None:
+    """A "0 silent" is a claim: while the reads fail, the wall shows "–" and says why."""
+    app = await make_console(
+        sim.origin, wall=True, read_only=True, query="status: open", refresh_s=1
+    )
+    async with app.run_test(size=WIDE) as pilot:
+        wall = app.main
+        assert isinstance(wall, WallScreen) and wall.heartbeat_feed is not None
+        await until(pilot, lambda: str(wall.digits["silent"].value) == "0", timeout=15)
+        sim.set_faults(error_rate=1.0)
+        await until(pilot, lambda: str(wall.digits["silent"].value) == "–", timeout=15)
+        assert "heartbeats:" in shown(wall.silent_line)
+        sim.set_faults(error_rate=0.0)
+        await until(pilot, lambda: str(wall.digits["silent"].value) == "0", timeout=20)
+        assert "heartbeats:" not in shown(wall.silent_line)
